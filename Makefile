@@ -1,0 +1,65 @@
+# Two commands: `make run` serves the playground, `make test` runs every test.
+# Both do their own set-up on a fresh Debian/Ubuntu machine.
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test test-py test-js bench setup setup-test migrate chromium node clean
+
+run: setup migrate
+	@echo ""
+	@echo "  The async playground: open http://$(HOST):$(PORT)/"
+	@echo ""
+	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+
+test: setup-test migrate chromium node
+	$(MAKE) test-js
+	$(MAKE) test-py
+
+test-py:
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-js:
+	node --test tests/js/
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV) || { \
+	  echo "python3 -m venv failed; installing python3-venv"; \
+	  $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+migrate: setup
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+# Browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "Chromium is missing: install it (package 'chromium') and run make test again."; exit 1; }; \
+	  echo "Installing Chromium with apt-get (needs root or sudo)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+node:
+	@command -v node >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "Node.js is missing: install it (package 'nodejs') and run make test again."; exit 1; }; \
+	  echo "Installing Node.js with apt-get for the timeline model's tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output

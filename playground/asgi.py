@@ -1,0 +1,30 @@
+"""ASGI entry point: HTTP to Django, websockets to the run consumer.
+
+Importing this module also starts the demo API (unless PLAYGROUND_DEMO_API_URL
+names one) and marks runs a previous server left unfinished as interrupted.
+"""
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from playground.demoapi.process import demo_api_url  # noqa: E402
+from playground.routing import websocket_urlpatterns  # noqa: E402
+from playground.runs.services import runs_interrupt_unfinished  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
+
+if os.environ.get("PLAYGROUND_STARTUP", "1") == "1":
+    runs_interrupt_unfinished()
+    demo_api_url()

@@ -1,0 +1,85 @@
+"""The JSON API: create a run, read it back, cancel it; and its OpenAPI description.
+
+Requests that carry cookies (a browser) must pass Django's CSRF check; requests
+without cookies (curl, scripts) carry no ambient credentials to forge.
+"""
+import json
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from playground.runs import services
+from playground.runs.forms import SpecTypeError, form_from_json
+from playground.runs.models import Run
+from playground.runs.openapi import openapi_document
+from playground.runs.views import visitor
+
+MAX_BODY_BYTES = 64 * 1024  # a run spec with 10,000 latencies is ~60 KB
+
+
+def error(status: int, message: str, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _csrf_failure(request) -> JsonResponse | None:
+    if not request.COOKIES:
+        return None
+    refused = CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {})
+    if refused is None:
+        return None
+    return error(403, "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+async def runs_create(request):
+    if (refused := _csrf_failure(request)) is not None:
+        return refused
+    if len(request.body) > MAX_BODY_BYTES:
+        return error(413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
+    try:
+        payload = json.loads(request.body)
+        form = form_from_json(payload)
+    except ValueError as exc:
+        errors = exc.errors if isinstance(exc, SpecTypeError) else {"__all__": [f"Body is not valid JSON: {exc}"]}
+        return JsonResponse({"errors": errors}, status=400)
+    if not form.is_valid():
+        errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+        return JsonResponse({"errors": errors}, status=400)
+    owner = visitor(request) if request.COOKIES else ""
+    run = await sync_to_async(services.run_create)(spec=form.spec(), owner=owner)
+    services.run_start(run=run)
+    return JsonResponse(services.run_urls(run), status=201)
+
+
+@require_GET
+async def runs_detail(request, run_id: uuid.UUID):
+    run = await Run.objects.filter(id=run_id).afirst()
+    if run is None:
+        return error(404, f"No run with id {run_id}.")
+    events = await sync_to_async(services.events_after)(run_id=run.id, after=-1)
+    return JsonResponse({**services.run_urls(run), "spec": run.spec, "status": run.status,
+                         "summary": run.summary, "events": events})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+async def runs_cancel(request, run_id: uuid.UUID):
+    if (refused := _csrf_failure(request)) is not None:
+        return refused
+    run = await Run.objects.filter(id=run_id).afirst()
+    if run is None:
+        return error(404, f"No run with id {run_id}.")
+    if not services.run_cancel(run_id=run.id):
+        return error(409, f"Run {run_id} is not running (status: {run.status}).")
+    return JsonResponse({"id": str(run.id), "status": "cancelling"}, status=202)
+
+
+@require_GET
+def openapi(request):
+    return JsonResponse(openapi_document(max_body=MAX_BODY_BYTES, max_requests=settings.MAX_REQUESTS))

@@ -1,0 +1,33 @@
+"""The data a page starts from (rendered with json_script as #boot)."""
+from django.conf import settings
+
+from playground.demoapi.process import demo_api_url
+from playground.runs.forms import RunSpecForm
+from playground.runs.presets import PRESETS
+from playground.strategies import STRATEGIES
+
+
+def field_limits(form: RunSpecForm) -> dict:
+    """Label, range and help of every field, for the page and the OpenAPI schema."""
+    out = {}
+    for name, field in form.fields.items():
+        out[name] = {
+            "label": str(field.label or name.replace("_", " ").capitalize()),
+            "min": getattr(field, "min_value", None),
+            "max": getattr(field, "max_value", None),
+            "help": str(field.help_text),
+            "initial": field.initial,
+        }
+    return out
+
+
+def page_boot(*, run=None, urls=None) -> dict:
+    return {
+        "run": None if run is None else {**urls, "status": run.status, "spec": run.spec},
+        "api": {"runs": "/api/runs"},
+        "demo_api_url": demo_api_url(),
+        "strategies": [s.describe() for s in STRATEGIES.values()],
+        "params": field_limits(RunSpecForm()),
+        "presets": PRESETS,
+        "connection_limit": settings.CLIENT_CONNECTION_LIMIT,
+    }

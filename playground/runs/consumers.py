@@ -1,0 +1,123 @@
+"""RunConsumer: a run's events over a websocket, stored ones first, then live.
+
+    connect(?after=N) -> join group "run-<id>" -> accept -> [task] replay seq > N from the database
+    group message "run.events" -> held while replaying, then sent once each, in seq order
+
+Joining the group before reading the database means every event is either in
+what we read or in what arrives live; `self.last` drops the overlap, and a gap
+in a live batch (a message the channel layer dropped) is filled from the
+database, where every event is stored before it is sent.
+"""
+import asyncio
+import json
+import uuid
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from playground.runs import events
+from playground.runs.models import Run
+from playground.runs.services import events_after
+
+MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
+CLOSE_BAD_REQUEST = 4400
+CLOSE_NOT_FOUND = 4404
+
+
+class RunConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.last = -1
+        self.replaying = True
+        self.pending: list[dict] = []
+        self.lock = asyncio.Lock()
+        self.group = None
+        self.replay_task = None
+        try:
+            run_id = uuid.UUID(self.scope["url_route"]["kwargs"]["run_id"])
+            after = self._parse_after()
+        except ValueError as exc:
+            return await self._refuse(str(exc) or "bad run id", CLOSE_BAD_REQUEST)
+        if not await Run.objects.filter(id=run_id).aexists():
+            return await self._refuse(f"unknown run {run_id}", CLOSE_NOT_FOUND)
+        self.run_id, self.last = run_id, after
+        self.group = events.group_name(run_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        # Daphne finishes the handshake only when connect() returns: replay from a task.
+        self.replay_task = asyncio.get_running_loop().create_task(self._replay())
+
+    def _parse_after(self) -> int:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        raw = query.get("after", ["-1"])[-1]
+        try:
+            after = int(raw)
+        except ValueError:
+            raise ValueError(f"after: must be a whole number from -1 up, got {raw[:20]!r}") from None
+        if after < -1:
+            raise ValueError(f"after: must be a whole number from -1 up, got {after}")
+        return after
+
+    async def _refuse(self, message: str, code: int):
+        await self.accept()
+        await self.send(text_data=json.dumps({"type": "error", "error": message}))
+        await self.close(code=code)
+
+    async def disconnect(self, code):
+        if self.replay_task is not None:
+            self.replay_task.cancel()
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _replay(self):
+        async with self.lock:
+            stored = await sync_to_async(events_after)(run_id=self.run_id, after=self.last)
+            await self._send_events(stored)
+            self.replaying = False
+            pending, self.pending = self.pending, []
+            await self._send_fresh(pending)
+
+    async def run_events(self, message):
+        """Group message from the run's Recorder: one batch of events."""
+        if self.replaying:
+            self.pending.extend(message["events"])
+            return
+        await self._deliver(message["events"])
+
+    async def _deliver(self, batch: list[dict]):
+        async with self.lock:
+            await self._send_fresh(batch)
+
+    async def _send_fresh(self, batch: list[dict]):
+        """Send what is new in `batch`, first filling any gap from the database."""
+        fresh = sorted({e["seq"]: e for e in batch if e["seq"] > self.last}.values(), key=lambda e: e["seq"])
+        if fresh and fresh[-1]["seq"] - self.last != len(fresh):
+            fresh = await sync_to_async(events_after)(
+                run_id=self.run_id, after=self.last, limit=fresh[-1]["seq"] - self.last
+            )
+        await self._send_events(fresh)
+
+    async def _send_events(self, batch: list[dict]):
+        step = settings.EVENT_BATCH_MAX
+        for k in range(0, len(batch), step):
+            chunk = batch[k : k + step]
+            await self.send(text_data=json.dumps({"type": "events", "events": chunk}))
+            self.last = chunk[-1]["seq"]
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None or text_data is None:
+            return await self._refuse_message("send text frames of JSON, not binary")
+        if len(text_data) > MAX_MESSAGE_BYTES:
+            return await self._refuse_message(f"message too large: at most {MAX_MESSAGE_BYTES} bytes")
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return await self._refuse_message("message is not valid JSON")
+        if not isinstance(message, dict) or message.get("type") != "ping":
+            return await self._refuse_message('unknown message; the only one accepted is {"type": "ping"}')
+        await self.send(text_data=json.dumps({"type": "pong", "last": self.last}))
+
+    async def _refuse_message(self, error: str):
+        await self.send(text_data=json.dumps({"type": "error", "error": error}))
+        await self.close(code=CLOSE_BAD_REQUEST)

@@ -1,0 +1,83 @@
+"""An OpenAPI 3 description of the JSON API, built from the form's own fields."""
+from django import forms
+
+from playground.runs.forms import LatencyListField, RunSpecForm
+
+
+def _schema(field: forms.Field) -> dict:
+    if isinstance(field, forms.BooleanField):
+        out = {"type": "boolean"}
+    elif isinstance(field, forms.IntegerField):
+        out = {"type": "integer"}
+    elif isinstance(field, forms.FloatField):
+        out = {"type": "number"}
+    elif isinstance(field, LatencyListField):
+        out = {"type": "array", "items": {"type": "number", "minimum": 0}}
+    elif isinstance(field, forms.ChoiceField):
+        out = {"type": "string", "enum": [value for value, _ in field.choices]}
+    else:
+        out = {"type": "string"}
+    if getattr(field, "min_value", None) is not None:
+        out["minimum"] = field.min_value
+    if getattr(field, "max_value", None) is not None:
+        out["maximum"] = field.max_value
+    if field.help_text:
+        out["description"] = str(field.help_text)
+    return out
+
+
+def _run_spec_schema() -> dict:
+    form = RunSpecForm()
+    props = {name: _schema(field) for name, field in form.fields.items()}
+    return {"type": "object", "required": ["strategy"], "properties": props, "additionalProperties": False}
+
+
+_ERRORS = {
+    "type": "object",
+    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+}
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
+_RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document(*, max_body: int, max_requests: int) -> dict:
+    created = {"type": "object", "required": ["id", "url", "ws"],
+               "properties": {k: {"type": "string"} for k in ("id", "url", "ws")}}
+    run = {"type": "object", "properties": {
+        "id": {"type": "string"}, "url": {"type": "string"}, "ws": {"type": "string"},
+        "spec": {"type": "object"},
+        "status": {"type": "string", "enum": ["queued", "running", "finished", "failed", "cancelled", "interrupted"]},
+        "summary": {"type": ["object", "null"]},
+        "events": {"type": "array", "items": {"type": "object"}},
+    }}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Async playground API", "version": "1",
+                 "description": f"Start runs of up to {max_requests:,} requests and read their events. "
+                 f"Bodies larger than {max_body:,} bytes are refused."},
+        "paths": {
+            "/api/runs": {"post": {
+                "summary": "Start a run",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _run_spec_schema()}}},
+                "responses": {"201": _json(created, "The run was started"),
+                              "400": _json(_ERRORS, "Field errors, each naming the allowed range"),
+                              "403": _json(_ERROR, "CSRF check failed (requests carrying cookies)"),
+                              "413": _json(_ERROR, "Body too large")},
+            }},
+            "/api/runs/{run_id}": {"get": {
+                "summary": "A run: spec, status, summary and every event",
+                "parameters": [_RUN_ID],
+                "responses": {"200": _json(run, "The run"), "404": _json(_ERROR, "No such run")},
+            }},
+            "/api/runs/{run_id}/cancel": {"post": {
+                "summary": "Cancel a run in flight",
+                "parameters": [_RUN_ID],
+                "responses": {"202": _json(_ERROR, "Cancelling"), "404": _json(_ERROR, "No such run"),
+                              "409": _json(_ERROR, "The run is not running")},
+            }},
+        },
+    }

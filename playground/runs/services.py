@@ -1,0 +1,123 @@
+"""The only writers of runs: create, start, cancel, finish.
+
+    run_create(spec) -> Run(queued) -> run_start() -> task: execute() -> run_finish()
+                                                      ^ kept in RUNNING_TASKS until done
+"""
+import asyncio
+import logging
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from playground.demoapi.process import demo_api_url
+from playground.runs import events
+from playground.runs.executor import Limits, execute
+from playground.runs.models import Event, Run
+
+logger = logging.getLogger(__name__)
+
+# run id -> its asyncio task; a done-callback removes it, so nothing outlives its run.
+RUNNING_TASKS: dict[str, asyncio.Task] = {}
+
+
+def run_create(*, spec: dict, owner: str = "") -> Run:
+    return Run.objects.create(spec=spec, owner=owner)
+
+
+def run_urls(run: Run) -> dict:
+    return {"id": str(run.id), "url": f"/runs/{run.id}/", "ws": f"/ws/runs/{run.id}/"}
+
+
+def run_limits() -> Limits:
+    return Limits(
+        connection_limit=settings.CLIENT_CONNECTION_LIMIT,
+        request_timeout_s=settings.REQUEST_TIMEOUT_S,
+        max_run_s=settings.MAX_RUN_SECONDS,
+    )
+
+
+def run_start(*, run: Run) -> asyncio.Task:
+    """Start executing `run` in the current event loop; returns at once."""
+    task = asyncio.get_running_loop().create_task(_run_execute(run), name=f"run-{run.id}")
+    RUNNING_TASKS[str(run.id)] = task
+    task.add_done_callback(lambda _: RUNNING_TASKS.pop(str(run.id), None))
+    return task
+
+
+def run_cancel(*, run_id) -> bool:
+    """Cancel a run in flight; False if it is not running in this process."""
+    task = RUNNING_TASKS.get(str(run_id))
+    if task is None or task.done():
+        return False
+    task.cancel()
+    return True
+
+
+def events_store(run_id, batch: list[dict]) -> None:
+    Event.objects.bulk_create([Event(run_id=run_id, seq=e["seq"], data=e) for e in batch])
+
+
+def events_after(*, run_id, after: int, limit: int | None = None) -> list[dict]:
+    """Stored events with seq > after, in order."""
+    qs = Event.objects.filter(run_id=run_id, seq__gt=after).order_by("seq").values_list("data", flat=True)
+    return list(qs[:limit] if limit else qs)
+
+
+def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
+    fields = {"status": status}
+    if status not in Run.ACTIVE:
+        fields.update(summary=summary, finished=timezone.now())
+    Run.objects.filter(id=run_id).update(**fields)
+
+
+def runs_interrupt_unfinished() -> int:
+    """At start-up: runs left queued or running by a stopped server are interrupted.
+
+    Their recorded events are kept and closed with a `run.finished` event.
+    """
+    count = 0
+    for run in Run.objects.filter(status__in=Run.ACTIVE):
+        with transaction.atomic():
+            last = Event.objects.filter(run=run).order_by("-seq").first()
+            seq = last.seq + 1 if last else 0
+            t = last.data.get("t", 0) if last else 0
+            end = {**events.run_finished("interrupted", None, "the server stopped during this run"),
+                   "seq": seq, "t": t}
+            end = {"type": end["type"], **end}
+            Event.objects.create(run=run, seq=seq, data=end)
+            run.status = Run.Status.INTERRUPTED
+            run.finished = timezone.now()
+            run.save(update_fields=["status", "finished"])
+        count += 1
+    return count
+
+
+async def _run_execute(run: Run) -> None:
+    layer = get_channel_layer()
+    group = events.group_name(run.id)
+
+    async def publish(batch):
+        await layer.group_send(group, {"type": "run.events", "events": batch})
+
+    recorder = events.Recorder(
+        store=sync_to_async(lambda batch: events_store(run.id, batch)),
+        publish=publish,
+        interval=settings.EVENT_FLUSH_INTERVAL_S,
+        batch_max=settings.EVENT_BATCH_MAX,
+    )
+    await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
+    recorder.start()
+    status, summary = Run.Status.FAILED, None
+    try:
+        outcome = await execute(spec=run.spec, url=demo_api_url() + "/work", key=str(run.id),
+                                recorder=recorder, limits=run_limits())
+        status, summary = outcome.status, outcome.summary
+    except Exception as exc:  # a bug of ours: still close the run on its timeline
+        logger.exception("run %s crashed", run.id)
+        recorder.emit(events.run_finished("failed", None, f"internal error: {type(exc).__name__}"))
+    finally:
+        await recorder.close()
+        await sync_to_async(run_mark)(run_id=run.id, status=status, summary=summary)

@@ -1,0 +1,42 @@
+"""Pages: the form (`/`) and a run's timeline (`/runs/<id>/`), one template."""
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from playground.runs import services
+from playground.runs.boot import page_boot
+from playground.runs.forms import RunSpecForm
+from playground.runs.models import Run
+
+
+def visitor(request) -> str:
+    """A random id kept in the (signed-cookie) session: who owns a run."""
+    return request.session.setdefault("visitor", uuid.uuid4().hex)
+
+
+async def index(request):
+    if request.method == "POST":  # the form without JavaScript
+        form = RunSpecForm(request.POST)
+        if form.is_valid():
+            run = await sync_to_async(services.run_create)(spec=form.spec(), owner=visitor(request))
+            services.run_start(run=run)
+            return redirect(f"/runs/{run.id}/")
+        return await _page(request, form, status=400)
+    visitor(request)
+    return await _page(request, RunSpecForm())
+
+
+async def run_page(request, run_id: uuid.UUID):
+    run = await Run.objects.filter(id=run_id).afirst()
+    if run is None:
+        raise Http404("No run with this id.")
+    visitor(request)
+    form = RunSpecForm(initial=run.spec)
+    return await _page(request, form, run=run)
+
+
+async def _page(request, form, *, run=None, status=200):
+    boot = await sync_to_async(page_boot)(run=run, urls=run and services.run_urls(run))
+    return render(request, "playground/index.html", {"form": form, "boot": boot, "run": run}, status=status)

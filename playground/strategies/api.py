@@ -1,0 +1,97 @@
+"""What a strategy is handed: `api.fetch(i)` and `api.waiting(i, reason)`.
+
+`fetch` is the one place a request is made and timed: it emits `task.started`
+before the request and `task.finished` after it, whatever the outcome, so every
+bar on the timeline ends truthfully (ok, error, timeout or cancelled).
+"""
+import asyncio
+
+import aiohttp
+
+from playground.runs import events
+
+# Workload fields passed through to the demo API's query string.
+SERVER_FIELDS = ("jitter_ms", "failure_rate", "seed", "hang_rate", "reset_rate",
+                 "server_rate", "server_limit")
+
+
+class Api:
+    def __init__(self, *, session: aiohttp.ClientSession, url: str, spec: dict, emit, key: str):
+        self.session = session
+        self.url = url
+        self._emit = emit
+        self._latencies = spec.get("latencies_ms")
+        self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
+        self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
+        self._attempts: dict[int, int] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self.deadline_at: float | None = None  # loop time of the run's deadline, if any
+        self.closed = False
+
+    def query(self, i: int) -> dict:
+        latency = self._latencies[i] if self._latencies else self._query["latency_ms"]
+        return {**self._query, "i": i, "latency_ms": latency}
+
+    async def fetch(self, i: int, *, timeout: float | None = None):
+        """GET request `i` from the demo API; return its JSON body, or raise."""
+        attempt = self._begin(i)
+        self._emit(events.task_started(i, attempt))
+        status, http_status, error = "error", None, None
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.session.get(self.url, params=self.query(i)) as response:
+                    http_status = response.status
+                    response.raise_for_status()
+                    body = await response.json()
+            status = "ok"
+            return body
+        except TimeoutError as exc:
+            status, error = "timeout", type(exc).__name__
+            raise
+        except asyncio.CancelledError as exc:
+            status, error = ("timeout" if self.deadline_passed() else "cancelled"), type(exc).__name__
+            raise
+        except Exception as exc:
+            error = type(exc).__name__
+            raise
+        finally:
+            self._emit(events.task_finished(i, attempt, status, http_status, error))
+
+    def waiting(self, i: int, reason: str) -> None:
+        """Mark request `i` as queued (for a slot, token, connection or worker)."""
+        self._refuse_if_closed()
+        self._track()
+        self._emit(events.task_waiting(i, self._attempts.get(i, 0) + 1, reason))
+
+    def backoff(self, i: int, delay_s: float) -> None:
+        """Mark request `i` as backing off for `delay_s` before its next attempt."""
+        self._emit(events.task_backoff(i, self._attempts.get(i, 0), delay_s))
+
+    def deadline_passed(self) -> bool:
+        return self.deadline_at is not None and asyncio.get_running_loop().time() >= self.deadline_at
+
+    def _refuse_if_closed(self) -> None:
+        if self.closed:
+            # The strategy has already returned or raised: nothing may start now.
+            raise asyncio.CancelledError("run already over")
+
+    def _begin(self, i: int) -> int:
+        self._refuse_if_closed()
+        self._track()
+        attempt = self._attempts[i] = self._attempts.get(i, 0) + 1
+        return attempt
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None and task not in self._tasks:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Cancel the tasks the strategy left behind (e.g. gather after a failure)."""
+        self.closed = True
+        current = asyncio.current_task()
+        leftovers = [t for t in self._tasks if t is not current and not t.done()]
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
