@@ -1,8 +1,8 @@
 """Every event a run emits, and the recorder that numbers, stores and sends them.
 
-    strategy / executor --emit()--> Recorder (seq, t) --every 50 ms--> database (bulk insert)
-                                                                   \--> channel layer group
-                                                                        "run-<id>" --> RunConsumer
+    strategy / executor --emit()--> Recorder (seq, t) --every 50 ms--> 1. database (bulk insert)
+                                                                   2. channel layer group "run-<id>"
+                                                                      --> RunConsumer --> browser
 
 An event is a dict: `type`, `seq` (0, 1, 2, ... per run, no gaps), `t`
 (seconds since the run started, on the run's monotonic clock), then the

@@ -1,0 +1,72 @@
+"""The Recorder: numbering, batching, and store-before-publish order."""
+import asyncio
+
+from playground.runs import events
+from tests.helpers import Collected
+
+
+async def test_seq_is_contiguous_and_batches_are_capped():
+    c = Collected(batch_max=100)
+    for i in range(1050):
+        c.recorder.emit(events.task_started(i, 1))
+    await c.recorder.flush()
+    assert [len(b) for b in c.published] == [100] * 10 + [50]
+    assert [e["seq"] for e in c.events] == list(range(1050))
+
+
+async def test_each_batch_is_stored_before_it_is_published():
+    c = Collected(batch_max=10)
+    for i in range(25):
+        c.recorder.emit(events.task_started(i, 1))
+    await c.recorder.flush()
+    assert c.calls == [("store", 0), ("publish", 0), ("store", 10), ("publish", 10),
+                       ("store", 20), ("publish", 20)]
+
+
+async def test_periodic_flush_sends_without_waiting_for_close():
+    c = Collected(interval=0.01)
+    c.recorder.start()
+    c.recorder.emit(events.run_started({"strategy": "gather"}))
+    flushed = asyncio.Event()
+
+    async def watch():
+        while not c.published:
+            await asyncio.sleep(0.005)
+        flushed.set()
+
+    await asyncio.wait_for(watch(), timeout=5)
+    assert flushed.is_set()
+    c.recorder.emit(events.run_finished("finished", {}))
+    await c.recorder.close()
+    assert [e["type"] for e in c.events] == ["run.started", "run.finished"]
+
+
+async def test_failed_store_keeps_the_batch_for_the_next_flush():
+    stored, attempts = [], []
+
+    async def store(batch):
+        attempts.append(len(batch))
+        if len(attempts) == 1:
+            raise OSError("database is locked")
+        stored.extend(batch)
+
+    async def publish(batch):
+        pass
+
+    rec = events.Recorder(store=store, publish=publish, interval=1, batch_max=500)
+    rec.emit(events.task_started(0, 1))
+    try:
+        await rec.flush()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the store error must propagate")
+    await rec.flush()
+    assert [e["seq"] for e in stored] == [0]
+
+
+def test_every_event_has_type_seq_t_first():
+    rec = events.Recorder(store=None, publish=None, interval=1, batch_max=1)
+    e = rec.emit(events.task_finished(3, 2, "timeout", None, "TimeoutError"))
+    assert list(e)[:3] == ["type", "seq", "t"]
+    assert e["status"] == "timeout" and e["attempt"] == 2

@@ -1,0 +1,37 @@
+"""A websocket client for tests: read a run's event stream until it ends."""
+import asyncio
+import json
+
+import aiohttp
+
+RUN_TIMEOUT_S = 60  # the longest run a test starts is ~5 s; past this something hangs
+
+
+async def read_events(ws, *, until_seq=None, until_finished=True, timeout=RUN_TIMEOUT_S) -> list[dict]:
+    """Events from `ws` in arrival order, until run.finished (or seq >= until_seq)."""
+    got: list[dict] = []
+    async with asyncio.timeout(timeout):
+        async for msg in ws:
+            assert msg.type == aiohttp.WSMsgType.TEXT, msg
+            data = json.loads(msg.data)
+            assert data["type"] == "events", data
+            got.extend(data["events"])
+            if until_seq is not None and got and got[-1]["seq"] >= until_seq:
+                return got
+            if until_finished and any(e["type"] == "run.finished" for e in data["events"]):
+                return got
+    return got
+
+
+async def collect_run(server, run_id: str, after: int = -1) -> list[dict]:
+    """Every event of a run after `after`, read over the websocket until run.finished."""
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(f"{server.ws_base}/ws/runs/{run_id}/?after={after}", origin=server.base) as ws:
+            return await read_events(ws)
+
+
+async def start_run(server, spec: dict) -> str:
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.base + "/api/runs", json=spec) as r:
+            assert r.status == 201, await r.text()
+            return (await r.json())["id"]
