@@ -27,19 +27,41 @@ class Api:
         self._tasks: set[asyncio.Task] = set()
         self.deadline_at: float | None = None  # loop time of the run's deadline, if any
         self.closed = False
+        self._trace = aiohttp.TraceConfig()
+        self._trace.on_connection_create_start.append(self._connected)
+        self._trace.on_connection_reuseconn.append(self._connected)
+
+    def pool_trace(self) -> aiohttp.TraceConfig:
+        """For a session of your own: its requests wait for a pooled connection visibly."""
+        return self._trace
+
+    async def _connected(self, session, ctx, params) -> None:
+        i, attempt = ctx.trace_request_ctx
+        self._emit(events.task_started(i, attempt))
 
     def query(self, i: int) -> dict:
         latency = self._latencies[i] if self._latencies else self._query["latency_ms"]
         return {**self._query, "i": i, "latency_ms": latency}
 
-    async def fetch(self, i: int, *, timeout: float | None = None):
-        """GET request `i` from the demo API; return its JSON body, or raise."""
+    async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
+        """GET request `i` from the demo API; return its JSON body, or raise.
+
+        `timeout` bounds this one attempt (seconds). A `session` made with
+        `api.pool_trace()` marks the request as waiting until the pool hands it
+        a connection; otherwise it is in flight from the call.
+        """
         attempt = self._begin(i)
-        self._emit(events.task_started(i, attempt))
+        session = session or self.session
+        pooled = self._trace in session.trace_configs
+        if pooled:
+            self._emit(events.task_waiting(i, attempt, "pool"))
+        else:
+            self._emit(events.task_started(i, attempt))
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
-                async with self.session.get(self.url, params=self.query(i)) as response:
+                async with session.get(self.url, params=self.query(i),
+                                       trace_request_ctx=(i, attempt) if pooled else None) as response:
                     http_status = response.status
                     response.raise_for_status()
                     body = await response.json()
