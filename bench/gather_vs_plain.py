@@ -41,9 +41,9 @@ async def playground(n: int, latency_ms: int) -> tuple[float, float]:
 
     spec = {"strategy": "gather", "requests": n, "latency_ms": latency_ms, "jitter_ms": 0,
             "failure_rate": 0, "seed": 1}
-    run = await sync_to_async(services.run_create)(spec=spec)
     began = time.perf_counter()
-    await services.run_start(run=run)
+    run, task = await services.run_launch(spec=spec, owner="bench")
+    await task
     total = time.perf_counter() - began
     await sync_to_async(run.refresh_from_db)()
     assert run.status == "finished", run.status

@@ -25,6 +25,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
 DEBUG = _env_bool("PLAYGROUND_DEBUG", True)
 SECRET_KEY = os.environ.get("PLAYGROUND_SECRET_KEY") or (
     "dev-only-insecure-key-change-me" if DEBUG else None
@@ -140,5 +145,8 @@ REQUEST_TIMEOUT_S = 60  # safety net for every request when a strategy sets none
 # `gather`; the playground states its own limit, high enough never to bind
 # below MAX_REQUESTS.
 CLIENT_CONNECTION_LIMIT = MAX_REQUESTS
+# Caps on runs in flight; a run beyond them is refused with a message, never half-started.
+MAX_RUNS_PER_VISITOR = _env_int("PLAYGROUND_MAX_RUNS_PER_VISITOR", 3)  # compare side by side, not flood
+MAX_RUNS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_RUNS_IN_FLIGHT", 60)  # two per learner in a class of thirty
 EVENT_FLUSH_INTERVAL_S = 0.05  # events reach the browser in batches every 50 ms
 EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame

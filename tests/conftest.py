@@ -69,7 +69,7 @@ class Server:
 def start_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None):
     db = tmp / "playground.sqlite3"
     env = {**os.environ, "PLAYGROUND_DB": str(db), "PLAYGROUND_DEMO_API_URL": demo_url,
-           "PLAYGROUND_STARTUP": "1", **(extra_env or {})}
+           "PLAYGROUND_STARTUP": "1", "PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **(extra_env or {})}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
                    cwd=ROOT, env=env, check=True)

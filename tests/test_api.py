@@ -92,8 +92,13 @@ async def test_openapi_describes_the_api_and_its_ranges(server):
     assert set(props["strategy"]["enum"]) >= {"sequential", "gather", "semaphore"}
 
 
+def browser_session() -> aiohttp.ClientSession:
+    """A client that keeps cookies from 127.0.0.1, as a browser does."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
 async def test_form_without_javascript_redirects_to_the_run(server):
-    async with aiohttp.ClientSession() as http:
+    async with browser_session() as http:
         async with http.get(server.base + "/") as r:
             assert r.status == 200
             page = await r.text()
@@ -110,7 +115,7 @@ async def test_form_without_javascript_redirects_to_the_run(server):
 
 
 async def test_browser_posts_need_the_csrf_token(server):
-    async with aiohttp.ClientSession() as http:
+    async with browser_session() as http:
         async with http.get(server.base + "/") as r:
             assert r.status == 200
         spec = {"strategy": "gather", "requests": 1, "latency_ms": 1}
@@ -121,3 +126,20 @@ async def test_browser_posts_need_the_csrf_token(server):
         async with http.post(server.base + "/api/runs", json=spec,
                              headers={"X-CSRFToken": token, "Referer": server.base + "/"}) as r:
             assert r.status == 201
+
+
+async def test_only_the_owner_may_cancel(server):
+    async with browser_session() as browser:
+        async with browser.get(server.base + "/") as r:
+            assert r.status == 200
+        token = next(c.value for c in browser.cookie_jar if c.key == "csrftoken")
+        headers = {"X-CSRFToken": token, "Referer": server.base + "/"}
+        spec = {"strategy": "sequential", "requests": 20, "latency_ms": 100}
+        async with browser.post(server.base + "/api/runs", json=spec, headers=headers) as r:
+            run_id = (await r.json())["id"]
+        async with aiohttp.ClientSession() as stranger:  # the shared link, no session
+            async with stranger.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
+                assert r.status == 403
+                assert "read-only" in (await r.json())["error"]
+        async with browser.post(f"{server.base}/api/runs/{run_id}/cancel", headers=headers) as r:
+            assert r.status == 202

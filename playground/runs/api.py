@@ -22,6 +22,13 @@ from playground.runs.views import visitor
 MAX_BODY_BYTES = 64 * 1024  # a run spec with 10,000 latencies is ~60 KB
 
 
+def owner_of(request) -> str:
+    """Browsers are told apart by their session; cookie-less clients by address."""
+    if request.COOKIES:
+        return visitor(request)
+    return "ip:" + request.META.get("REMOTE_ADDR", "?")
+
+
 def error(status: int, message: str, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -51,9 +58,10 @@ async def runs_create(request):
     if not form.is_valid():
         errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
         return JsonResponse({"errors": errors}, status=400)
-    owner = visitor(request) if request.COOKIES else ""
-    run = await sync_to_async(services.run_create)(spec=form.spec(), owner=owner)
-    services.run_start(run=run)
+    try:
+        run, _ = await services.run_launch(spec=form.spec(), owner=owner_of(request))
+    except services.RunRefused as exc:
+        return error(429, str(exc))
     return JsonResponse(services.run_urls(run), status=201)
 
 
@@ -75,6 +83,8 @@ async def runs_cancel(request, run_id: uuid.UUID):
     run = await Run.objects.filter(id=run_id).afirst()
     if run is None:
         return error(404, f"No run with id {run_id}.")
+    if run.owner != owner_of(request):
+        return error(403, "Only the learner who started a run can cancel it; a shared link is read-only.")
     if not services.run_cancel(run_id=run.id):
         return error(409, f"Run {run_id} is not running (status: {run.status}).")
     return JsonResponse({"id": str(run.id), "status": "cancelling"}, status=202)

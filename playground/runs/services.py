@@ -1,7 +1,8 @@
 """The only writers of runs: create, start, cancel, finish.
 
-    run_create(spec) -> Run(queued) -> run_start() -> task: execute() -> run_finish()
-                                                      ^ kept in RUNNING_TASKS until done
+    run_launch(spec, owner): run_admit (caps) -> run_create -> Run(queued) -> run_start -> task
+    task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
+    (the task is kept in RUNNING_TASKS until done)
 """
 import asyncio
 import logging
@@ -21,10 +22,49 @@ logger = logging.getLogger(__name__)
 
 # run id -> its asyncio task; a done-callback removes it, so nothing outlives its run.
 RUNNING_TASKS: dict[str, asyncio.Task] = {}
+# owner -> runs admitted and not yet over (reserved before the Run row exists,
+# so two quick presses cannot both slip under a cap).
+ADMITTED: dict[str, int] = {}
+
+
+class RunRefused(Exception):
+    """A cap on runs in flight was reached; the message says which and what to do."""
+
+
+def run_admit(*, owner: str) -> None:
+    """Reserve a place for one more run of `owner`, or raise RunRefused."""
+    total = sum(ADMITTED.values())
+    if total >= settings.MAX_RUNS_IN_FLIGHT:
+        raise RunRefused(f"The server is running its maximum of {settings.MAX_RUNS_IN_FLIGHT} runs; "
+                         "try again when one finishes.")
+    mine = ADMITTED.get(owner, 0)
+    if mine >= settings.MAX_RUNS_PER_VISITOR:
+        raise RunRefused(f"You already have {mine} runs going (at most {settings.MAX_RUNS_PER_VISITOR}); "
+                         "wait for one to finish or cancel it.")
+    ADMITTED[owner] = mine + 1
+
+
+def run_release(*, owner: str) -> None:
+    left = ADMITTED.get(owner, 0) - 1
+    if left > 0:
+        ADMITTED[owner] = left
+    else:
+        ADMITTED.pop(owner, None)
 
 
 def run_create(*, spec: dict, owner: str = "") -> Run:
     return Run.objects.create(spec=spec, owner=owner)
+
+
+async def run_launch(*, spec: dict, owner: str) -> tuple[Run, asyncio.Task]:
+    """Admit, record and start a run -- all three, or none (RunRefused)."""
+    run_admit(owner=owner)
+    try:
+        run = await sync_to_async(run_create)(spec=spec, owner=owner)
+    except BaseException:
+        run_release(owner=owner)
+        raise
+    return run, run_start(run=run)
 
 
 def run_urls(run: Run) -> dict:
@@ -40,10 +80,15 @@ def run_limits() -> Limits:
 
 
 def run_start(*, run: Run) -> asyncio.Task:
-    """Start executing `run` in the current event loop; returns at once."""
+    """Start executing `run` (admitted by run_admit) in the current event loop; returns at once."""
     task = asyncio.get_running_loop().create_task(_run_execute(run), name=f"run-{run.id}")
     RUNNING_TASKS[str(run.id)] = task
-    task.add_done_callback(lambda _: RUNNING_TASKS.pop(str(run.id), None))
+
+    def done(_):
+        RUNNING_TASKS.pop(str(run.id), None)
+        run_release(owner=run.owner)
+
+    task.add_done_callback(done)
     return task
 
 

@@ -20,8 +20,11 @@ async def index(request):
     if request.method == "POST":  # the form without JavaScript
         form = RunSpecForm(request.POST)
         if form.is_valid():
-            run = await sync_to_async(services.run_create)(spec=form.spec(), owner=visitor(request))
-            services.run_start(run=run)
+            try:
+                run, _ = await services.run_launch(spec=form.spec(), owner=visitor(request))
+            except services.RunRefused as exc:
+                form.add_error(None, str(exc))
+                return await _page(request, form, status=429)
             return redirect(f"/runs/{run.id}/")
         return await _page(request, form, status=400)
     visitor(request)

@@ -1,0 +1,48 @@
+"""Admission caps, and runs a stopped server left unfinished."""
+import pytest
+
+from playground.runs import services
+from playground.runs.models import Event, Run
+
+
+@pytest.fixture(autouse=True)
+def _clean_admissions():
+    services.ADMITTED.clear()
+    yield
+    services.ADMITTED.clear()
+
+
+def test_per_visitor_cap_refuses_with_the_limit_named(settings):
+    settings.MAX_RUNS_PER_VISITOR, settings.MAX_RUNS_IN_FLIGHT = 2, 100
+    services.run_admit(owner="ann")
+    services.run_admit(owner="ann")
+    with pytest.raises(services.RunRefused, match="You already have 2 runs going \\(at most 2\\)"):
+        services.run_admit(owner="ann")
+    services.run_admit(owner="bob")  # others are not affected
+    services.run_release(owner="ann")
+    services.run_admit(owner="ann")
+
+
+def test_server_cap_refuses_everyone(settings):
+    settings.MAX_RUNS_PER_VISITOR, settings.MAX_RUNS_IN_FLIGHT = 5, 3
+    for who in ("a", "b", "c"):
+        services.run_admit(owner=who)
+    with pytest.raises(services.RunRefused, match="maximum of 3 runs"):
+        services.run_admit(owner="d")
+    assert sum(services.ADMITTED.values()) == 3
+
+
+@pytest.mark.django_db
+def test_unfinished_runs_become_interrupted_keeping_their_events():
+    run = Run.objects.create(spec={"strategy": "gather", "requests": 2}, status=Run.Status.RUNNING)
+    for seq, data in enumerate([{"type": "run.started", "t": 0.0}, {"type": "task.started", "t": 0.1}]):
+        Event.objects.create(run=run, seq=seq, data={**data, "seq": seq})
+    done = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.FINISHED)
+    assert services.runs_interrupt_unfinished() == 1
+    run.refresh_from_db()
+    done.refresh_from_db()
+    assert run.status == "interrupted" and done.status == "finished"
+    evts = services.events_after(run_id=run.id, after=-1)
+    assert [e["seq"] for e in evts] == [0, 1, 2]
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "interrupted"
+    assert evts[-1]["t"] == 0.1
