@@ -1,0 +1,214 @@
+/**
+ * The entry module: wires the page together. No logic of its own beyond "which
+ * run is shown".
+ *
+ *   boot (json_script) ──> form (presets, strategy, POST) ──201──> showRun(run)
+ *   showRun: pushState, reset model + view, connectRun(ws) ──events──> model.apply
+ *            ──> view.markDirty(), summary, connection status
+ *   back/forward (popstate) ──> showRun(that entry's run), form refilled
+ */
+
+import { createRunForm, csrfToken } from "./form.js";
+import { connectRun } from "./socket.js";
+import { renderSummary } from "./summary.js";
+import { createTimeline } from "./timeline-model.js";
+import { LEGEND, swatch } from "./timeline-style.js";
+import { createTimelineView } from "./timeline-view.js";
+
+const TERMINAL = new Set(["finished", "failed", "cancelled", "interrupted"]);
+const SUMMARY_TICK_MS = 100; // the live wall clock in the summary: ten updates a second is plenty
+
+const $ = (id) => document.getElementById(id);
+const boot = JSON.parse($("boot")?.textContent ?? "{}");
+const model = createTimeline();
+const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), model });
+const summaryEl = $("summary");
+const connEl = $("conn-status");
+const stopButton = $("stop-button");
+const canvasLabel = $("timeline").getAttribute("aria-label");
+let socket = null;
+let current = null; // {run, replay}: the run on screen; replay = it was over before we looked
+let ticker = 0;
+
+// Read-only hooks for browser tests and the curious: model state, frame counters.
+window.playground = Object.freeze({
+  model,
+  view,
+  get run() {
+    return current?.run ?? null;
+  },
+});
+
+const form = createRunForm({
+  form: $("run-form"),
+  boot,
+  presets: $("presets"),
+  presetNote: $("preset-note"),
+  sourcePanel: $("strategy-panel"),
+  onCreated: (run) => showRun(run, { push: true }),
+  // While a new run is being asked for, the old result is no longer the answer.
+  onSubmit: () => {
+    delete summaryEl.dataset.status;
+    summaryEl.dataset.state = "submitting";
+  },
+  onRefused: () => refreshSummary(),
+});
+
+renderLegend($("legend"));
+stopButton?.addEventListener("click", stopRun);
+history.replaceState({ run: boot.run ?? null }, "", location.href);
+showRun(boot.run ?? null);
+
+window.addEventListener("popstate", (event) => {
+  const run = event.state?.run ?? null;
+  if (run?.spec) form.fill(run.spec);
+  showRun(run);
+});
+
+/** Put `run` (or nothing) on screen: a fresh timeline, replayed then live. */
+function showRun(run, { push = false } = {}) {
+  socket?.close();
+  socket = null;
+  model.reset();
+  view.hover = null;
+  view.markDirty();
+  $("timeline").setAttribute("aria-label", canvasLabel);
+  if (push) {
+    history.pushState({ run }, "", run.url);
+    revealTimeline();
+  }
+  current = run ? { run, replay: TERMINAL.has(run.status) } : null;
+  refreshSummary();
+  view.placeholder = null;
+  if (!run) return setConnection("idle", "No run yet: pick an example or set up your own, then press Run.");
+  view.placeholder = "Waiting for the run to start…";
+  socket = connectRun(run.ws ?? `/ws/runs/${run.id}/`, {
+    handlers: { events: receive, error: (message) => setConnection("error", `The server refused: ${message.error}`) },
+    onStatus: connectionChanged,
+  });
+}
+
+function receive(events) {
+  model.apply(events, performance.now());
+  view.markDirty();
+  refreshSummary();
+  if (model.end !== null) {
+    socket?.close(); // nothing more will come for this run
+    describeRun();
+    // Coming back to this entry later replays it from storage.
+    if (history.state?.run?.id === current?.run.id) {
+      history.replaceState({ run: { ...current.run, status: model.status } }, "", location.href);
+    }
+    setConnection(
+      current?.replay ? "replayed" : "finished",
+      current?.replay ? "Replayed from storage." : `Run ${model.status}: all events received.`,
+    );
+  }
+}
+
+function connectionChanged(state, info) {
+  if (model.end !== null) return; // the run is over; the socket closing is expected
+  if (state === "live") model.resumeClock(performance.now());
+  else model.holdClock();
+  if (state === "connecting") setConnection("connecting", "Connecting…");
+  else if (state === "live") setConnection("live", current?.replay ? "Replaying from storage…" : "Live");
+  else if (state === "reconnecting") {
+    if (current?.replay && model.lastSeq >= 0) return endStoredRun();
+    const wait = info.delayMs ? ` (next try in ${(info.delayMs / 1000).toFixed(1)} s)` : "";
+    setConnection("reconnecting", `Reconnecting…${wait}`);
+  } else if (state === "closed" && info.error) setConnection("error", info.error);
+}
+
+/**
+ * A run that was over before we looked, whose stored events end without
+ * run.finished (the server stopped mid-run): close it at its last event.
+ */
+function endStoredRun() {
+  socket?.close();
+  const status = current.run.status;
+  model.apply([{ type: "run.finished", t: model.lastT, status, error: `run ${status}`, summary: null }]);
+  describeRun();
+  view.markDirty();
+  refreshSummary();
+  setConnection("replayed", `Replayed from storage (the run was ${status}).`);
+}
+
+/** On a narrow screen the timeline is below the form: bring it into view. */
+function revealTimeline() {
+  const panel = $("timeline").closest("section") ?? $("timeline");
+  if (panel.getBoundingClientRect().top < window.innerHeight * 0.6) return;
+  const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  panel.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+}
+
+function setConnection(state, text) {
+  connEl.dataset.state = state;
+  connEl.textContent = text;
+}
+
+/** Ask the server to cancel the run on screen; its run.finished (cancelled) ends it here. */
+async function stopRun() {
+  const run = current?.run;
+  if (!run) return;
+  stopButton.disabled = true;
+  try {
+    const response = await fetch(`${boot.api?.runs ?? "/api/runs"}/${run.id}/cancel`, {
+      method: "POST",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken($("run-form")) },
+      credentials: "same-origin",
+    });
+    // 409: it ended on its own meanwhile; run.finished is on its way either way.
+    if (!response.ok && response.status !== 409) setConnection("error", `Could not stop the run (HTTP ${response.status}).`);
+  } catch (error) {
+    setConnection("error", `Could not reach the server to stop the run (${error.message}).`);
+  } finally {
+    stopButton.disabled = false;
+  }
+}
+
+/** Summary now, and ten times a second while the run is live. */
+function refreshSummary() {
+  if (stopButton) stopButton.hidden = !model.running;
+  renderSummary(summaryEl, model, model.nowAt(performance.now()));
+  if (model.running && !ticker) {
+    ticker = setInterval(() => {
+      if (!model.running) {
+        clearInterval(ticker);
+        ticker = 0;
+        if (stopButton) stopButton.hidden = true;
+      }
+      renderSummary(summaryEl, model, model.nowAt(performance.now()));
+    }, SUMMARY_TICK_MS);
+  }
+}
+
+/** The canvas's text alternative: what the picture shows, in one sentence. */
+function describeRun() {
+  const wall = model.summary?.wall_s ?? model.end;
+  const counts = Object.entries(model.summary?.counts ?? model.counts).filter(([, n]) => n).map(([status, n]) => `${n} ${status}`).join(", ");
+  $("timeline").setAttribute(
+    "aria-label",
+    `Timeline of ${model.laneCount} requests, run ${model.status} in ${wall.toFixed(3)} s` +
+      `${counts ? ` (${counts})` : ""}; at most ${model.summary?.max_in_flight ?? model.maxInFlight} in flight at once.`,
+  );
+}
+
+function renderLegend(list) {
+  if (!list) return;
+  list.replaceChildren(
+    ...LEGEND.map(({ key, label, hint }) => {
+      const item = document.createElement("li");
+      item.dataset.legend = key;
+      const text = document.createElement("span");
+      text.textContent = label;
+      if (hint) {
+        item.title = hint;
+        const small = document.createElement("small");
+        small.textContent = hint;
+        text.append(" ", small);
+      }
+      item.append(swatch(key), text);
+      return item;
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+/**
+ * The concurrency strip: how many requests were in flight at each moment, on the
+ * timeline's time axis, with its maximum (and the strategy's limit, if it has one)
+ * labelled.
+ *
+ *   model.series (step function) ──inFlightColumns()──> max per device-pixel column ──> bars
+ *
+ * inFlightColumns is pure (Node tests it); drawConcurrency only paints.
+ */
+
+import { COLORS } from "./timeline-style.js";
+
+// Spec fields that cap concurrency, drawn as a dashed line when the run set one.
+const LIMIT_FIELDS = [
+  ["limit", "limit"],
+  ["workers", "workers"],
+  ["batch_size", "batch size"],
+  ["server_limit", "server limit"],
+];
+
+/**
+ * The highest in-flight count within each column of `secondsPerColumn`, from 0 to
+ * `end` seconds; -1 for columns after `end`. O(points + columns): each step holds
+ * its value until the next step, and consecutive steps cover consecutive columns.
+ */
+export function inFlightColumns(series, end, columns, secondsPerColumn) {
+  const out = new Int32Array(columns).fill(-1);
+  if (!(secondsPerColumn > 0) || columns <= 0) return out;
+  const last = Math.min(columns - 1, Math.floor(end / secondsPerColumn));
+  const cover = (from, to, value) => {
+    const c0 = Math.max(0, Math.floor(from / secondsPerColumn));
+    const c1 = Math.min(last, Math.floor(to / secondsPerColumn));
+    for (let c = c0; c <= c1; c += 1) if (value > out[c]) out[c] = value;
+  };
+  const { t, n } = series;
+  cover(0, t.length ? Math.min(t[0], end) : end, 0);
+  for (let i = 0; i < t.length; i += 1) {
+    if (t[i] > end) break;
+    cover(t[i], i + 1 < t.length ? Math.min(t[i + 1], end) : end, n[i]);
+  }
+  return out;
+}
+
+/** The strategy's own cap from the spec, if any: {value, label}. */
+export function specLimit(spec) {
+  for (const [field, label] of LIMIT_FIELDS) {
+    const value = spec?.[field];
+    if (Number.isFinite(value) && value > 0) return { value, label };
+  }
+  return null;
+}
+
+/**
+ * Paint the strip. `frame` = {dpr, width, height (device px), x0, plotW (device px),
+ * domain (s)}; the time transform is the timeline's, so bars line up with it.
+ */
+export function drawConcurrency(ctx, frame, model, now) {
+  const { dpr, width, height, x0, plotW, domain } = frame;
+  const top = 16 * dpr; // room for the caption above the bars
+  const bottom = height - 4 * dpr;
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.fillStyle = "#f8f9fb";
+  ctx.fillRect(x0, top, plotW, bottom - top);
+
+  const columns = Math.max(1, Math.floor(plotW));
+  const bins = inFlightColumns(model.series, now, columns, domain / columns);
+  const peak = model.summary?.max_in_flight ?? model.maxInFlight;
+  const limit = specLimit(model.spec);
+  const yMax = Math.max(1, peak, model.maxInFlight, limit?.value ?? 0);
+  const yOf = (count) => bottom - (count / yMax) * (bottom - top);
+
+  // One rect per run of equal columns: a flat stretch is one rect, not hundreds.
+  const bars = new Path2D();
+  for (let c = 0; c < columns; ) {
+    const value = bins[c];
+    let run = c + 1;
+    while (run < columns && bins[run] === value) run += 1;
+    if (value > 0) bars.rect(x0 + c, yOf(value), run - c, bottom - yOf(value));
+    c = run;
+  }
+  ctx.fillStyle = COLORS.sky;
+  ctx.fill(bars);
+
+  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  ctx.textBaseline = "middle";
+  const rule = (count, color, text, dash, inGutter) => {
+    const y = Math.round(yOf(count)) + 0.5;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = dpr;
+    ctx.setLineDash(dash.map((d) => d * dpr));
+    ctx.beginPath();
+    ctx.moveTo(x0, y);
+    ctx.lineTo(x0 + plotW, y);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = color;
+    ctx.textAlign = "right";
+    if (inGutter) ctx.fillText(text, x0 - 6 * dpr, y);
+    else ctx.fillText(text, x0 + plotW - 4 * dpr, y - 7 * dpr);
+  };
+  if (limit && limit.value !== peak) rule(limit.value, COLORS.vermillion, `${limit.label} ${limit.value}`, [2, 3], false);
+  if (peak > 0) rule(peak, COLORS.ink, `max ${peak}`, [4, 3], true);
+  ctx.fillStyle = COLORS.muted;
+  ctx.textAlign = "right";
+  ctx.fillText("0", x0 - 6 * dpr, bottom - 4 * dpr);
+  ctx.textAlign = "left";
+  ctx.textBaseline = "top";
+  ctx.fillText("requests in flight", x0 + 4 * dpr, 1 * dpr);
+}

@@ -1,0 +1,60 @@
+/**
+ * Numbers for axes and labels. Pure: testable in Node.
+ *
+ *   niceCeil(x)        the axis end: the next "round" value >= x (0.5, 0.6, 0.8, 1, ...)
+ *   niceTicks(a, b, n) about n round tick values in [a, b] (steps of 1, 2 or 5 x 10^k)
+ *   formatMs, formatSeconds, ordinal   label text
+ */
+
+// Axis ends grow through these mantissas: fine enough that a live run's bars never
+// shrink by more than a quarter at once, coarse enough to rescale only now and then.
+const CEIL_STEPS = [1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/** The smallest value of CEIL_STEPS x 10^k that is >= x (x > 0). */
+export function niceCeil(x) {
+  if (!(x > 0) || !Number.isFinite(x)) return 1;
+  const power = 10 ** Math.floor(Math.log10(x));
+  const mantissa = x / power;
+  // Rounding noise (0.3 / 0.1 = 2.9999999999999996) must not skip a step.
+  const step = CEIL_STEPS.find((s) => s >= mantissa - 1e-9);
+  return Number((step * power).toPrecision(12));
+}
+
+/** Round tick values covering [min, max], about `count` of them. */
+export function niceTicks(min, max, count = 5) {
+  if (!(max > min) || !(count >= 1)) return [min];
+  const raw = (max - min) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const mantissa = raw / power;
+  const step = (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * power;
+  const ticks = [];
+  const first = Math.ceil(min / step - 1e-9);
+  for (let i = first; i * step <= max + step * 1e-9; i += 1) {
+    // Multiply rather than accumulate, and round off binary noise (0.30000000000000004).
+    ticks.push(Number((i * step).toPrecision(12)));
+  }
+  return ticks;
+}
+
+/** Milliseconds for humans: "0", "250", "12,500"; below 10 ms one decimal. */
+export function formatMs(ms) {
+  if (!Number.isFinite(ms)) return "–";
+  const abs = Math.abs(ms);
+  const digits = abs !== 0 && abs < 10 ? 1 : 0;
+  return ms.toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: digits });
+}
+
+/** Seconds for humans: "0.503 s", "12.4 s", "2 min 5 s". */
+export function formatSeconds(s) {
+  if (!Number.isFinite(s)) return "–";
+  if (s >= 120) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  if (s >= 10) return `${s.toFixed(1)} s`;
+  return `${s.toFixed(3)} s`;
+}
+
+/** 1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd". */
+export function ordinal(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}

@@ -1,0 +1,119 @@
+/**
+ * Run spec <-> form values. Pure: no DOM, so Node can test it.
+ *
+ *   form fields ──formToSpec()──> {spec, errors}   the JSON body of POST /api/runs
+ *   spec        ──specToValues()─> form values      presets, a loaded run's spec
+ *   strategies  ──strategyParams()─> which parameter fields the chosen strategy reads
+ *
+ * A field, as form.js reads it from the DOM:
+ *   {name, kind: "number" | "checkbox" | "list" | "text", value, checked, required}
+ */
+
+// Fields holding a list of numbers typed as text ("300, 500, 200").
+export const LIST_FIELDS = new Set(["latencies_ms"]);
+// Hidden inputs that belong to the form, not to the spec.
+const NOT_SPEC = new Set(["csrfmiddlewaretoken"]);
+
+/** "300, 500 200;100" -> {value: [300, 500, 200, 100]}; a bad item -> {error}. */
+export function parseNumberList(text) {
+  const items = String(text).split(/[\s,;]+/).filter(Boolean);
+  const value = [];
+  for (const item of items) {
+    const number = Number(item.replace(/ms$/i, ""));
+    if (!Number.isFinite(number)) {
+      return { value: null, error: `"${item}" is not a number: write milliseconds separated by commas, e.g. 300, 500, 200.` };
+    }
+    value.push(number);
+  }
+  return { value, error: null };
+}
+
+/**
+ * The JSON spec for POST /api/runs. Empty fields are left out (the server applies
+ * its defaults and names missing required ones); fields in `skip` (parameters the
+ * chosen strategy does not read) are left out too. Errors are keyed by field name.
+ */
+export function formToSpec(fields, { skip = new Set() } = {}) {
+  const spec = {};
+  const errors = {};
+  for (const field of fields) {
+    const { name } = field;
+    if (!name || NOT_SPEC.has(name) || skip.has(name)) continue;
+    if (field.kind === "checkbox") {
+      spec[name] = Boolean(field.checked);
+      continue;
+    }
+    const text = String(field.value ?? "").trim();
+    if (text === "") continue;
+    if (field.kind === "list") {
+      const { value, error } = parseNumberList(text);
+      if (error) errors[name] = [error];
+      else if (value.length) spec[name] = value;
+    } else if (field.kind === "number") {
+      const number = Number(text);
+      if (Number.isFinite(number)) spec[name] = number;
+      else errors[name] = [`"${text}" is not a number.`];
+    } else {
+      spec[name] = text;
+    }
+  }
+  return { spec, errors };
+}
+
+/** Form values for a spec: lists joined with ", ", null as "", booleans kept. */
+export function specToValues(spec) {
+  const values = {};
+  for (const [name, value] of Object.entries(spec ?? {})) {
+    if (Array.isArray(value)) values[name] = value.join(", ");
+    else if (typeof value === "boolean") values[name] = value;
+    else values[name] = value === null || value === undefined ? "" : String(value);
+  }
+  return values;
+}
+
+/**
+ * What a preset does to each field: its own value; else the parameter's declared
+ * default (boot.params[name].default, or .initial: the fresh form's value); else an optional field is emptied (no leftover latencies or guess from
+ * the last example); a required field keeps what it has (undefined = keep).
+ */
+export function presetValues(spec, fields, params = {}) {
+  const given = specToValues(spec);
+  const values = {};
+  for (const field of fields) {
+    const { name } = field;
+    if (!name || NOT_SPEC.has(name)) continue;
+    if (name in given) values[name] = given[name];
+    else if (params[name] && "default" in params[name]) values[name] = specToValues({ v: params[name].default }).v;
+    else if (params[name] && "initial" in params[name]) values[name] = specToValues({ v: params[name].initial }).v;
+    else if (field.kind === "checkbox") values[name] = false;
+    else if (!field.required) values[name] = "";
+  }
+  return values;
+}
+
+/**
+ * Which parameter fields to hide for strategy `name`: those in `paramFields` (the
+ * form's "Strategy parameters" group) or in any strategy's list that `name` does
+ * not read. An unknown strategy hides nothing: better too many fields than none.
+ */
+export function strategyParams(strategies, name, paramFields = []) {
+  const strategy = (strategies ?? []).find((s) => s.name === name);
+  const used = new Set(strategy?.params ?? []);
+  const all = new Set(paramFields);
+  for (const s of strategies ?? []) for (const param of s.params ?? []) all.add(param);
+  const hidden = strategy ? new Set([...all].filter((param) => !used.has(param))) : new Set();
+  return { used, all, hidden };
+}
+
+/** Split a 400 body's errors into ones shown at a field and ones shown above the form. */
+export function splitErrors(errors, fieldNames) {
+  const byField = {};
+  const general = [];
+  for (const [name, messages] of Object.entries(errors ?? {})) {
+    const list = Array.isArray(messages) ? messages.map(String) : [String(messages)];
+    if (fieldNames.has(name)) byField[name] = list;
+    else if (name === "__all__") general.push(...list);
+    else general.push(...list.map((message) => `${name}: ${message}`));
+  }
+  return { byField, general };
+}

@@ -1,0 +1,80 @@
+/**
+ * The numbers under the timeline. While a run is live they come from the model
+ * (elapsed time, outcomes so far, peak in flight); once run.finished arrives, from
+ * the server's summary, which wins. Fields the summary leaves null stay hidden.
+ *
+ *   summaryValues(model, now) -> {key: {value, text}}   pure: Node tests it
+ *   renderSummary(el, model, now)                       writes [data-summary=key]
+ */
+
+import { formatMs, formatSeconds } from "./scale.js";
+
+const COUNT_KEYS = ["ok", "error", "timeout", "cancelled"];
+
+/** Display values keyed like the DOM hooks: wall_s, count-ok, max_in_flight, ... */
+export function summaryValues(model, now) {
+  const summary = model.summary ?? {};
+  const values = {};
+  const put = (key, value, format = String) => {
+    if (value !== null && value !== undefined && (typeof value !== "number" || Number.isFinite(value))) {
+      values[key] = { value, text: format(value) };
+    }
+  };
+  if (model.status !== "idle") {
+    const wall = summary.wall_s ?? (model.end ?? now);
+    put("wall_s", wall, formatSeconds);
+    const counts = summary.counts ?? model.counts;
+    for (const key of COUNT_KEYS) put(`count-${key}`, counts[key] ?? 0);
+    // Counts the server may add (e.g. not_started after a cancel) show when non-zero.
+    for (const [key, n] of Object.entries(counts)) if (!COUNT_KEYS.includes(key) && n) put(`count-${key}`, n);
+    put("requests", summary.requests ?? model.laneCount);
+    put("max_in_flight", summary.max_in_flight ?? model.maxInFlight);
+  }
+  const ms = (v) => `${formatMs(v)} ms`;
+  put("throughput_rps", summary.throughput_rps, (v) => `${round(v)} requests/s`);
+  put("p50_ms", summary.p50_ms, ms);
+  put("p95_ms", summary.p95_ms, ms);
+  put("ideal_s", summary.ideal_s, formatSeconds);
+  put("ideal_formula", summary.ideal_formula);
+  put("efficiency", summary.efficiency, (v) => `${Math.round(v * 100)}% of ideal`);
+  const guess = summary.guess_s ?? (Number.isFinite(model.spec?.guess_ms) ? model.spec.guess_ms / 1000 : null);
+  put("guess_s", guess, formatSeconds);
+  put("guess_vs", compareGuess(guess, summary.wall_s));
+  if (summary.retries) put("retries", summary.retries);
+  put("verdict", summary.verdict);
+  if (model.error) put("error", model.error);
+  return values;
+}
+
+/** How the guess compares with the measured wall time, once there is one. */
+function compareGuess(guess, wall) {
+  if (!Number.isFinite(guess) || !Number.isFinite(wall) || wall <= 0 || guess <= 0) return null;
+  const ratio = guess / wall;
+  if (ratio > 1.15) return `${round(ratio)}× the measured time`;
+  if (ratio < 1 / 1.15) return `the run took ${round(1 / ratio)}× longer`;
+  return "close to the measured time";
+}
+
+function round(x) {
+  return x >= 100 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** Write the values into `el`: each [data-summary=key] gets text and data-value. */
+export function renderSummary(el, model, now) {
+  const values = summaryValues(model, now);
+  const rows = new Map(); // optional row -> has something to show
+  for (const slot of el.querySelectorAll("[data-summary]")) {
+    const entry = values[slot.dataset.summary];
+    slot.textContent = entry ? entry.text : slot.tagName === "SMALL" ? "" : "–";
+    if (entry && typeof entry.value === "number") slot.dataset.value = String(entry.value);
+    else delete slot.dataset.value;
+    const row = slot.closest("[data-optional]");
+    if (row) rows.set(row, rows.get(row) || Boolean(entry));
+  }
+  // Optional rows (and the verdict) only appear once there is something to say.
+  for (const [row, shown] of rows) row.hidden = !shown;
+  const over = model.end !== null;
+  if (over) el.dataset.status = model.status;
+  else delete el.dataset.status;
+  el.dataset.state = model.status;
+}

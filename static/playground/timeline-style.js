@@ -1,0 +1,192 @@
+/**
+ * How a segment looks: a colour AND a pattern per phase/status, so a learner who
+ * cannot tell the colours apart can still tell the bars apart.
+ *
+ *   segment ──styleOf()──> key ──BarBatch.add()──> one Path2D per paint ──fill()
+ *
+ * Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies).
+ * Everything here is in device pixels; the view converts before calling add().
+ */
+
+export const COLORS = {
+  orange: "#E69F00",
+  sky: "#56B4E9",
+  green: "#009E73",
+  yellow: "#F0E442",
+  blue: "#0072B2",
+  vermillion: "#D55E00",
+  purple: "#CC79A7",
+  black: "#000000",
+  ink: "#1d2430",
+  grid: "#e3e6eb",
+  muted: "#6b7280",
+};
+
+/** Legend order and words: a key per look. */
+export const LEGEND = [
+  { key: "waiting", label: "waiting for a slot", hint: "semaphore, batch, rate limit, connection or worker" },
+  { key: "flight", label: "in flight", hint: "request sent, no answer yet" },
+  { key: "ok", label: "ok" },
+  { key: "error", label: "error", hint: "HTTP error or connection failure" },
+  { key: "timeout", label: "timed out", hint: "end cap: the client gave up" },
+  { key: "cancelled", label: "cancelled", hint: "outline: stopped before an answer; a cancelled wait ends in a grey cap" },
+  { key: "backoff", label: "back-off", hint: "pause before a retry" },
+  { key: "link", label: "retry", hint: "joins one attempt to the next" },
+];
+
+/** The look of a segment. A flight still open when the run ended counts as cancelled. */
+export function styleOf(segment) {
+  if (segment.phase === "waiting") return segment.status || segment.cut ? "waiting-cut" : "waiting";
+  if (segment.phase === "backoff") return "backoff";
+  if (segment.status) return segment.status;
+  return segment.cut ? "cancelled" : "flight";
+}
+
+const FLIGHT_KEYS = new Set(["flight", "ok", "error", "timeout", "cancelled"]);
+
+/** Fill styles for one canvas at one devicePixelRatio: colours and patterns. */
+export function createPaints(ctx, dpr) {
+  const tile = (size, draw) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = Math.max(2, Math.round(size * dpr));
+    draw(canvas.getContext("2d"), canvas.width);
+    return ctx.createPattern(canvas, "repeat");
+  };
+  const diagonal = (c, s, color, width, rising) => {
+    c.strokeStyle = color;
+    c.lineWidth = width * dpr;
+    c.beginPath();
+    for (const k of [-s, 0, s]) {
+      if (rising) {
+        c.moveTo(k, s);
+        c.lineTo(k + s, 0);
+      } else {
+        c.moveTo(k, 0);
+        c.lineTo(k + s, s);
+      }
+    }
+    c.stroke();
+  };
+  return {
+    waiting: tile(6, (c, s) => {
+      c.fillStyle = "#fbeec9";
+      c.fillRect(0, 0, s, s);
+      diagonal(c, s, COLORS.orange, 1.1, true);
+    }),
+    flight: COLORS.sky,
+    ok: COLORS.blue,
+    error: COLORS.ink,
+    timeout: tile(8, (c, s) => {
+      c.fillStyle = COLORS.vermillion;
+      c.fillRect(0, 0, s, s);
+      diagonal(c, s, "rgba(255,255,255,0.55)", 1.5, false);
+    }),
+    cancelled: tile(6, (c, s) => {
+      c.fillStyle = "#f3f4f6";
+      c.fillRect(0, 0, s, s);
+      diagonal(c, s, "#9ca3af", 0.8, true);
+      diagonal(c, s, "#9ca3af", 0.8, false);
+    }),
+    backoff: tile(4, (c, s) => {
+      c.fillStyle = COLORS.purple;
+      c.fillRect(0, 0, s / 2, s); // dashes: half on, half off
+    }),
+    cap: COLORS.black,
+    outline: "#6b7280",
+    link: COLORS.purple,
+  };
+}
+
+/** Bars batched by look: add() many, then fill() once per paint. */
+export class BarBatch {
+  constructor(dpr) {
+    this.dpr = dpr;
+    this.paths = new Map();
+    this.outlines = null;
+    this.links = null;
+  }
+
+  path(key) {
+    let path = this.paths.get(key);
+    if (!path) this.paths.set(key, (path = new Path2D()));
+    return path;
+  }
+
+  /** A bar of look `key` in device px; flights get at least one pixel of width. */
+  add(key, x, y, w, h) {
+    const dpr = this.dpr;
+    if (FLIGHT_KEYS.has(key)) w = Math.max(w, 1);
+    else if (w <= 0) return;
+    if (h < 1) {
+      // Lanes thinner than a device pixel: whole pixel rows, or every colour fades to pastel.
+      y = Math.floor(y);
+      h = 1;
+    }
+    if (key === "backoff") {
+      const thin = Math.min(h, Math.max(1, h * 0.3));
+      this.path(key).rect(x, y + (h - thin) / 2, w, thin);
+      return;
+    }
+    if (key === "waiting-cut") {
+      // A wait that never got its turn: the hatch, closed by a grey cap.
+      this.path("waiting").rect(x, y, w, h);
+      const cap = Math.min(w, 2 * dpr);
+      this.path("outline").rect(x + w - cap, y, cap, h);
+      return;
+    }
+    this.path(key).rect(x, y, w, h);
+    if (key === "timeout" && w >= 3) {
+      const cap = Math.min(w / 2, 2 * dpr);
+      this.path("cap").rect(x + w - cap, y, cap, h);
+    } else if (key === "cancelled" && h >= 3 && w >= 3) {
+      (this.outlines ??= new Path2D()).rect(x + 0.5, y + 0.5, w - 1, h - 1);
+    }
+  }
+
+  /** A retry connector: a bracket over the lane from one attempt's end to the next start. */
+  addLink(x1, x2, yTop, yMid) {
+    const path = (this.links ??= new Path2D());
+    path.moveTo(x1, yMid);
+    path.lineTo(x1, yTop);
+    path.lineTo(x2, yTop);
+    path.lineTo(x2, yMid);
+  }
+
+  fill(ctx, paints) {
+    for (const [key, path] of this.paths) {
+      ctx.fillStyle = paints[key];
+      ctx.fill(path);
+    }
+    if (this.outlines) {
+      ctx.strokeStyle = paints.outline;
+      ctx.lineWidth = 1;
+      ctx.stroke(this.outlines);
+    }
+    if (this.links) {
+      ctx.strokeStyle = paints.link;
+      ctx.lineWidth = Math.max(1, this.dpr);
+      ctx.stroke(this.links);
+    }
+  }
+}
+
+/** A small canvas showing one look, for the HTML legend. */
+export function swatch(key, dpr = globalThis.devicePixelRatio || 1) {
+  const canvas = document.createElement("canvas");
+  const [w, h] = [28, 12];
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(h * dpr);
+  canvas.style.width = `${w}px`;
+  canvas.style.height = `${h}px`;
+  canvas.setAttribute("aria-hidden", "true");
+  const ctx = canvas.getContext("2d");
+  const batch = new BarBatch(dpr);
+  if (key === "link") {
+    batch.add("backoff", 6 * dpr, 3 * dpr, 16 * dpr, 8 * dpr);
+    batch.addLink(3 * dpr, 25 * dpr, 2 * dpr, 11 * dpr);
+  } else {
+    batch.add(key, 0, 1 * dpr, canvas.width, 10 * dpr);
+  }
+  batch.fill(ctx, createPaints(ctx, dpr));
+  return canvas;
+}

@@ -1,0 +1,363 @@
+/**
+ * Drawing only: the model's lanes as bars on a <canvas>, its in-flight series on a
+ * second one, and a tooltip. Nothing here changes the model.
+ *
+ *   markDirty() ──one requestAnimationFrame──> frame() ──> draw()
+ *                  (while the run is live, every frame: open bars grow)
+ *
+ *   draw:  closed segments ──> cache canvas (only the new ones; all again on rescale)
+ *          cache + open segments + links + markers + labels ──> timeline canvas
+ *          series ──> concurrency canvas (same time transform)
+ *
+ * Transforms, named:  time (s) ──timeToCss──> CSS px ──cssToDevice (x dpr)──> device px.
+ */
+
+import { drawConcurrency } from "./concurrency-view.js";
+import { formatMs, niceCeil, niceTicks, ordinal } from "./scale.js";
+import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
+
+// Layout in CSS px.
+const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
+const RIGHT = 20;
+const TOP = 30; // two rows of marker labels: ideal, your guess
+const AXIS = 24;
+const LANE_MAX = 26; // few tasks: comfortable lanes, not a stretched canvas
+const LABELLED_LANE = 14; // lanes at least this tall get "#i" and the completion rank
+const PLOT_MIN = 90;
+const STRIP_HEIGHT = 76;
+const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
+const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
+
+const REASONS = {
+  semaphore: "a semaphore slot",
+  batch: "its batch",
+  rate: "a rate-limit token",
+  pool: "a free connection",
+  worker: "a free worker",
+  server: "the server",
+};
+const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
+
+/** Tooltip lines for a segment (pure: Node can test it). */
+export function describeSegment(segment, { now, rank = null } = {}) {
+  const end = segment.end ?? now;
+  const ms = (s) => `${formatMs(s * 1000)} ms`;
+  const lines = [`Task ${segment.task} · attempt ${segment.attempt}`];
+  let phase = PHASES[segment.phase] ?? segment.phase;
+  if (segment.phase === "waiting" && segment.reason) phase += ` for ${REASONS[segment.reason] ?? segment.reason}`;
+  if (segment.phase === "backoff" && Number.isFinite(segment.delay_s)) phase += ` (${ms(segment.delay_s)} planned)`;
+  lines.push(phase);
+  lines.push(`${ms(segment.start)} → ${segment.end === null ? "now" : ms(end)} · ${ms(end - segment.start)}`);
+  if (segment.status || segment.cut) {
+    const parts = [segment.status ?? "no answer before the run ended"];
+    if (segment.http_status !== null && segment.http_status !== undefined) parts.push(`HTTP ${segment.http_status}`);
+    if (segment.error) parts.push(segment.error);
+    lines.push(parts.join(" · "));
+  }
+  if (rank) lines.push(`The task finished ${ordinal(rank)}.`);
+  return lines;
+}
+
+export function createTimelineView(options) {
+  return new TimelineView(options);
+}
+
+class TimelineView {
+  constructor({ canvas, strip, tooltip, model, clock = () => performance.now() }) {
+    Object.assign(this, { canvas, strip, tooltip, model, clock });
+    this.ctx = canvas.getContext("2d");
+    this.stripCtx = strip?.getContext("2d") ?? null;
+    this.cache = document.createElement("canvas");
+    this.cacheCtx = this.cache.getContext("2d");
+    this.cacheKey = "";
+    this.paints = null;
+    this.frames = 0; // for tests and curious learners: frames drawn so far
+    this.lastFrameMs = 0;
+    this.maxFrameMs = 0;
+    this.raf = 0;
+    this.dirty = false;
+    this.hover = null;
+    this.geometry = null;
+    this.placeholder = null; // text on an empty timeline; null: the default invitation
+    this.frame = this.frame.bind(this);
+    this.resizeObserver = new ResizeObserver(() => this.markDirty());
+    this.resizeObserver.observe(canvas.parentElement);
+    canvas.addEventListener("pointermove", (event) => this.pointAt(event.offsetX, event.offsetY));
+    canvas.addEventListener("pointerleave", () => this.pointAt(null, null));
+  }
+
+  /** Something changed: draw once, on the next animation frame. */
+  markDirty() {
+    this.dirty = true;
+    if (!this.raf) this.raf = requestAnimationFrame(this.frame);
+  }
+
+  frame() {
+    this.raf = 0;
+    if (!this.dirty) return;
+    this.dirty = false;
+    const started = performance.now();
+    this.draw();
+    this.lastFrameMs = performance.now() - started;
+    this.maxFrameMs = Math.max(this.maxFrameMs, this.lastFrameMs);
+    this.frames += 1;
+    if (this.model.running) this.markDirty(); // live: open bars grow every frame
+  }
+
+  /** Sizes, scales and transforms for this frame (device px unless named css). */
+  layout(now) {
+    const model = this.model;
+    const dpr = window.devicePixelRatio || 1;
+    const lanes = Math.max(model.laneCount, 1);
+    const cssW = Math.max(this.canvas.parentElement.clientWidth, 200);
+    const plotMax = Math.max(PLOT_MIN, Math.min(520, Math.round(window.innerHeight * 0.55)));
+    const plotCss = model.laneCount ? Math.min(plotMax, Math.max(PLOT_MIN, lanes * LANE_MAX)) : PLOT_MIN;
+    const cssH = TOP + plotCss + AXIS;
+    resize(this.canvas, cssW, cssH, dpr);
+    if (this.strip) resize(this.strip, cssW, STRIP_HEIGHT, dpr);
+
+    const domain = model.status === "idle" ? IDLE_DOMAIN_S : axisEnd(model, now);
+    const x0 = GUTTER * dpr;
+    const plotW = (cssW - GUTTER - RIGHT) * dpr;
+    const step = (plotCss * dpr) / lanes;
+    const gap = step >= 8 * dpr ? Math.min(step * 0.25, 6 * dpr) : step >= 4 * dpr ? dpr : 0;
+    const timeToCss = (t) => GUTTER + (t / domain) * (cssW - GUTTER - RIGHT);
+    const cssToDevice = (x) => x * dpr;
+    return {
+      dpr, cssW, cssH, domain, lanes, step, gap, x0, plotW,
+      top: TOP * dpr, plotH: plotCss * dpr,
+      timeToCss, cssToDevice,
+      // The hot path composes the two transforms into one multiply-add.
+      a: cssToDevice(timeToCss(1)) - cssToDevice(timeToCss(0)),
+      b: cssToDevice(timeToCss(0)),
+    };
+  }
+
+  draw() {
+    const model = this.model;
+    const now = model.nowAt(this.clock());
+    const g = (this.geometry = this.layout(now));
+    const ctx = this.ctx;
+    if (this.paints?.dpr !== g.dpr) this.paints = { ...createPaints(ctx, g.dpr), dpr: g.dpr };
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.drawBackground(ctx, g);
+    this.updateCache(g);
+    ctx.drawImage(this.cache, 0, 0);
+    const open = new BarBatch(g.dpr);
+    for (const segment of model.open) this.addSegment(open, segment, g, now);
+    open.fill(ctx, this.paints);
+    this.drawHover(ctx, g, now);
+    this.drawMarkers(ctx, g, now);
+    this.drawLabels(ctx, g);
+    if (this.stripCtx) {
+      drawConcurrency(this.stripCtx, { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, domain: g.domain }, model, now);
+    }
+    this.updateTooltip(now);
+  }
+
+  /** Closed segments never change: draw each once, until the scale changes. */
+  updateCache(g) {
+    const model = this.model;
+    const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.domain, g.lanes].join("|");
+    if (key !== this.cacheKey) {
+      this.cacheKey = key;
+      this.cache.width = this.canvas.width;
+      this.cache.height = this.canvas.height;
+      this.cachedClosed = 0;
+      this.cachedLinks = 0;
+    }
+    if (this.cachedClosed === model.closed.length && this.cachedLinks === model.links.length) return;
+    const batch = new BarBatch(g.dpr);
+    for (let i = this.cachedClosed; i < model.closed.length; i += 1) this.addSegment(batch, model.closed[i], g, 0);
+    if (g.step >= 6 * g.dpr) {
+      for (let i = this.cachedLinks; i < model.links.length; i += 1) {
+        const { from, to, task } = model.links[i];
+        const y = g.top + task * g.step + g.gap / 2;
+        batch.addLink(g.a * (from.end ?? to.start) + g.b, g.a * to.start + g.b, y + 0.5, y + (g.step - g.gap) / 2);
+      }
+    }
+    this.cachedClosed = model.closed.length;
+    this.cachedLinks = model.links.length;
+    batch.fill(this.cacheCtx, this.paints);
+  }
+
+  addSegment(batch, segment, g, now) {
+    const end = segment.end ?? now;
+    const x = g.a * segment.start + g.b;
+    const y = g.top + segment.task * g.step + g.gap / 2;
+    batch.add(styleOf(segment), x, y, g.a * end + g.b - x, g.step - g.gap);
+  }
+
+  drawBackground(ctx, g) {
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(g.x0, g.top, g.plotW, g.plotH);
+    if (g.step >= 10 * g.dpr && this.model.laneCount) {
+      ctx.fillStyle = "#f6f7f9"; // zebra lanes: easier to follow one task across
+      for (let lane = 1; lane < this.model.laneCount; lane += 2) ctx.fillRect(g.x0, g.top + lane * g.step, g.plotW, g.step);
+    }
+    const ticks = niceTicks(0, g.domain * 1000, Math.max(3, Math.floor(g.cssW / 90)));
+    ctx.fillStyle = COLORS.grid;
+    ctx.font = `${11 * g.dpr}px ${FONT}`;
+    ctx.textBaseline = "top";
+    ctx.textAlign = "center";
+    ticks.forEach((ms, i) => {
+      const x = Math.round(g.a * (ms / 1000) + g.b);
+      ctx.fillStyle = COLORS.grid;
+      ctx.fillRect(x, g.top, g.dpr, g.plotH);
+      ctx.fillStyle = COLORS.muted;
+      const label = formatMs(ms) + (i === ticks.length - 1 ? " ms" : "");
+      const half = ctx.measureText(label).width / 2;
+      ctx.fillText(label, Math.min(x, this.canvas.width - half - 2 * g.dpr), g.top + g.plotH + 6 * g.dpr);
+    });
+    if (!this.model.laneCount) {
+      ctx.fillStyle = COLORS.muted;
+      ctx.font = `${14 * g.dpr}px ${FONT}`;
+      ctx.textBaseline = "middle";
+      ctx.fillText(this.placeholder ?? "Press Run: each request becomes a bar here.", g.x0 + g.plotW / 2, g.top + g.plotH / 2);
+    }
+  }
+
+  drawHover(ctx, g, now) {
+    const segment = this.hover;
+    if (!segment) return;
+    const x = g.a * segment.start + g.b;
+    const y = g.top + segment.task * g.step + g.gap / 2;
+    const w = Math.max(g.a * ((segment.end ?? now) - segment.start), g.dpr);
+    ctx.strokeStyle = COLORS.black;
+    ctx.lineWidth = 2 * g.dpr;
+    ctx.strokeRect(x - g.dpr, y - g.dpr, w + 2 * g.dpr, Math.max(g.step - g.gap, g.dpr) + 2 * g.dpr);
+  }
+
+  /** Vertical rules: now (while live), the ideal time, the learner's guess. */
+  drawMarkers(ctx, g, now) {
+    const model = this.model;
+    const summary = model.summary ?? {};
+    const guess = summary.guess_s ?? (Number.isFinite(model.spec?.guess_ms) ? model.spec.guess_ms / 1000 : null);
+    // Rules in the palette's colours; their labels darker, to read as text (WCAG contrast).
+    const rule = (t, color, ink, dash, label, row) => {
+      const beyond = t > g.domain;
+      const x = Math.round(g.a * Math.min(t, g.domain) + g.b) + 0.5;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 1.5 * g.dpr;
+      ctx.setLineDash(dash.map((d) => d * g.dpr));
+      ctx.beginPath();
+      ctx.moveTo(x, g.top);
+      ctx.lineTo(x, g.top + g.plotH);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if (!label) return;
+      ctx.fillStyle = ink;
+      ctx.font = `${11 * g.dpr}px ${FONT}`;
+      ctx.textBaseline = "bottom";
+      const text = beyond ? `${label} →` : label;
+      const width = ctx.measureText(text).width;
+      ctx.textAlign = x + width + 4 * g.dpr > g.x0 + g.plotW + RIGHT * g.dpr ? "right" : "left";
+      ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.top - (row === 0 ? 14 : 2) * g.dpr);
+    };
+    if (model.running) rule(now, "#9aa3af", null, [], null, null);
+    if (Number.isFinite(summary.ideal_s)) {
+      rule(summary.ideal_s, COLORS.green, "#00664d", [6, 3, 1, 3], `ideal ${formatMs(summary.ideal_s * 1000)} ms`, 0);
+    }
+    if (Number.isFinite(guess)) rule(guess, COLORS.purple, "#8c3d6e", [4, 3], `your guess ${formatMs(guess * 1000)} ms`, 1);
+  }
+
+  /** Lane labels: "#i" and completion rank when lanes are tall, else task-number ticks. */
+  drawLabels(ctx, g) {
+    const model = this.model;
+    if (!model.laneCount) return;
+    ctx.font = `${11 * g.dpr}px ${FONT}`;
+    ctx.textBaseline = "middle";
+    const mid = (lane) => g.top + lane * g.step + g.step / 2;
+    if (g.step < LABELLED_LANE * g.dpr) {
+      ctx.fillStyle = COLORS.muted;
+      ctx.textAlign = "right";
+      for (const lane of niceTicks(0, model.laneCount - 1, Math.max(1, Math.floor(g.plotH / (28 * g.dpr))))) {
+        ctx.fillText(`#${lane}`, g.x0 - 6 * g.dpr, Math.min(mid(lane), g.top + g.plotH - 6 * g.dpr));
+      }
+      return;
+    }
+    for (const lane of model.lanes) {
+      ctx.fillStyle = COLORS.muted;
+      ctx.textAlign = "right";
+      ctx.fillText(`#${lane.task}`, g.x0 - 6 * g.dpr, mid(lane.task));
+      const rank = model.completionRank(lane.task);
+      const last = lane.segments[lane.segments.length - 1];
+      if (!rank || !last || last.end === null) continue;
+      const text = ordinal(rank);
+      const x = g.a * last.end + g.b + 5 * g.dpr;
+      ctx.fillStyle = COLORS.ink;
+      ctx.textAlign = "left";
+      ctx.fillText(text, Math.min(x, g.x0 + g.plotW + RIGHT * g.dpr - ctx.measureText(text).width - 2 * g.dpr), mid(lane.task));
+    }
+  }
+
+  /** Pointer at CSS (x, y) over the canvas, or null: find the segment under it. */
+  pointAt(x, y) {
+    const g = this.geometry;
+    let segment = null;
+    if (x !== null && g && this.model.laneCount) {
+      const lane = Math.floor((y * g.dpr - g.top) / g.step);
+      const t = (x * g.dpr - g.b) / g.a;
+      const tolerance = (3 * g.dpr) / g.a; // three CSS px either side: thin bars stay hoverable
+      segment = this.model.hitTest(t, lane, this.model.nowAt(this.clock()), tolerance);
+    }
+    this.pointer = segment ? { x, y } : null;
+    if (segment !== this.hover) {
+      this.hover = segment;
+      this.markDirty();
+    }
+    this.updateTooltip(this.model.nowAt(this.clock()));
+  }
+
+  updateTooltip(now) {
+    const tip = this.tooltip;
+    if (!tip) return;
+    if (!this.hover || !this.pointer) {
+      tip.hidden = true;
+      return;
+    }
+    const lines = describeSegment(this.hover, { now, rank: this.model.completionRank(this.hover.task) });
+    tip.replaceChildren(...lines.map((line, i) => Object.assign(document.createElement(i ? "div" : "strong"), { textContent: line })));
+    tip.hidden = false;
+    const left = Math.min(this.pointer.x + 14, this.canvas.clientWidth - tip.offsetWidth - 4);
+    const top = this.pointer.y + 16 + tip.offsetHeight > this.canvas.clientHeight ? this.pointer.y - tip.offsetHeight - 8 : this.pointer.y + 16;
+    tip.style.transform = `translate(${Math.max(0, left)}px, ${Math.max(0, top)}px)`;
+  }
+
+  destroy() {
+    cancelAnimationFrame(this.raf);
+    this.resizeObserver.disconnect();
+  }
+}
+
+/** Backing store = CSS size x devicePixelRatio; touching width clears, so only on change. */
+function resize(canvas, cssW, cssH, dpr) {
+  const width = Math.round(cssW * dpr);
+  const height = Math.round(cssH * dpr);
+  if (canvas.width !== width || canvas.height !== height) {
+    canvas.width = width;
+    canvas.height = height;
+    canvas.style.height = `${cssH}px`;
+  }
+}
+
+/**
+ * The time axis end (s), a round value: while live a little past now (so bars do not
+ * touch the edge; it grows in steps, each one redrawing the cache); once over, past the
+ * end and past the ideal and the guess when they are near enough to compare with.
+ */
+function axisEnd(model, now) {
+  const floor = Math.max(expectedSeconds(model.spec) * 1.1, 0.05);
+  if (model.end === null) return niceCeil(Math.max(now * 1.1, floor));
+  const guess = model.summary?.guess_s ?? (model.spec?.guess_ms ?? NaN) / 1000;
+  const near = [model.summary?.ideal_s, guess].filter((t) => Number.isFinite(t) && t <= model.end * 2);
+  return niceCeil(Math.max(model.end * 1.06, ...near.map((t) => t * 1.04), 0.05));
+}
+
+/** The longest single request the spec asks for (s): the axis starts at least this wide. */
+function expectedSeconds(spec) {
+  if (!spec) return 0;
+  const latencies = Array.isArray(spec.latencies_ms) && spec.latencies_ms.length ? spec.latencies_ms : [spec.latency_ms ?? 0];
+  return (Math.max(...latencies) + (spec.jitter_ms ?? 0)) / 1000;
+}

@@ -1,0 +1,66 @@
+// node --test tests/js/ : summary values, live from the model, then from the server.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { summaryValues } from "../../static/playground/summary.js";
+import { createTimeline } from "../../static/playground/timeline-model.js";
+
+function live() {
+  const model = createTimeline();
+  model.apply([
+    { seq: 0, type: "run.started", t: 0, spec: { requests: 2, guess_ms: 1000 } },
+    { seq: 1, type: "task.started", t: 0, task: 0, attempt: 1 },
+    { seq: 2, type: "task.started", t: 0, task: 1, attempt: 1 },
+    { seq: 3, type: "task.finished", t: 0.2, task: 0, attempt: 1, status: "ok", http_status: 200 },
+  ]);
+  return model;
+}
+
+test("an idle model shows nothing", () => {
+  assert.deepEqual(summaryValues(createTimeline(), 0), {});
+});
+
+test("a live run counts from the model", () => {
+  const values = summaryValues(live(), 0.25);
+  assert.equal(values.wall_s.value, 0.25);
+  assert.equal(values["count-ok"].value, 1);
+  assert.equal(values["count-error"].value, 0);
+  assert.equal(values.max_in_flight.value, 2);
+  assert.equal(values.guess_s.text, "1.000 s");
+  assert.equal("guess_vs" in values, false); // nothing measured to compare with yet
+  assert.equal("verdict" in values, false);
+});
+
+test("the server's summary wins once the run is over; nulls stay out", () => {
+  const model = live();
+  model.apply([
+    { seq: 4, type: "task.finished", t: 0.5, task: 1, attempt: 1, status: "timeout", error: "TimeoutError" },
+    {
+      seq: 5, type: "run.finished", t: 0.5, status: "finished", error: null,
+      summary: {
+        wall_s: 0.5, requests: 2, counts: { ok: 1, error: 0, timeout: 1, cancelled: 0 }, max_in_flight: 2,
+        throughput_rps: 4, p50_ms: 200, p95_ms: 480, ideal_s: 0.5, ideal_formula: "max(latency)",
+        efficiency: 1, guess_s: 1, verdict: "All at once: the slowest request set the time.",
+      },
+    },
+  ]);
+  const values = summaryValues(model, 99);
+  assert.equal(values.wall_s.text, "0.500 s");
+  assert.equal(values["count-timeout"].value, 1);
+  assert.equal(values.ideal_s.text, "0.500 s");
+  assert.equal(values.ideal_formula.text, "max(latency)");
+  assert.equal(values.efficiency.text, "100% of ideal");
+  assert.equal(values.guess_s.text, "1.000 s");
+  assert.equal(values.guess_vs.text, "2.00× the measured time");
+  assert.equal(values.p95_ms.text, "480 ms");
+  assert.match(values.verdict.text, /slowest request/);
+
+  model.summary.counts.not_started = 3;
+  assert.equal(summaryValues(model, 99)["count-not_started"].value, 3);
+
+  model.summary.ideal_s = null;
+  model.summary.efficiency = null;
+  const without = summaryValues(model, 99);
+  assert.equal("ideal_s" in without, false);
+  assert.equal("efficiency" in without, false);
+});

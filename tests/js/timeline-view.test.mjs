@@ -1,0 +1,62 @@
+// node --test tests/js/ : the pure parts of the drawing modules (no canvas needed).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { inFlightColumns, specLimit } from "../../static/playground/concurrency-view.js";
+import { styleOf } from "../../static/playground/timeline-style.js";
+import { describeSegment } from "../../static/playground/timeline-view.js";
+
+test("styleOf: one look per phase and outcome; a cut flight looks cancelled", () => {
+  const flight = { phase: "flight", status: null };
+  assert.equal(styleOf({ phase: "waiting", status: null }), "waiting");
+  assert.equal(styleOf({ phase: "waiting", status: "cancelled" }), "waiting-cut");
+  assert.equal(styleOf({ phase: "backoff" }), "backoff");
+  assert.equal(styleOf(flight), "flight");
+  assert.equal(styleOf({ ...flight, status: "timeout" }), "timeout");
+  assert.equal(styleOf({ ...flight, cut: true }), "cancelled");
+});
+
+test("describeSegment names task, attempt, phase, times, status and error", () => {
+  const lines = describeSegment(
+    { task: 4, attempt: 2, phase: "flight", start: 0.25, end: 0.4505, status: "error", http_status: 503, error: "ClientResponseError" },
+    { rank: 3 },
+  );
+  assert.deepEqual(lines, [
+    "Task 4 · attempt 2",
+    "in flight",
+    "250 ms → 451 ms · 201 ms",
+    "error · HTTP 503 · ClientResponseError",
+    "The task finished 3rd.",
+  ]);
+});
+
+test("describeSegment: an open wait runs to now, with its reason", () => {
+  const lines = describeSegment({ task: 0, attempt: 1, phase: "waiting", reason: "semaphore", start: 0, end: null, status: null }, { now: 0.1 });
+  assert.deepEqual(lines, ["Task 0 · attempt 1", "waiting for a semaphore slot", "0 ms → now · 100 ms"]);
+});
+
+test("inFlightColumns: the highest count within each column, -1 after now", () => {
+  // 0-1 s: 1 in flight; 1-2 s: 3; 2-3 s: 0.
+  const series = { t: [0, 1, 1, 2, 2, 2], n: [1, 2, 3, 2, 1, 0] };
+  assert.deepEqual([...inFlightColumns(series, 3, 6, 0.5)], [1, 1, 3, 3, 3, 0]);
+  assert.deepEqual([...inFlightColumns(series, 1.2, 6, 0.5)], [1, 1, 3, -1, -1, -1]);
+  assert.deepEqual([...inFlightColumns({ t: [], n: [] }, 1, 3, 0.5)], [0, 0, 0]);
+});
+
+test("inFlightColumns stays linear for 20,000 steps", () => {
+  const t = [];
+  const n = [];
+  for (let i = 0; i < 10_000; i += 1) {
+    t.push(i * 0.001, i * 0.001 + 0.2);
+    n.push(1, 0);
+  }
+  const started = performance.now();
+  const columns = inFlightColumns({ t, n }, 10.2, 2000, 10.2 / 2000);
+  assert.ok(performance.now() - started < 50);
+  assert.equal(Math.max(...columns), 1);
+});
+
+test("specLimit finds the strategy's cap in the spec", () => {
+  assert.deepEqual(specLimit({ strategy: "semaphore", limit: 50 }), { value: 50, label: "limit" });
+  assert.equal(specLimit({ strategy: "gather" }), null);
+});
