@@ -5,6 +5,7 @@
     (the task is kept in RUNNING_TASKS until done)
 """
 import asyncio
+import contextvars
 import logging
 
 from asgiref.sync import sync_to_async
@@ -81,7 +82,11 @@ def run_limits() -> Limits:
 
 def run_start(*, run: Run) -> asyncio.Task:
     """Start executing `run` (admitted by run_admit) in the current event loop; returns at once."""
-    task = asyncio.get_running_loop().create_task(_run_execute(run), name=f"run-{run.id}")
+    # A fresh context: the run must not inherit the request's (asgiref ties
+    # sync_to_async to a per-request executor that is shut down when it ends).
+    task = asyncio.get_running_loop().create_task(
+        _run_execute(run), name=f"run-{run.id}", context=contextvars.Context()
+    )
     RUNNING_TASKS[str(run.id)] = task
 
     def done(_):
@@ -153,10 +158,10 @@ async def _run_execute(run: Run) -> None:
         interval=settings.EVENT_FLUSH_INTERVAL_S,
         batch_max=settings.EVENT_BATCH_MAX,
     )
-    await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
     recorder.start()
     status, summary = Run.Status.FAILED, None
     try:
+        await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
         outcome = await execute(spec=run.spec, url=demo_api_url() + "/work", key=str(run.id),
                                 recorder=recorder, limits=run_limits())
         status, summary = outcome.status, outcome.summary

@@ -1,0 +1,94 @@
+"""A real Chromium (Debian's, via Playwright) against the real Daphne server.
+
+Uses async_playwright so it shares pytest-asyncio's loop instead of fighting it.
+"""
+import re
+import shutil
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+UI_TIMEOUT_MS = 30_000  # a run here lasts ~1 s; past this the page is stuck
+
+
+@pytest.fixture
+async def page():
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})
+        page = await context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        yield page
+        await browser.close()
+        # A refused spec is an expected 400; Chromium logs every 4xx fetch.
+        errors = [e for e in errors if "responded with a status of 400" not in e]
+        assert not errors, f"the page logged errors: {errors}"
+
+
+async def fill_form(page, **values):
+    for name, value in values.items():
+        field = page.locator(f"#run-form [name={name}]")
+        if await field.evaluate("el => el.tagName") == "SELECT":
+            await field.select_option(str(value))
+        else:
+            await field.fill(str(value))
+
+
+async def summary(page, key: str) -> str:
+    return await page.locator(f'#summary [data-summary="{key}"]').get_attribute("data-value")
+
+
+async def test_run_from_the_form_draws_live_bars_and_the_summary(server, page, output_dir):
+    await page.goto(server.base + "/")
+    await fill_form(page, strategy="semaphore", latencies_ms="", requests=40, latency_ms=250, limit=8)
+    await page.click("#run-button")
+    await page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
+    # Live: some bars are open (growing) while the run goes on, and frames are drawn.
+    await page.wait_for_function("() => window.playground.model.open.size > 0 && !window.playground.model.end")
+    frames = await page.evaluate("() => window.playground.view.frames")
+    await page.wait_for_function(f"() => window.playground.view.frames > {frames}")
+    await expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+    await page.screenshot(path=output_dir / "run-live.png")
+
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+    assert await summary(page, "count-ok") == "40"
+    assert await summary(page, "max_in_flight") == "8"
+    assert 1.25 <= float(await summary(page, "wall_s")) < 1.25 + 1.0  # five waves of 250 ms
+    assert await page.evaluate("() => window.playground.model.laneCount") == 40
+    await expect(page.locator("#legend li")).not_to_have_count(0)
+    assert "asyncio.Semaphore(limit)" in await page.locator("#strategy-source").inner_text()
+    await page.screenshot(path=output_dir / "run-finished.png", full_page=True)
+
+    # Reloading the run's page replays the same timeline from storage.
+    await page.reload()
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+    assert await page.evaluate("() => window.playground.model.laneCount") == 40
+    assert await page.evaluate("() => window.playground.model.open.size") == 0
+    await expect(page.locator("#conn-status")).to_have_attribute("data-state", re.compile("replayed|finished"))
+
+
+async def test_lesson_preset_three_tasks(server, page, output_dir):
+    await page.goto(server.base + "/")
+    await page.click('#presets [data-preset="three-tasks"]')
+    await page.click("#run-button")
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+    wall = float(await summary(page, "wall_s"))
+    assert 0.5 <= wall < 0.5 + 0.5, "the slowest of 0.3, 0.5 and 0.2 s"
+    assert await summary(page, "count-ok") == "3"
+    await page.screenshot(path=output_dir / "preset-three-tasks.png", full_page=True)
+
+
+async def test_bad_input_is_shown_next_to_the_field(server, page):
+    await page.goto(server.base + "/")
+    await fill_form(page, strategy="gather", latencies_ms="", requests=0)
+    await page.click("#run-button")
+    errors = page.locator('[data-errors-for="requests"]')
+    await expect(errors).to_contain_text("between 1 and 10,000")
+    assert page.url == server.base + "/"
