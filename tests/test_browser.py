@@ -5,8 +5,11 @@ Uses async_playwright so it shares pytest-asyncio's loop instead of fighting it.
 import re
 import shutil
 
+import aiohttp
 import pytest
 from playwright.async_api import async_playwright, expect
+
+from tests.proxy import CuttableProxy
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -92,3 +95,35 @@ async def test_bad_input_is_shown_next_to_the_field(server, page):
     errors = page.locator('[data-errors-for="requests"]')
     await expect(errors).to_contain_text("between 1 and 10,000")
     assert page.url == server.base + "/"
+
+
+async def test_dropped_connection_reconnects_and_resumes_without_loss(server, page, output_dir):
+    port = int(server.base.rsplit(":", 1)[1])
+    proxy = await CuttableProxy(port).start()
+    base = f"http://127.0.0.1:{proxy.port}"
+    try:
+        await page.goto(base + "/")
+        await fill_form(page, strategy="semaphore", latencies_ms="", requests=60, latency_ms=200, limit=4)
+        await page.click("#run-button")
+        await page.wait_for_function("() => window.playground.model.segmentCount > 8")
+        assert proxy.cut() > 0
+        await expect(page.locator("#conn-status")).to_have_attribute("data-state", "reconnecting")
+        await page.screenshot(path=output_dir / "reconnecting.png")
+        await expect(page.locator("#conn-status")).to_have_attribute("data-state", re.compile("live|finished"))
+        await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+        run_id = page.url.rstrip("/").rsplit("/", 1)[1]
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{server.base}/api/runs/{run_id}") as r:
+                stored = (await r.json())["events"]
+    finally:
+        await proxy.close()
+    model = await page.evaluate("""() => {
+        const m = window.playground.model;
+        return {lastSeq: m.lastSeq, counts: m.counts, open: m.open.size, lanes: m.laneCount,
+                segments: m.segmentCount};
+    }""")
+    assert model["lastSeq"] == stored[-1]["seq"], "resumed up to the last event"
+    assert model["open"] == 0 and model["lanes"] == 60
+    # Every attempt's segments once: 60 flights and 60 waits, nothing twice.
+    assert model["segments"] == sum(e["type"] in ("task.started", "task.waiting") for e in stored)
+    assert await summary(page, "count-ok") == "60"
