@@ -1,4 +1,6 @@
 """Small helpers shared by tests: run a spec in-process and collect its events."""
+import uuid
+
 from playground.runs import events
 from playground.runs.executor import Limits, execute
 
@@ -29,12 +31,16 @@ class Collected:
 
 
 async def run_spec(spec: dict, url: str, *, limits: Limits = LIMITS):
-    """Execute `spec` against the demo API at `url`; return (outcome, events)."""
+    """Execute `spec` against the demo API at `url`; return (outcome, events).
+
+    Each run has a key of its own, so the demo API's per-key rate buckets and
+    concurrency counts never carry over from one test to the next.
+    """
     spec = {"requests": len(spec["latencies_ms"]) if "latencies_ms" in spec else spec.get("requests", 1),
             "latency_ms": 200, "jitter_ms": 0, "failure_rate": 0, "seed": 1, **spec}
     c = Collected()
     c.recorder.start()
-    outcome = await execute(spec=spec, url=url + "/work", key="test", recorder=c.recorder, limits=limits)
+    outcome = await execute(spec=spec, url=url + "/work", key=f"test-{uuid.uuid4()}", recorder=c.recorder, limits=limits)
     await c.recorder.close()
     return outcome, c.events
 
@@ -45,6 +51,15 @@ def bars(evts: list[dict]) -> dict[tuple[int, int], dict]:
     for e in evts:
         if e["type"] == "task.started":
             out[(e["task"], e["attempt"])] = {"start": e["t"], "end": None, "status": None}
-        elif e["type"] == "task.finished":
-            out[(e["task"], e["attempt"])].update(end=e["t"], status=e["status"])
+        elif e["type"] == "task.finished":  # a request cancelled while it waited never started
+            out.setdefault((e["task"], e["attempt"]), {"start": None}).update(end=e["t"], status=e["status"])
     return out
+
+
+def of_type(evts: list[dict], kind: str) -> list[dict]:
+    return [e for e in evts if e["type"] == kind]
+
+
+def final_status(evts: list[dict]) -> dict[int, str]:
+    """task -> the status of its last finished attempt."""
+    return {e["task"]: e["status"] for e in of_type(evts, "task.finished")}

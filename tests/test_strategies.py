@@ -1,22 +1,33 @@
-"""Each strategy's defining property, measured against the real demo API."""
+"""Each strategy's and guard's defining property, measured against the real demo API."""
 import ast
+import asyncio
 import inspect
 import sys
 import textwrap
 from pathlib import Path
 
+import aiohttp
 import pytest
 
-from playground.strategies import STRATEGIES
-from tests.helpers import bars, run_spec
+from playground.strategies import STRATEGIES, wire
+from playground.strategies.api import Api
+from playground.strategies.guards import retry_delay
+from playground.strategies.shown import shown_functions
+from tests.helpers import LIMITS, bars, final_status, of_type, run_spec
 
 # Wall-time bounds are generous upwards (a shared, noisy machine) and tight
 # downwards: a strategy can never beat its own ideal.
 SLACK_S = 0.35
+UNEVEN = [800, 100, 100, 100, 100, 800, 100, 100, 100, 100, 800, 100]  # one slow request in every 4
 
 
 def wall(outcome) -> float:
     return outcome.summary["wall_s"]
+
+
+def order(evts, kind, **match) -> list[int]:
+    """Task numbers of the events of `kind` (matching `match`), in recorded order."""
+    return [e["task"] for e in of_type(evts, kind) if all(e[k] == v for k, v in match.items())]
 
 
 async def test_gather_takes_the_longest_latency(demo_api):
@@ -43,9 +54,170 @@ async def test_semaphore_runs_in_waves_of_limit(demo_api):
     assert 0.6 <= wall(outcome) < 0.6 + SLACK_S
     assert outcome.summary["max_in_flight"] == 2
     assert outcome.summary["ideal_s"] == pytest.approx(0.6)
-    waiting = [e for e in evts if e["type"] == "task.waiting"]
+    waiting = of_type(evts, "task.waiting")
     assert sorted(e["task"] for e in waiting) == list(range(6))
     assert {e["reason"] for e in waiting} == {"semaphore"}
+
+
+async def test_as_completed_handles_results_in_finishing_order(demo_api):
+    outcome, evts = await run_spec({"strategy": "as_completed", "latencies_ms": [300, 100, 200]}, demo_api.url)
+    assert outcome.status == "finished"
+    assert 0.3 <= wall(outcome) < 0.3 + SLACK_S
+    assert order(evts, "task.finished") == [1, 2, 0]
+
+
+async def test_taskgroup_first_failure_cancels_the_siblings(demo_api):
+    # Seed 1: request 2 fails after 0.1 s; the other nine take 0.14 to 0.53 s.
+    outcome, evts = await run_spec({"strategy": "taskgroup", "requests": 10, "latency_ms": 300,
+                                    "jitter_ms": 250, "failure_rate": 0.3, "seed": 1}, demo_api.url)
+    assert outcome.status == "failed"
+    assert "ExceptionGroup" in outcome.error and "ClientResponseError" in outcome.error
+    statuses = final_status(evts)
+    assert statuses[2] == "error" and len(statuses) == 10
+    assert set(statuses.values()) <= {"error", "ok", "cancelled"}
+    assert list(statuses.values()).count("cancelled") >= 7
+    # Siblings are cancelled at the failure, not left to run: the run ends near 0.1 s.
+    assert wall(outcome) < 0.1 + SLACK_S
+
+
+async def test_batches_idle_on_uneven_latencies_where_a_semaphore_does_not(demo_api):
+    work = {"latencies_ms": UNEVEN}
+    batched, evts = await run_spec({"strategy": "batches", "batch_size": 4, **work}, demo_api.url)
+    sem, _ = await run_spec({"strategy": "semaphore", "limit": 4, **work}, demo_api.url)
+    assert 2.4 <= wall(batched) < 2.4 + SLACK_S  # three batches, each as slow as its 0.8 s request
+    assert wall(sem) < 1.0 + SLACK_S  # the slow ones overlap with the fast ones
+    assert wall(batched) > wall(sem) + 1.0
+    assert batched.summary["max_in_flight"] == 4
+    assert order(evts, "task.waiting", reason="batch") == list(range(12))
+    # Batch 2 starts only after the slowest request of batch 1 ended.
+    spans = bars(evts)
+    assert min(spans[(i, 1)]["start"] for i in range(4, 8)) >= spans[(0, 1)]["end"]
+
+
+@pytest.mark.parametrize("spec,reason", [
+    ({"strategy": "workers", "workers": 2}, "worker"),
+    ({"strategy": "pool", "limit": 2}, "pool"),
+])
+async def test_workers_and_pool_run_like_a_semaphore(demo_api, spec, reason):
+    outcome, evts = await run_spec({**spec, "requests": 6, "latency_ms": 200}, demo_api.url)
+    assert outcome.status == "finished"
+    assert 0.6 <= wall(outcome) < 0.6 + SLACK_S
+    assert outcome.summary["max_in_flight"] == 2
+    assert outcome.summary["ideal_s"] == pytest.approx(0.6)
+    assert sorted(order(evts, "task.waiting", reason=reason)) == list(range(6))
+
+
+async def test_workers_raise_an_error_instead_of_dying_silently(demo_api):
+    outcome, evts = await run_spec({"strategy": "workers", "workers": 2, "requests": 10, "latency_ms": 20,
+                                    "failure_rate": 0.3, "seed": 1}, demo_api.url)
+    assert outcome.status == "failed" and "ClientResponseError" in outcome.error
+    assert all(b["end"] is not None for b in bars(evts).values()), "no worker is left running"
+
+
+async def test_rate_limit_paces_requests_and_avoids_429s(demo_api):
+    server = {"requests": 15, "latency_ms": 20, "server_rate": 10}
+    limited, evts = await run_spec({"strategy": "rate_limit", "rate": 10, **server}, demo_api.url)
+    unlimited, _ = await run_spec({"strategy": "gather", "return_exceptions": True, **server}, demo_api.url)
+    assert limited.summary["counts"]["ok"] == 15 and limited.summary["rejected"] == 0
+    assert 1.4 <= wall(limited) < 1.42 + SLACK_S  # (15 - 1) / 10 s, then the last request
+    starts = [e["t"] for e in of_type(evts, "task.started")]
+    assert min(b - a for a, b in zip(starts, starts[1:])) > 0.09  # never a burst
+    # The server's bucket holds 10 tokens: plain gather gets 5 answers of 429.
+    assert unlimited.summary["rejected"] == 5
+
+
+async def test_timeout_cuts_hanging_requests_at_timeout_ms(demo_api):
+    # Seed 1: requests 1 and 5 hang; the others answer after 50 ms.
+    outcome, evts = await run_spec({"strategy": "timeout", "requests": 10, "latency_ms": 50,
+                                    "hang_rate": 0.3, "seed": 1, "timeout_ms": 300}, demo_api.url)
+    assert outcome.status == "finished" and outcome.error is None
+    spans = bars(evts)
+    for i in (1, 5):
+        assert spans[(i, 1)]["status"] == "timeout"
+        assert 0.3 <= spans[(i, 1)]["end"] - spans[(i, 1)]["start"] < 0.3 + SLACK_S
+    assert outcome.summary["counts"]["ok"] == 8
+
+
+@pytest.mark.parametrize("spec", [
+    {"strategy": "timeout", "timeout_ms": 5000, "deadline_ms": 500},  # its own deadline
+    {"strategy": "semaphore", "limit": 3, "deadline_ms": 500},  # the deadline as a guard
+])
+async def test_the_deadline_cuts_the_rest_off(demo_api, spec):
+    outcome, evts = await run_spec({**spec, "latencies_ms": [100, 100, 2000, 2000]}, demo_api.url)
+    assert outcome.status == "finished"
+    assert outcome.error == "the 500 ms deadline cut 2 of 4 requests off"
+    assert 0.5 <= wall(outcome) < 0.5 + SLACK_S
+    statuses = final_status(evts)
+    assert [statuses[i] for i in range(4)] == ["ok", "ok", "timeout", "timeout"]
+
+
+async def test_retry_recovers_seeded_failures_in_linked_attempts(demo_api):
+    # Seed 1: request 2 fails its first two attempts; the third works.
+    outcome, evts = await run_spec({"strategy": "retry", "requests": 10, "latency_ms": 20,
+                                    "failure_rate": 0.3, "seed": 1, "retries": 3}, demo_api.url)
+    assert outcome.status == "finished"
+    assert outcome.summary["counts"]["ok"] == 10 and outcome.summary["retries"] == 2
+    story = [(e["type"], e.get("attempt"), e.get("status")) for e in evts if e.get("task") == 2]
+    assert story == [("task.started", 1, None), ("task.finished", 1, "error"), ("task.backoff", 1, None),
+                     ("task.started", 2, None), ("task.finished", 2, "error"), ("task.backoff", 2, None),
+                     ("task.started", 3, None), ("task.finished", 3, "ok")]
+
+
+async def test_retry_honours_retry_after(demo_api):
+    # A bucket of one token a second: the second request gets 429 and Retry-After: 1.
+    outcome, evts = await run_spec({"strategy": "retry", "requests": 2, "latency_ms": 0,
+                                    "server_rate": 1, "retries": 1}, demo_api.url)
+    assert outcome.summary["counts"]["ok"] == 2 and outcome.summary["rejected"] == 1
+    (backoff,) = of_type(evts, "task.backoff")
+    assert backoff["delay_s"] >= 1.0
+    spans = bars(evts)
+    again = spans[(backoff["task"], 2)]["start"] - spans[(backoff["task"], 1)]["end"]
+    assert again >= 1.0
+
+
+def test_retry_delay_retries_only_what_may_pass():
+    def answer(status, retry_after=None):
+        headers = {"Retry-After": retry_after} if retry_after else {}
+        return aiohttp.ClientResponseError(None, (), status=status, headers=headers)
+
+    assert retry_delay(answer(404), 1) is None and retry_delay(answer(400), 1) is None
+    assert 0.05 <= retry_delay(answer(500), 1) <= 0.1 and 0.2 <= retry_delay(TimeoutError(), 3) <= 0.4
+    assert 2 <= retry_delay(answer(429, "2"), 1) <= 2.05  # Retry-After, plus a little jitter
+    assert retry_delay(aiohttp.ClientConnectionError(), 30) <= 10  # capped
+
+
+async def test_a_limit_guard_bounds_any_launch_pattern(demo_api):
+    outcome, evts = await run_spec({"strategy": "as_completed", "requests": 8, "latency_ms": 100,
+                                    "limit": 3}, demo_api.url)
+    assert outcome.summary["max_in_flight"] == 3
+    assert sorted(order(evts, "task.waiting", reason="semaphore")) == list(range(8))
+    assert outcome.summary["ideal_s"] == pytest.approx(0.3)
+
+
+async def test_timeout_and_retry_guards_rescue_hangs_under_workers(demo_api):
+    # Seed 1: requests 1 and 5 hang at first; their second attempts (fresh draws) do not.
+    outcome, evts = await run_spec({"strategy": "workers", "workers": 3, "requests": 10, "latency_ms": 50,
+                                    "hang_rate": 0.3, "seed": 1, "timeout_ms": 200, "retries": 2}, demo_api.url)
+    assert outcome.status == "finished" and outcome.summary["counts"]["ok"] == 10
+    spans = bars(evts)
+    assert spans[(1, 1)]["status"] == spans[(5, 1)]["status"] == "timeout"
+    assert 0.2 <= spans[(1, 1)]["end"] - spans[(1, 1)]["start"] < 0.2 + SLACK_S
+
+
+async def test_a_rate_guard_paces_gather(demo_api):
+    outcome, evts = await run_spec({"strategy": "gather", "requests": 5, "latency_ms": 10, "rate": 20}, demo_api.url)
+    starts = [e["t"] for e in of_type(evts, "task.started")]
+    assert starts[-1] - starts[0] >= 4 / 20 * 0.9
+    assert order(evts, "task.waiting", reason="rate") == list(range(5))
+
+
+async def test_a_request_timeout_is_a_failure_and_the_run_limit_a_cancellation(demo_api):
+    failed, _ = await run_spec({"strategy": "gather", "requests": 2, "latency_ms": 1000,
+                                "timeout_ms": 100}, demo_api.url)
+    assert failed.status == "failed" and failed.error.startswith("TimeoutError")
+    short = LIMITS.__class__(connection_limit=100, request_timeout_s=30, max_run_s=0.3)
+    cut, _ = await run_spec({"strategy": "gather", "requests": 2, "latency_ms": 1000}, demo_api.url, limits=short)
+    assert cut.status == "cancelled" and "ran longer than the 0.3 s" in cut.error
 
 
 async def test_events_are_numbered_without_gaps(demo_api):
@@ -68,7 +240,7 @@ async def test_gather_failure_raises_and_leftovers_end_truthfully(demo_api):
     assert len(spans) == 20
     assert all(b["end"] is not None for b in spans.values()), "every bar must end"
     statuses = {b["status"] for b in spans.values()}
-    assert "error" in statuses
+    assert "error" in statuses and "cancelled" in statuses
     assert statuses <= {"ok", "error", "cancelled"}
 
 
@@ -79,7 +251,7 @@ async def test_gather_return_exceptions_keeps_errors_as_data(demo_api):
     assert outcome.status == "finished"
     counts = outcome.summary["counts"]
     assert counts["error"] > 0 and counts["ok"] > 0 and counts["error"] + counts["ok"] == 20
-    assert all(e["http_status"] in (200, 500) for e in evts if e["type"] == "task.finished")
+    assert all(e["http_status"] in (200, 500) for e in of_type(evts, "task.finished"))
 
 
 async def test_connector_limit_is_stated_not_defaulted(demo_api):
@@ -89,21 +261,37 @@ async def test_connector_limit_is_stated_not_defaulted(demo_api):
     assert wall(outcome) < 0.3 + 1.0
 
 
-@pytest.mark.parametrize("name", sorted(STRATEGIES))
-def test_shown_source_is_the_function_that_runs(name, demo_api):
-    """The page shows `strategy.source`; prove it compiles to the code object that runs."""
-    import asyncio
+# Every guard on (each strategy keeps its own), and a seed whose request 2 fails twice,
+# so every line of shown code -- retry_delay included -- has to run.
+ALL_ON = {"requests": 3, "latency_ms": 5, "failure_rate": 0.3, "seed": 1, "retries": 2, "limit": 2,
+          "rate": 1000, "timeout_ms": 5000, "deadline_ms": 10_000, "batch_size": 2, "workers": 2}
 
-    strategy = STRATEGIES[name]
-    code = strategy.fn.__code__
-    # The shown text parses to the same tree as the function defined in the file
-    # and at the line the running code object was compiled from.
-    shown = ast.parse(textwrap.dedent(strategy.source)).body[0]
-    module = ast.parse(Path(code.co_filename).read_text())
-    in_file = next(node for node in ast.walk(module)
-                   if isinstance(node, ast.AsyncFunctionDef) and node.lineno == code.co_firstlineno)
-    assert ast.dump(shown) == ast.dump(in_file)
-    assert code.co_filename == inspect.getsourcefile(strategy.fn)
+
+def code_objects(code):
+    """A code object and every function, lambda and comprehension nested in it."""
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            yield from code_objects(const)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_shown_source_is_the_code_that_runs(name, demo_api):
+    """Each piece of run.started's code parses to the function in its file, and it ran."""
+    spec = {"strategy": name, **ALL_ON}
+    pieces = shown_functions(STRATEGIES[name], spec)
+    fns = [fn for _, fn in pieces]
+    assert fns[0] is STRATEGIES[name].fn and fns[-2:] == [wire, Api.fetch]
+    for fn in fns:
+        code = fn.__code__
+        shown = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+        text = Path(code.co_filename).read_text()
+        in_file = next(node for node in ast.walk(ast.parse(text))
+                       if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                       and node.lineno == code.co_firstlineno)
+        # Dedented like the shown text, so a method's docstring compares equal too.
+        lines = text.splitlines()[in_file.lineno - 1:in_file.end_lineno]
+        assert ast.dump(shown) == ast.dump(ast.parse(textwrap.dedent("\n".join(lines))).body[0])
 
     called = set()
 
@@ -111,10 +299,13 @@ def test_shown_source_is_the_function_that_runs(name, demo_api):
         if event == "call":
             called.add(frame.f_code)
 
-    spec = {"strategy": name, "requests": 3, "latency_ms": 5, "limit": 2}
     sys.setprofile(profiler)
     try:
-        asyncio.run(run_spec(spec, demo_api.url))
+        outcome, evts = asyncio.run(run_spec(spec, demo_api.url))
     finally:
         sys.setprofile(None)
-    assert strategy.fn.__code__ in called
+    assert outcome.status == "finished", outcome.error
+    for title, fn in pieces:
+        missing = [c.co_name for c in code_objects(fn.__code__) if c not in called]
+        assert not missing, f"{title}: shown but never ran: {missing}"
+    assert [p["source"] for p in evts[0]["code"]] == [textwrap.dedent(inspect.getsource(fn)) for fn in fns]

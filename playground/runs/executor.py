@@ -1,9 +1,11 @@
 """Runs one strategy against the demo API, measures it, and emits its events.
 
-    execute(spec) -> run.started -> strategy(api, n) -> [task.* events from api] -> run.finished
+    execute(spec) -> run.started {spec, code} -> wire(api, spec, strategy) -> [task.* events
+                     from api] -> run.finished {status, error, summary}
 
-No Django here: the caller hands in a Recorder (which stores and sends) and
-gets back the end status and summary.
+`code` in run.started is every piece of code the run runs (strategy, guards,
+wiring, fetch), so a replayed run shows what ran for it. No Django here: the
+caller hands in a Recorder (which stores and sends) and gets back the outcome.
 """
 import asyncio
 from dataclasses import dataclass
@@ -11,9 +13,9 @@ from dataclasses import dataclass
 import aiohttp
 
 from playground.runs import events
-from playground.runs.summary import summarize
-from playground.strategies import STRATEGIES
-from playground.strategies.api import Api
+from playground.runs.summary import ideal_time, summarize
+from playground.strategies import STRATEGIES, wire
+from playground.strategies.api import Api, attempt_seed
 
 
 @dataclass(frozen=True)
@@ -30,53 +32,76 @@ class Outcome:
     error: str | None
 
 
-def planned_latencies(spec: dict) -> list[float]:
-    """Each request's latency in seconds, as the demo API will apply it."""
+def planned_durations(spec: dict, safety_timeout_s: float) -> list[float]:
+    """Each request's planned seconds: its attempts back to back, each cut at its timeout."""
     from playground.demoapi.server import plan
 
-    n, base = spec["requests"], spec.get("latencies_ms")
-    return [
-        plan(
-            i,
-            seed=spec.get("seed", 0),
-            latency_ms=base[i] if base else spec.get("latency_ms", 0),
-            jitter_ms=spec.get("jitter_ms", 0),
-            failure_rate=spec.get("failure_rate", 0),
-            hang_rate=spec.get("hang_rate", 0),
-            reset_rate=spec.get("reset_rate", 0),
-        ).latency_s
-        for i in range(n)
-    ]
+    cut = spec["timeout_ms"] / 1000 if spec.get("timeout_ms") else safety_timeout_s
+    base, seed = spec.get("latencies_ms"), spec.get("seed", 0)
+    out = []
+    for i in range(spec["requests"]):
+        total = 0.0
+        for attempt in range(1, 2 + spec.get("retries", 0)):
+            p = plan(i, seed=attempt_seed(seed, attempt),
+                     latency_ms=base[i] if base else spec.get("latency_ms", 0),
+                     jitter_ms=spec.get("jitter_ms", 0), failure_rate=spec.get("failure_rate", 0),
+                     hang_rate=spec.get("hang_rate", 0), reset_rate=spec.get("reset_rate", 0))
+            total += cut if p.outcome == "hang" else min(p.latency_s, cut)
+            if p.outcome == "ok":
+                break
+        out.append(total)
+    return out
+
+
+def describe_error(exc: BaseException) -> str:
+    """`Type: message`; for an ExceptionGroup, also the first error inside it."""
+    text = f"{type(exc).__name__}: {exc}"
+    while isinstance(exc, BaseExceptionGroup):
+        exc = exc.exceptions[0]
+        text += f" -- first: {type(exc).__name__}: {exc}"
+    return text[:500]
+
+
+async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str | None]:
+    """(status, error) of running the spec's strategy with its guards."""
+    try:
+        async with asyncio.timeout(limits.max_run_s) as run_limit:
+            await wire(api, spec, STRATEGIES[spec["strategy"]])
+    except asyncio.CancelledError:
+        asyncio.current_task().uncancel()
+        return "cancelled", "cancelled by the learner"
+    except TimeoutError as exc:
+        if run_limit.expired():
+            return "cancelled", f"ran longer than the {limits.max_run_s:g} s a run may take"
+        if api.deadline_passed():
+            return "deadline", None  # the run's own deadline: an end, not a failure
+        return "failed", describe_error(exc)
+    except Exception as exc:  # the strategy raised: that is a result, not a crash
+        return "failed", describe_error(exc)
+    return "finished", None
 
 
 async def execute(*, spec: dict, url: str, key: str, recorder: events.Recorder, limits: Limits) -> Outcome:
     """Run `spec` to the end; every request's events go through `recorder`."""
     strategy = STRATEGIES[spec["strategy"]]
-    recorder.emit(events.run_started(spec))
-    status, error = "finished", None
+    recorder.emit({**events.run_started(spec), "code": strategy.shown_source(spec)})
     connector = aiohttp.TCPConnector(limit=limits.connection_limit)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         api = Api(session=session, url=url, spec=spec, emit=recorder.emit, key=key)
         began = recorder.now()
-        try:
-            async with asyncio.timeout(limits.max_run_s):
-                await strategy.run(api, spec["requests"], spec)
-        except TimeoutError:
-            status, error = "cancelled", f"ran longer than the {limits.max_run_s:g} s a run may take"
-        except asyncio.CancelledError:
-            status, error = "cancelled", "cancelled by the learner"
-            asyncio.current_task().uncancel()
-        except Exception as exc:  # the strategy raised: that is a result, not a crash
-            status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        status, error = await run_strategy(api, spec, limits)
         wall_s = recorder.now() - began
         await api.close()
-    summary = summarize(
-        recorder.history,
-        requests=spec["requests"],
-        wall_s=wall_s,
-        ideal=strategy.ideal(planned_latencies(spec), spec),
-        guess_ms=spec.get("guess_ms"),
-    )
+    # Synchronous on purpose (~0.1 s for 10,000 requests, more with many retries): an
+    # await here would be one more place where a late cancel skips run.finished.
+    durations = planned_durations(spec, limits.request_timeout_s)
+    summary = summarize(recorder.history, requests=spec["requests"], wall_s=wall_s,
+                        ideal=ideal_time(strategy.ideal, durations, spec, strategy.params),
+                        guess_ms=spec.get("guess_ms"))
+    if status == "deadline":
+        cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]
+        status, error = "finished", (f"the {spec['deadline_ms']:,} ms deadline cut {cut:,} of "
+                                     f"{spec['requests']:,} requests off")
     recorder.emit(events.run_finished(status, summary, error))
     return Outcome(status, summary, error)

@@ -9,12 +9,16 @@ import re
 from django import forms
 from django.conf import settings
 
-from playground.strategies import STRATEGIES, strategy_params
+from playground.strategies import GUARD_PARAMS, STRATEGIES, strategy_params
 
 MAX_SEED = 2**31 - 1
 MAX_WORKERS = 1_000  # more workers than this is just gather with extra steps
-MAX_RETRIES = 10  # backoff doubles each time: ten retries already wait minutes
-MAX_RATE = 10_000.0  # requests a second; the demo API serves ~20,000 in all
+MAX_RETRIES = 10  # backoff doubles each time: ten retries already pause for half a minute
+MAX_RATE = 10_000  # requests a second; the demo API serves ~20,000 in all
+MIN_RATE = 0.1  # one request every 10 s: slower than that, a run is mostly waiting
+MAX_TIMEOUT_MS = int(settings.REQUEST_TIMEOUT_S * 1000)  # the safety net every request has anyway
+# Fields set only to turn something on; spec() leaves them out when they are off.
+SERVER_FIELDS = ("hang_rate", "reset_rate", "server_rate", "server_limit")
 
 
 def _between(lo, hi, unit: str = "") -> dict:
@@ -79,12 +83,35 @@ class RunSpecForm(forms.Form):
                           help_text="Share of requests the API answers with an error (0 to 1).")
     seed = _int(0, MAX_SEED, initial=1, required=False,
                 help_text="The same seed gives the same latencies and failures.")
+    # How the demo API misbehaves (left out of the spec when off)
+    hang_rate = _float(0, 1, initial=0, required=False,
+                       help_text="Share of requests the API never answers (0 to 1).")
+    reset_rate = _float(0, 1, initial=0, required=False,
+                        help_text="Share of requests whose connection the API drops (0 to 1).")
+    server_rate = _float(MIN_RATE, MAX_RATE, "requests/s", required=False, label="Server rate (requests/s)",
+                         help_text="The API answers 429 (with Retry-After) above this many requests a second.")
+    server_limit = _int(1, settings.MAX_REQUESTS, required=False,
+                        help_text="The API answers 503 above this many of the run's requests at once.")
     # Strategy and its parameters
     strategy = forms.ChoiceField(choices=[], initial="gather")
-    limit = _int(1, settings.MAX_REQUESTS, initial=2, required=False,
-                 help_text="At most this many requests in flight.")
+    batch_size = _int(1, settings.MAX_REQUESTS, required=False,
+                      help_text="Requests per batch; the next batch waits for the whole batch.")
+    workers = _int(1, MAX_WORKERS, required=False,
+                   help_text="How many worker tasks take requests from the queue.")
     return_exceptions = forms.BooleanField(required=False,
                                            help_text="Collect failures as results instead of raising.")
+    # Guards: any strategy can have them; the strategies named after them read them themselves
+    limit = _int(1, settings.MAX_REQUESTS, required=False,
+                 help_text="At most this many requests in flight.")
+    rate = _float(MIN_RATE, MAX_RATE, "requests/s", required=False, label="Rate (requests/s)",
+                  help_text="At most this many requests start in any second.")
+    timeout_ms = _int(1, MAX_TIMEOUT_MS, "ms", required=False, label="Timeout per request (ms)",
+                      help_text="Each attempt gives up after this long.")
+    retries = _int(0, MAX_RETRIES, required=False,
+                   help_text="Try a request that timed out, lost its connection or got 429/5xx again, "
+                   "this many times.")
+    deadline_ms = _int(1, settings.MAX_RUN_SECONDS * 1000, "ms", required=False, label="Deadline (ms)",
+                       help_text="The whole run stops after this long; requests still running time out.")
     # The learner's prediction
     guess_ms = _int(0, settings.MAX_RUN_SECONDS * 1000, "ms", required=False, label="Your guess (ms)",
                     help_text="Before you run: how long will it take?")
@@ -120,10 +147,13 @@ class RunSpecForm(forms.Form):
         if data.get("latencies_ms"):
             spec["latencies_ms"] = data["latencies_ms"]
             spec["requests"] = len(data["latencies_ms"])
+        # What the strategy reads is kept as given; the rest only when it turns something on.
         for name in strategy_params(strategy):
-            value = data.get(name)
-            if value not in (None, ""):
-                spec[name] = value
+            if data.get(name) not in (None, ""):
+                spec[name] = data[name]
+        for name in (*SERVER_FIELDS, *GUARD_PARAMS):
+            if data.get(name) and name not in spec:
+                spec[name] = data[name]
         if data.get("guess_ms") is not None:
             spec["guess_ms"] = data["guess_ms"]
         return spec

@@ -1,4 +1,8 @@
-"""Ready-made runs: the lesson's own examples first."""
+"""Ready-made runs: the lesson's own examples first, then what a real API does to them.
+
+Each preset is a run spec (as POST /api/runs takes it) and one sentence of what to notice.
+"""
+UNEVEN_MS = [800, 100, 100, 100] * 3  # one slow request in every four
 
 PRESETS = [
     {
@@ -36,5 +40,40 @@ PRESETS = [
         "label": "1,000 requests, at most 50 in flight",
         "spec": {"strategy": "semaphore", "requests": 1000, "latency_ms": 100, "jitter_ms": 50, "limit": 50},
         "text": "Twenty waves' worth of work through 50 slots: about 2 s, and never more than 50 in flight.",
+    },
+    {
+        "name": "rate-limited-gather",
+        "label": "A rate-limited API: gather gets 429s",
+        "spec": {"strategy": "gather", "requests": 30, "latency_ms": 100, "server_rate": 10,
+                 "return_exceptions": True},
+        "text": "The server's bucket holds 10 tokens: the first 10 requests get through and the "
+        "other 20 are turned away at once with 429 Too Many Requests.",
+    },
+    {
+        "name": "rate-limited-limiter",
+        "label": "The same API with a rate limiter: no 429s",
+        "spec": {"strategy": "rate_limit", "requests": 30, "latency_ms": 100, "server_rate": 10, "rate": 10},
+        "text": "One request every 0.1 s always finds a token: all 30 succeed, in about 3 s.",
+    },
+    {
+        "name": "flaky",
+        "label": "A flaky API: errors, timeouts and retries",
+        "spec": {"strategy": "retry", "requests": 20, "latency_ms": 200, "jitter_ms": 100,
+                 "failure_rate": 0.2, "hang_rate": 0.1, "timeout_ms": 1000, "retries": 3},
+        "text": "Two requests fail and three never answer; each attempt gives up after 1 s, and a "
+        "failed request tries again after a short pause, so in the end all 20 succeed.",
+    },
+    {
+        "name": "uneven-batches",
+        "label": "Batches vs a semaphore: batches of 4",
+        "spec": {"strategy": "batches", "latencies_ms": UNEVEN_MS, "batch_size": 4},
+        "text": "Each batch waits for its one slow request while three slots sit idle: 3 x 0.8 s = 2.4 s.",
+    },
+    {
+        "name": "uneven-semaphore",
+        "label": "Batches vs a semaphore: at most 4 in flight",
+        "spec": {"strategy": "semaphore", "latencies_ms": UNEVEN_MS, "limit": 4},
+        "text": "The same work and the same limit, but a free slot takes the next request at once: "
+        "about 1.0 s instead of 2.4 s.",
     },
 ]

@@ -1,9 +1,151 @@
 """A run's summary, computed from its recorded events (pure: no I/O).
 
-Every figure comes from what was measured; only `ideal_s` is computed, from the
-latencies the demo API was asked for and the strategy's formula.
+    planned durations --Ideal + ideal_time()--> ideal_s, ideal_formula   (what it should take)
+    recorded events   --tally()--------------> counts, in flight, latencies, retries, waiting
+                      --summarize()----------> the summary dict, and verdict(): one sentence
+
+Every figure comes from what was measured; only the ideal is computed, from the
+time each request was planned to take and the strategy's formula.
 """
+import heapq
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from playground.runs import events as ev
+
+REJECTED = (429, 503)  # the demo API's answers when its rate or concurrency limit is hit
+WAIT_WORDS = {"semaphore": "a free slot", "batch": "their batch", "rate": "a rate token",
+              "pool": "a pooled connection", "worker": "a free worker", "server": "the server"}
+
+
+# ---------------------------------------------------------------- the ideal
+
+
+@dataclass(frozen=True)
+class Ideal:
+    """A strategy's wall time if each request cost only its planned duration."""
+
+    text: str  # the formula in words; "{limit}" and the like are filled in from the spec
+    seconds: Callable[[list[float], dict], float]
+
+    def explain(self, spec: dict | None = None) -> str:
+        """The formula for this spec; without one, in general terms ("over limit slots")."""
+        if spec is None:
+            return re.sub(r"\{(\w+)[^}]*\}", r"\1", self.text)
+        return self.text.format(**spec)
+
+
+def slots_makespan(durations: list[float], slots: int) -> float:
+    """Wall time of requests handed in order to `slots` parallel lanes (FIFO)."""
+    lanes = [0.0] * max(1, min(slots, len(durations)))  # when each lane is free: a heap
+    for d in durations:
+        heapq.heapreplace(lanes, lanes[0] + d)  # the next request takes the lane free first
+    return max(lanes)
+
+
+def waves_makespan(durations: list[float], size: int) -> float:
+    """Batches of `size`, one after another: each lasts as long as its slowest request."""
+    return sum(max(durations[k:k + size]) for k in range(0, len(durations), size))
+
+
+def paced_makespan(durations: list[float], rate: float) -> float:
+    """Request k may start at k / rate; the last one to finish sets the time."""
+    return max((k / rate + d for k, d in enumerate(durations)), default=0.0)
+
+
+SUM = Ideal("the sum of the latencies", lambda d, spec: sum(d))
+LONGEST = Ideal("the longest latency", lambda d, spec: max(d, default=0.0))
+WAVES = Ideal("the sum, batch after batch of {batch_size}, of each batch's longest latency",
+              lambda d, spec: waves_makespan(d, spec["batch_size"]))
+PACED = Ideal("request k starts at k / {rate:g} s; the last to finish sets the time",
+              lambda d, spec: paced_makespan(d, spec["rate"]))
+
+
+def slots(param: str) -> Ideal:
+    """The latencies shared, in order, over `spec[param]` lanes."""
+    return Ideal(f"the latencies shared in order over {{{param}}} slots",
+                 lambda d, spec: slots_makespan(d, spec[param]))
+
+
+def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()) -> tuple[float, str]:
+    """The ideal wall time and its formula, with what the spec's guards add.
+
+    `durations` already hold each request's timeout cap and repeated attempts;
+    `own` are the parameters the strategy applies itself (not as a guard).
+    """
+    seconds, words = ideal.seconds(durations, spec), [ideal.explain(spec)]
+    if spec.get("timeout_ms"):
+        words.append(f"each attempt cut at {spec['timeout_ms']:,} ms")
+    if spec.get("retries"):
+        words.append("failed attempts run again, without the pauses between them")
+    if spec.get("limit") and "limit" not in own:
+        seconds = max(seconds, slots_makespan(durations, spec["limit"]))
+        words.append(f"no faster than {spec['limit']:,} slots allow")
+    if spec.get("rate") and "rate" not in own:
+        seconds = max(seconds, paced_makespan(durations, spec["rate"]))
+        words.append(f"no faster than {spec['rate']:g} starts a second allow")
+    if spec.get("deadline_ms"):
+        seconds = min(seconds, spec["deadline_ms"] / 1000)
+        words.append(f"cut at the {spec['deadline_ms']:,} ms deadline")
+    return seconds, "; ".join(words)
+
+
+# ---------------------------------------------------------------- what happened
+
+
+@dataclass
+class Tally:
+    """What a run's task events add up to; `add(event)` calls the handler named after its type."""
+
+    final: dict[int, dict] = field(default_factory=dict)  # task -> its last task.finished
+    ok_latencies: list[float] = field(default_factory=list)
+    attempts: int = 0
+    max_in_flight: int = 0
+    rejected: int = 0  # attempts answered 429 or 503
+    backoff_s: float = 0.0
+    waiting_s: Counter = field(default_factory=Counter)  # reason -> seconds spent waiting, all told
+    waited: Counter = field(default_factory=Counter)  # reason -> how many attempts waited
+    _started: dict = field(default_factory=dict)  # (task, attempt) -> t
+    _waiting: dict = field(default_factory=dict)  # (task, attempt) -> (t, reason), until it starts
+    _in_flight: int = 0
+
+    def add(self, e: dict) -> None:
+        handler = getattr(self, e["type"].replace(".", "_"), None)  # "task.started" -> task_started
+        if handler is not None:  # only task events have handlers
+            handler(e, (e["task"], e["attempt"]))
+
+    def task_waiting(self, e: dict, key) -> None:
+        self._waiting.setdefault(key, (e["t"], e["reason"]))  # the first reason it waited for
+
+    def task_started(self, e: dict, key) -> None:
+        self._started[key] = e["t"]
+        self.attempts += 1
+        self._in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        if key in self._waiting:
+            since, reason = self._waiting.pop(key)
+            self.waiting_s[reason] += e["t"] - since
+            self.waited[reason] += 1
+
+    def task_finished(self, e: dict, key) -> None:
+        if key in self._started:  # a request cancelled while it waited never started
+            self._in_flight -= 1
+        self.final[e["task"]] = e
+        self.rejected += e["http_status"] in REJECTED
+        if e["status"] == "ok":
+            self.ok_latencies.append(e["t"] - self._started.get(key, e["t"]))
+
+    def task_backoff(self, e: dict, key) -> None:
+        self.backoff_s += e["delay_s"]
+
+
+def tally(history: list[dict]) -> Tally:
+    out = Tally()
+    for event in history:
+        out.add(event)
+    return out
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
@@ -16,38 +158,29 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 
 def summarize(history: list[dict], *, requests: int, wall_s: float,
               ideal: tuple[float, str] | None = None, guess_ms: int | None = None) -> dict:
-    """Counts, concurrency and latency figures of one run."""
-    final_status: dict[int, str] = {}
-    started_at: dict[tuple[int, int], float] = {}
-    ok_latencies = []
-    in_flight = max_in_flight = attempts = 0
-    for event in history:
-        kind = event["type"]
-        if kind == ev.TASK_STARTED:
-            started_at[(event["task"], event["attempt"])] = event["t"]
-            attempts += 1
-            in_flight += 1
-            max_in_flight = max(max_in_flight, in_flight)
-        elif kind == ev.TASK_FINISHED:
-            in_flight -= 1
-            final_status[event["task"]] = event["status"]
-            if event["status"] == "ok":
-                began = started_at.get((event["task"], event["attempt"]), event["t"])
-                ok_latencies.append(event["t"] - began)
-    counts = {status: 0 for status in ev.TASK_STATUSES}
-    for status in final_status.values():
-        counts[status] += 1
-    counts["not_started"] = requests - len(final_status)
-    ok_latencies.sort()
+    """Counts, concurrency, latency, retry and waiting figures of one run."""
+    t = tally(history)
+    counts = Counter({status: 0 for status in ev.TASK_STATUSES})
+    counts.update(e["status"] for e in t.final.values())
+    latencies = sorted(t.ok_latencies)
     summary = {
         "wall_s": round(wall_s, 4),
         "requests": requests,
-        "attempts": attempts,
-        "counts": counts,
-        "max_in_flight": max_in_flight,
-        "throughput_rps": round(len(final_status) / wall_s, 1) if wall_s > 0 else None,
-        "p50_ms": _ms(percentile(ok_latencies, 50)),
-        "p95_ms": _ms(percentile(ok_latencies, 95)),
+        "attempts": t.attempts,
+        "counts": {**counts, "not_started": requests - len(t.final)},
+        "max_in_flight": t.max_in_flight,
+        "throughput_rps": round(len(t.final) / wall_s, 1) if wall_s > 0 else None,
+        "p50_ms": _ms(percentile(latencies, 50)),
+        "p95_ms": _ms(percentile(latencies, 95)),
+        "retries": sum(e["attempt"] - 1 for e in t.final.values()),
+        "backoff_s": round(t.backoff_s, 3),
+        "rejected": t.rejected,
+        "waiting": {reason: {"requests": t.waited[reason], "mean_s": round(s / t.waited[reason], 3)}
+                    for reason, s in t.waiting_s.most_common()},
+        # Deadline cut-offs: fetch records a request cancelled after the deadline as a
+        # timeout whose error is the CancelledError; a per-request timeout is a TimeoutError.
+        "cut_by_deadline": sum(e["status"] == "timeout" and e["error"] == "CancelledError"
+                               for e in t.final.values()),
         "ideal_s": None,
         "ideal_formula": None,
         "efficiency": None,
@@ -55,9 +188,8 @@ def summarize(history: list[dict], *, requests: int, wall_s: float,
     }
     if ideal is not None:
         ideal_s, formula = ideal
-        summary["ideal_s"] = round(ideal_s, 4)
-        summary["ideal_formula"] = formula
-        summary["efficiency"] = round(ideal_s / wall_s, 3) if wall_s > 0 else None
+        summary.update(ideal_s=round(ideal_s, 4), ideal_formula=formula,
+                       efficiency=round(ideal_s / wall_s, 3) if wall_s > 0 else None)
     summary["verdict"] = verdict(summary)
     return summary
 
@@ -66,24 +198,60 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
+# ---------------------------------------------------------------- the verdict
+
+
 def verdict(s: dict) -> str | None:
-    """One sentence comparing the guess, the ideal and the measured wall time."""
-    wall, ideal, guess = s["wall_s"], s["ideal_s"], s["guess_s"]
+    """One sentence: measured against the ideal and the guess, and what made the difference."""
     parts = []
-    if ideal is not None:
-        gap = wall - ideal
-        if gap <= max(0.05, 0.1 * ideal):
-            parts.append(f"Measured {wall:.2f} s, close to the ideal {ideal:.2f} s ({s['ideal_formula']}): "
-                         "the strategy, not overhead, set the time")
-        else:
-            parts.append(f"Measured {wall:.2f} s against an ideal {ideal:.2f} s ({s['ideal_formula']}): "
-                         f"{gap:.2f} s went to overhead, errors or waiting the formula leaves out")
-    if guess is not None:
-        off = guess - wall
-        if abs(off) <= max(0.05, 0.1 * wall):
-            parts.append(f"your guess of {guess:.2f} s was right")
-        else:
-            parts.append(f"your guess of {guess:.2f} s was {abs(off):.2f} s too {'high' if off > 0 else 'low'}")
-    if not parts:
-        return None
-    return "; ".join(parts) + "."
+    if s["ideal_s"] is not None:
+        parts.append(_against_ideal(s))
+    if s["guess_s"] is not None:
+        parts.append(_against_guess(s["guess_s"], s["wall_s"]))
+    return "; ".join(parts) + "." if parts else None
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(0.05, 0.1 * b)
+
+
+def _against_ideal(s: dict) -> str:
+    wall, ideal = s["wall_s"], s["ideal_s"]
+    head = f"Measured {wall:.2f} s against an ideal {ideal:.2f} s ({s['ideal_formula']})"
+    causes = _causes(s)
+    if _close(wall, ideal):
+        text = f"{head}: the strategy itself set the time"
+        return text + (f", with {causes}" if causes else "")
+    if wall < ideal:
+        undone = s["requests"] - s["counts"]["ok"] - s["counts"]["error"]
+        return f"{head}: the run ended early, {undone:,} of {s['requests']:,} requests unfinished"
+    return f"{head}: {wall - ideal:.2f} s more, from {causes or 'overhead (connections, scheduling)'}"
+
+
+def _causes(s: dict) -> str:
+    """What the time went to, in plain words, biggest effects first."""
+    c, out = s["counts"], []
+    if s["retries"]:
+        out.append(f"{_count(s['retries'], 'retry', 'retries')} after {s['backoff_s']:.2f} s of backoff")
+    if s["rejected"]:
+        out.append(f"{_count(s['rejected'], 'answer', 'answers')} of 429/503 from the server's limits")
+    if c["timeout"]:
+        out.append(_count(c["timeout"], "timeout", "timeouts"))
+    if c["error"]:
+        out.append(_count(c["error"], "error", "errors"))
+    for reason, waited in s["waiting"].items():
+        if waited["mean_s"] >= 0.01:
+            out.append(f"{_count(waited['requests'], 'request', 'requests')} waiting "
+                       f"{waited['mean_s']:.2f} s on average for {WAIT_WORDS.get(reason, reason)}")
+    return ", ".join(out)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _against_guess(guess: float, wall: float) -> str:
+    if _close(guess, wall):
+        return f"your guess of {guess:.2f} s was right"
+    off = guess - wall
+    return f"your guess of {guess:.2f} s was {abs(off):.2f} s too {'high' if off > 0 else 'low'}"

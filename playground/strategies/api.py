@@ -13,6 +13,15 @@ from playground.runs import events
 # Workload fields passed through to the demo API's query string.
 SERVER_FIELDS = ("jitter_ms", "failure_rate", "seed", "hang_rate", "reset_rate",
                  "server_rate", "server_limit")
+# The demo API decides a request by (seed, i), so asking again with the same seed
+# fails the same way. A retry is a fresh draw instead: attempt k asks with a seed
+# this far from the last, which a 31-bit run seed never reaches.
+ATTEMPT_SEED_STEP = 2**31
+
+
+def attempt_seed(seed: int, attempt: int) -> int:
+    """The seed attempt `attempt` (1, 2, ...) of a request asks the demo API with."""
+    return seed + (attempt - 1) * ATTEMPT_SEED_STEP
 
 
 class Api:
@@ -24,6 +33,7 @@ class Api:
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
         self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
         self._attempts: dict[int, int] = {}
+        self._queued: dict[int, int] = {}  # request -> attempt marked waiting, not yet begun
         self._tasks: set[asyncio.Task] = set()
         self.deadline_at: float | None = None  # loop time of the run's deadline, if any
         self.closed = False
@@ -39,9 +49,11 @@ class Api:
         i, attempt = ctx.trace_request_ctx
         self._emit(events.task_started(i, attempt))
 
-    def query(self, i: int) -> dict:
+    def query(self, i: int, attempt: int = 1) -> dict:
+        """The demo API's query string for attempt `attempt` of request `i`."""
         latency = self._latencies[i] if self._latencies else self._query["latency_ms"]
-        return {**self._query, "i": i, "latency_ms": latency}
+        seed = attempt_seed(self._query.get("seed", 0), attempt)
+        return {**self._query, "i": i, "latency_ms": latency, "seed": seed}
 
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
         """GET request `i` from the demo API; return its JSON body, or raise.
@@ -60,7 +72,7 @@ class Api:
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
-                async with session.get(self.url, params=self.query(i),
+                async with session.get(self.url, params=self.query(i, attempt),
                                        trace_request_ctx=(i, attempt) if pooled else None) as response:
                     http_status = response.status
                     response.raise_for_status()
@@ -83,7 +95,8 @@ class Api:
         """Mark request `i` as queued (for a slot, token, connection or worker)."""
         self._refuse_if_closed()
         self._track()
-        self._emit(events.task_waiting(i, self._attempts.get(i, 0) + 1, reason))
+        self._queued[i] = self._attempts.get(i, 0) + 1
+        self._emit(events.task_waiting(i, self._queued[i], reason))
 
     def backoff(self, i: int, delay_s: float) -> None:
         """Mark request `i` as backing off for `delay_s` before its next attempt."""
@@ -100,6 +113,7 @@ class Api:
     def _begin(self, i: int) -> int:
         self._refuse_if_closed()
         self._track()
+        self._queued.pop(i, None)
         attempt = self._attempts[i] = self._attempts.get(i, 0) + 1
         return attempt
 
@@ -117,3 +131,8 @@ class Api:
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
+        # Requests still waiting for their turn end too: every bar ends with a status.
+        status = "timeout" if self.deadline_passed() else "cancelled"
+        for i, attempt in sorted(self._queued.items()):
+            self._emit(events.task_finished(i, attempt, status, None, "CancelledError"))
+        self._queued.clear()

@@ -1,24 +1,25 @@
 """What the catalog knows about a strategy, besides its code."""
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-# ideal(latencies_s, spec) -> (seconds, formula): the wall time this strategy
-# would take if requests cost nothing but their latency.
-Ideal = Callable[[list[float], dict], tuple[float, str]]
+from playground.runs.summary import Ideal
+from playground.strategies.guards import GUARD_PARAMS
+from playground.strategies.shown import piece, shown_source
 
 
 @dataclass(frozen=True)
 class Strategy:
     name: str
     label: str
-    fn: Callable
-    ideal: Ideal
+    fn: Callable  # async fn(api, n, **params): the code that runs, and the code shown
+    ideal: Ideal  # its wall time if requests cost only their latency, and why
     what: str
     when: str
     pitfall: str
-    params: tuple[str, ...] = ()
-    required: tuple[str, ...] = field(default=())
+    params: tuple[str, ...] = ()  # run-spec fields it reads; a guard never doubles them
+    required: tuple[str, ...] = ()
+    helpers: tuple[Callable, ...] = ()  # functions of ours it calls, shown after it
 
     @property
     def source(self) -> str:
@@ -29,24 +30,21 @@ class Strategy:
         kwargs = {name: spec[name] for name in self.params if name in spec}
         return await self.fn(api, n, **kwargs)
 
+    def shown_source(self, spec: dict) -> list[dict]:
+        """Every piece of code a run of `spec` runs: this strategy, guards, wiring, fetch."""
+        return shown_source(self, spec)
+
     def describe(self) -> dict:
         return {
             "name": self.name,
             "label": self.label,
             "params": list(self.params),
+            "required": list(self.required),
+            "guards": [p for p in GUARD_PARAMS if p not in self.params],
             "source": self.source,
+            "helpers": [piece(fn.__name__, fn) for fn in self.helpers],
+            "ideal": self.ideal.explain(),
             "what": self.what,
             "when": self.when,
             "pitfall": self.pitfall,
         }
-
-
-def slots_makespan(latencies: list[float], slots: int) -> float:
-    """Wall time of requests handed in order to `slots` parallel lanes (FIFO)."""
-    if not latencies:
-        return 0.0
-    lanes = [0.0] * min(slots, len(latencies))
-    for latency in latencies:
-        k = lanes.index(min(lanes))
-        lanes[k] += latency
-    return max(lanes)

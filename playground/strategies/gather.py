@@ -1,12 +1,15 @@
 """gather: start every request at once and wait for all of them."""
 import asyncio
 
+from playground.runs.summary import LONGEST
 from playground.strategies.base import Strategy
 
 
 async def gather(api, n, *, return_exceptions=False):
     return await asyncio.gather(
         *(api.fetch(i) for i in range(n)),
+        # False: the first failure is raised here, while the other requests run on.
+        # True: a failure comes back as data, an exception in its place in the list.
         return_exceptions=return_exceptions,
     )
 
@@ -15,7 +18,7 @@ STRATEGY = Strategy(
     name="gather",
     label="asyncio.gather",
     fn=gather,
-    ideal=lambda lat, spec: (max(lat, default=0.0), "max of latencies"),
+    ideal=LONGEST,
     what="Wraps every request in a task and runs them all at once; the results come back in submission order.",
     when="A modest number of independent requests that a server is happy to take all at once.",
     pitfall="No upper bound: 10,000 requests open 10,000 connections at once. The first failure "

@@ -1,7 +1,8 @@
 """Semaphore: gather, but at most `limit` requests in flight."""
 import asyncio
 
-from playground.strategies.base import Strategy, slots_makespan
+from playground.runs.summary import slots
+from playground.strategies.base import Strategy
 
 
 async def semaphore(api, n, *, limit):
@@ -19,10 +20,7 @@ STRATEGY = Strategy(
     name="semaphore",
     label="gather + Semaphore(limit)",
     fn=semaphore,
-    ideal=lambda lat, spec: (
-        slots_makespan(lat, spec["limit"]),
-        f"requests shared over {spec['limit']} slots in order",
-    ),
+    ideal=slots("limit"),
     what="Starts every task at once, but each must hold one of `limit` slots while its request is in flight.",
     when="Many requests to a server that allows only so many at a time; the usual fix for an unbounded gather.",
     pitfall="A slot is held for the whole request: one slow request keeps a slot busy, and the wall time "

@@ -1,4 +1,5 @@
 """Sequential: await each request before starting the next -- the common mistake."""
+from playground.runs.summary import SUM
 from playground.strategies.base import Strategy
 
 
@@ -14,7 +15,7 @@ STRATEGY = Strategy(
     name="sequential",
     label="Sequential awaits",
     fn=sequential,
-    ideal=lambda lat, spec: (sum(lat), "sum of latencies"),
+    ideal=SUM,
     what="Awaits one request, then the next. Each starts only when the previous one has answered.",
     when="Only when each request needs the answer of the one before it.",
     pitfall="Looks concurrent because it uses async/await, but the total is the sum of all latencies.",

@@ -1,0 +1,29 @@
+"""as_completed: start every request at once and handle each result as it arrives."""
+import asyncio
+
+from playground.runs.summary import LONGEST
+from playground.strategies.base import Strategy
+
+
+async def as_completed(api, n):
+    arrived = []
+    # as_completed hands back the requests in the order they finish, fastest first,
+    # so each answer can be used at once instead of after the slowest one.
+    for next_done in asyncio.as_completed([api.fetch(i) for i in range(n)]):
+        body = await next_done
+        arrived.append(body["i"])
+    return arrived
+
+
+STRATEGY = Strategy(
+    name="as_completed",
+    label="asyncio.as_completed",
+    fn=as_completed,
+    ideal=LONGEST,
+    what="Starts every request at once, like gather, but hands each answer back the moment it "
+    "arrives, fastest first, instead of all of them in order at the end.",
+    when="When each answer is useful on its own: show it, save it or start follow-up work "
+    "while slower requests are still running.",
+    pitfall="Answers arrive in finishing order, not in request order: keep the index with each "
+    "result. When one raises, the loop stops but the other requests keep running.",
+)

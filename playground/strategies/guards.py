@@ -1,0 +1,119 @@
+"""Guards: small wrappers that add one protection to `api.fetch`, under any strategy.
+
+    api.fetch  <- with_timeout   each attempt gives up after timeout_ms
+               <- at_rate        each attempt waits for a token: `rate` a second
+               <- with_retries   a failed request is tried again, `retries` times
+               <- limited        at most `limit` requests in flight, retries included
+               == the fetch the strategy calls; wire() runs it before deadline_ms
+
+Each guard takes a fetch and returns one called the same way, `fetch(i, **kw)`.
+`wire()` builds the chain from the run spec and leaves out a guard whose parameter
+the strategy reads itself: the semaphore strategy is its own limit. A strategy's own
+bound sits outside every guard, so under rate_limit a retried attempt is not paced again.
+"""
+import asyncio
+import random
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+
+BACKOFF_FIRST_S = 0.1  # the first pause is half to all of this; it doubles each attempt
+BACKOFF_MAX_S = 10.0  # no single pause longer than this: a run lasts minutes at most
+RETRY_STATUSES = (429, 500, 502, 503, 504)  # answers that may differ next time
+
+
+def with_timeout(fetch, timeout_ms):
+    """Each attempt gives up after `timeout_ms`; fetch records it as a timeout."""
+    async def fetch_with_timeout(i, **kw):
+        return await fetch(i, timeout=timeout_ms / 1000, **kw)
+
+    return fetch_with_timeout
+
+
+def at_rate(api, fetch, rate):
+    """At most `rate` attempts start a second, one every 1 / rate s (see rate_limit)."""
+    limiter = AsyncLimiter(1, 1 / rate)  # one at a time: never a burst
+
+    async def fetch_at_rate(i, **kw):
+        api.waiting(i, "rate")
+        async with limiter:
+            return await fetch(i, **kw)
+
+    return fetch_at_rate
+
+
+def with_retries(api, fetch, retries):
+    """Try a request again, up to `retries` times, when retry_delay() says it may help."""
+    async def fetch_with_retries(i, **kw):
+        for attempt in range(1, retries + 2):
+            try:
+                return await fetch(i, **kw)
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                delay = retry_delay(exc, attempt)
+                if delay is None or attempt > retries:
+                    raise  # not worth retrying, or out of attempts: the caller sees it
+            api.backoff(i, delay)  # the timeline links this attempt to the next
+            await asyncio.sleep(delay)
+
+    return fetch_with_retries
+
+
+def retry_delay(exc, attempt):
+    """Seconds to pause before the next attempt, or None when trying again cannot help."""
+    status = exc.status if isinstance(exc, aiohttp.ClientResponseError) else None
+    if status is not None and status not in RETRY_STATUSES:
+        return None  # a 400 or 404 would be answered the same way again
+    backoff = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempt - 1))
+    # Jitter: requests that failed together should not all come back together.
+    jitter = random.uniform(0, backoff / 2)
+    retry_after = (exc.headers or {}).get("Retry-After", "") if status in (429, 503) else ""
+    if retry_after.isdigit():
+        return int(retry_after) + jitter  # the server said when: not sooner
+    return backoff / 2 + jitter
+
+
+def limited(api, fetch, limit):
+    """At most `limit` requests in flight; a request keeps its slot through its retries."""
+    slots = asyncio.Semaphore(limit)
+
+    async def fetch_limited(i, **kw):
+        api.waiting(i, "semaphore")
+        async with slots:
+            return await fetch(i, **kw)
+
+    return fetch_limited
+
+
+async def wire(api, spec, strategy):
+    """Put the spec's guards around api.fetch, then run the strategy before the deadline."""
+    own = strategy.params  # a parameter the strategy reads is its own job, not a guard's
+    fetch = api.fetch
+    if spec.get("timeout_ms") and "timeout_ms" not in own:
+        fetch = with_timeout(fetch, spec["timeout_ms"])
+    if spec.get("rate") and "rate" not in own:
+        fetch = at_rate(api, fetch, spec["rate"])
+    if spec.get("retries") and "retries" not in own:
+        fetch = with_retries(api, fetch, spec["retries"])
+    if spec.get("limit") and "limit" not in own:
+        fetch = limited(api, fetch, spec["limit"])
+    api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
+    if spec.get("deadline_ms"):
+        # From this moment on, fetch records a request that is cut off as a timeout.
+        api.deadline_at = asyncio.get_running_loop().time() + spec["deadline_ms"] / 1000
+    async with asyncio.timeout_at(None if "deadline_ms" in own else api.deadline_at):
+        return await strategy.run(api, spec["requests"], spec)
+
+
+# (spec parameter, guard, the helpers it calls), innermost first, as wire() applies them.
+GUARDS = (
+    ("timeout_ms", with_timeout, ()),
+    ("rate", at_rate, ()),
+    ("retries", with_retries, (retry_delay,)),
+    ("limit", limited, ()),
+)
+GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
+
+
+def active_guards(strategy, spec) -> list[tuple[str, object, tuple]]:
+    """The guards wire() puts around api.fetch for this strategy and spec."""
+    return [g for g in GUARDS if spec.get(g[0]) and g[0] not in strategy.params]
