@@ -127,9 +127,14 @@ async def test_cancel_stops_a_run_and_ends_every_bar(server):
     assert_complete(evts)
     end = evts[-1]
     assert end["status"] == "cancelled"
-    finished = [e for e in evts if e["type"] == "task.finished"]
-    started = [e for e in evts if e["type"] == "task.started"]
-    assert len(finished) == len(started) and any(e["status"] == "cancelled" for e in finished)
+    def attempts(kind):
+        return [(e["task"], e["attempt"]) for e in evts if e["type"] == kind]
+
+    finished = attempts("task.finished")
+    assert len(finished) == len(set(finished)), "each attempt ends once"
+    # Every bar ends: in flight when cancelled, or still waiting for a slot.
+    assert set(finished) == set(attempts("task.started")) | set(attempts("task.waiting"))
+    assert any(e["type"] == "task.finished" and e["status"] == "cancelled" for e in evts)
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
             assert r.status == 409

@@ -107,7 +107,13 @@ def run_cancel(*, run_id) -> bool:
 
 
 def events_store(run_id, batch: list[dict]) -> None:
-    Event.objects.bulk_create([Event(run_id=run_id, seq=e["seq"], data=e) for e in batch])
+    """Store a batch; the batch holding run.finished also closes the Run, atomically,
+    so whoever sees that event over a socket finds the run's final status stored."""
+    with transaction.atomic():
+        Event.objects.bulk_create([Event(run_id=run_id, seq=e["seq"], data=e) for e in batch])
+        end = batch[-1]
+        if end["type"] == events.RUN_FINISHED:
+            run_mark(run_id=run_id, status=end["status"], summary=end["summary"])
 
 
 def events_after(*, run_id, after: int, limit: int | None = None) -> list[dict]:
@@ -159,15 +165,22 @@ async def _run_execute(run: Run) -> None:
         batch_max=settings.EVENT_BATCH_MAX,
     )
     recorder.start()
-    status, summary = Run.Status.FAILED, None
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
-        outcome = await execute(spec=run.spec, url=demo_api_url() + "/work", key=str(run.id),
-                                recorder=recorder, limits=run_limits())
-        status, summary = outcome.status, outcome.summary
+        await execute(spec=run.spec, url=demo_api_url() + "/work", key=str(run.id),
+                      recorder=recorder, limits=run_limits())
+    except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
+        asyncio.current_task().uncancel()
+        _end_if_open(recorder, "cancelled", "cancelled by the learner")
     except Exception as exc:  # a bug of ours: still close the run on its timeline
         logger.exception("run %s crashed", run.id)
-        recorder.emit(events.run_finished("failed", None, f"internal error: {type(exc).__name__}"))
+        _end_if_open(recorder, "failed", f"internal error: {type(exc).__name__}")
     finally:
-        await recorder.close()
-        await sync_to_async(run_mark)(run_id=run.id, status=status, summary=summary)
+        # Storing run.finished closes the Run row (events_store); shielded so that a
+        # late cancel cannot cut a store short and leave the run open.
+        await asyncio.shield(recorder.close())
+
+
+def _end_if_open(recorder: events.Recorder, status: str, error: str) -> None:
+    if not recorder.history or recorder.history[-1]["type"] != events.RUN_FINISHED:
+        recorder.emit(events.run_finished(status, None, error))
