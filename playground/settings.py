@@ -12,6 +12,7 @@ server. Every default can be replaced from the environment:
     REDIS_URL                  e.g. redis://127.0.0.1:6379/0 -> channels_redis layer
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
 """
+import json
 import os
 from pathlib import Path
 
@@ -146,6 +147,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Real targets a teacher allows besides the demo API, as JSON, e.g.
+#   PLAYGROUND_TARGETS='[{"name": "httpbin", "url": "http://127.0.0.1:8080/get"}]'
+# Optional "addresses" pins what the host may resolve to (default: resolved once at start).
+PLAYGROUND_TARGETS = json.loads(os.environ.get("PLAYGROUND_TARGETS") or "[]")
 
 # --- The playground's own limits -------------------------------------------
 DEMO_API_URL = os.environ.get("PLAYGROUND_DEMO_API_URL", "")

@@ -2,6 +2,7 @@
 import uuid
 
 from playground.runs import events
+from playground.runs.targets import demo_target
 from playground.runs.executor import Limits, execute
 
 LIMITS = Limits(connection_limit=10_000, request_timeout_s=30, max_run_s=60)
@@ -30,7 +31,7 @@ class Collected:
         return [e for batch in self.published for e in batch]
 
 
-async def run_spec(spec: dict, url: str, *, limits: Limits = LIMITS):
+async def run_spec(spec: dict, url: str, *, limits: Limits = LIMITS, target=None, allowed=None):
     """Execute `spec` against the demo API at `url`; return (outcome, events).
 
     Each run has a key of its own, so the demo API's per-key rate buckets and
@@ -40,7 +41,8 @@ async def run_spec(spec: dict, url: str, *, limits: Limits = LIMITS):
             "latency_ms": 200, "jitter_ms": 0, "failure_rate": 0, "seed": 1, **spec}
     c = Collected()
     c.recorder.start()
-    outcome = await execute(spec=spec, url=url + "/work", key=f"test-{uuid.uuid4()}", recorder=c.recorder, limits=limits)
+    outcome = await execute(spec=spec, target=target or demo_target(url), key=f"test-{uuid.uuid4()}",
+                            recorder=c.recorder, limits=limits, allowed=allowed)
     await c.recorder.close()
     return outcome, c.events
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from playground.runs import events
+from playground.runs.targets import PinnedResolver, Target, redirect_guard
 from playground.runs.summary import ideal_time, summarize
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import Api, attempt_seed
@@ -81,14 +82,22 @@ async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str |
     return "finished", None
 
 
-async def execute(*, spec: dict, url: str, key: str, recorder: events.Recorder, limits: Limits) -> Outcome:
-    """Run `spec` to the end; every request's events go through `recorder`."""
+async def execute(*, spec: dict, target: Target, key: str, recorder: events.Recorder, limits: Limits,
+                  allowed: list[Target] | None = None) -> Outcome:
+    """Run `spec` against `target` to the end; every request's events go through `recorder`.
+
+    Requests stay within `allowed` (default: the target alone): host names resolve
+    only to their allowed addresses, and a redirect elsewhere is refused unsent.
+    """
     strategy = STRATEGIES[spec["strategy"]]
     recorder.emit({**events.run_started(spec), "code": strategy.shown_source(spec)})
-    connector = aiohttp.TCPConnector(limit=limits.connection_limit)
+    allowed = allowed or [target]
+    resolver = PinnedResolver(allowed)
+    connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        api = Api(session=session, url=url, spec=spec, emit=recorder.emit, key=key)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
+                                     trace_configs=[redirect_guard(allowed)]) as session:
+        api = Api(session=session, target=target, spec=spec, emit=recorder.emit, key=key, resolver=resolver)
         began = recorder.now()
         status, error = await run_strategy(api, spec, limits)
         wall_s = recorder.now() - began

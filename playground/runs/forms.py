@@ -9,6 +9,7 @@ import re
 from django import forms
 from django.conf import settings
 
+from playground.runs.targets import DEMO, target_names
 from playground.strategies import GUARD_PARAMS, STRATEGIES, strategy_params
 
 MAX_SEED = 2**31 - 1
@@ -93,6 +94,8 @@ class RunSpecForm(forms.Form):
     server_limit = _int(1, settings.MAX_REQUESTS, required=False,
                         help_text="The API answers 503 above this many of the run's requests at once.")
     # Strategy and its parameters
+    target = forms.ChoiceField(choices=[], initial="demo", required=False,
+                               help_text="Where the requests go: the demo API, or a target your teacher allowed.")
     strategy = forms.ChoiceField(choices=[], initial="gather")
     batch_size = _int(1, settings.MAX_REQUESTS, required=False,
                       help_text="Requests per batch; the next batch waits for the whole batch.")
@@ -119,6 +122,10 @@ class RunSpecForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy"].choices = [(s.name, s.label) for s in STRATEGIES.values()]
+        names = target_names()
+        self.fields["target"].choices = [(name, name) for name in names]
+        self.fields["target"].error_messages = {
+            "invalid_choice": f"Unknown target %(value)s; allowed targets: {', '.join(names)}."}
         allowed = ", ".join(STRATEGIES)
         self.fields["strategy"].error_messages = {
             "invalid_choice": f"Unknown strategy %(value)s; choose one of: {allowed}.",
@@ -156,6 +163,8 @@ class RunSpecForm(forms.Form):
                 spec[name] = data[name]
         if data.get("guess_ms") is not None:
             spec["guess_ms"] = data["guess_ms"]
+        if data.get("target") not in (None, "", DEMO):
+            spec["target"] = data["target"]
         return spec
 
 

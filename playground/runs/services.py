@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from playground.demoapi.process import demo_api_url
 from playground.runs import events
 from playground.runs.executor import Limits, execute
 from playground.runs.models import Event, Run
+from playground.runs.targets import DEMO, configured_targets
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +167,9 @@ async def _run_execute(run: Run) -> None:
     recorder.start()
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
-        await execute(spec=run.spec, url=demo_api_url() + "/work", key=str(run.id),
-                      recorder=recorder, limits=run_limits())
+        targets = configured_targets()
+        await execute(spec=run.spec, target=targets[run.spec.get("target", DEMO)], key=str(run.id),
+                      recorder=recorder, limits=run_limits(), allowed=list(targets.values()))
     except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
         asyncio.current_task().uncancel()
         _end_if_open(recorder, "cancelled", "cancelled by the learner")

@@ -7,6 +7,7 @@ bar on the timeline ends truthfully (ok, error, timeout or cancelled).
 import asyncio
 
 import aiohttp
+import aiohttp.abc
 
 from playground.runs import events
 
@@ -25,9 +26,12 @@ def attempt_seed(seed: int, attempt: int) -> int:
 
 
 class Api:
-    def __init__(self, *, session: aiohttp.ClientSession, url: str, spec: dict, emit, key: str):
+    def __init__(self, *, session: aiohttp.ClientSession, target, spec: dict, emit, key: str,
+                 resolver: aiohttp.abc.AbstractResolver | None = None):
         self.session = session
-        self.url = url
+        self.url = target.url
+        self._demo = target.demo  # only the demo API reads the workload from the query
+        self.resolver = resolver  # the allowlist's resolver, for a connector of your own
         self._emit = emit
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
@@ -51,6 +55,8 @@ class Api:
 
     def query(self, i: int, attempt: int = 1) -> dict:
         """The demo API's query string for attempt `attempt` of request `i`."""
+        if not self._demo:
+            return {"i": i}
         latency = self._latencies[i] if self._latencies else self._query["latency_ms"]
         seed = attempt_seed(self._query.get("seed", 0), attempt)
         return {**self._query, "i": i, "latency_ms": latency, "seed": seed}

@@ -1,0 +1,161 @@
+"""Custom targets: allowed ones work; nothing outside the allowlist is ever contacted;
+dead, hanging or garbage-speaking targets end every request truthfully."""
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from playground.runs.forms import RunSpecForm
+from playground.runs.targets import Target, target_from_setting
+from tests.helpers import bars, run_spec
+
+
+class Recording:
+    """A small real server that counts the requests it gets."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.host, self.hits, self.runner, self.port = host, 0, None, None
+
+    async def start(self, routes):
+        app = web.Application()
+
+        @web.middleware
+        async def count(request, handler):
+            self.hits += 1
+            return await handler(request)
+
+        app.middlewares.append(count)
+        app.add_routes(routes)
+        self.runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.host, 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        return self
+
+    def url(self, path):
+        return f"http://{self.host}:{self.port}{path}"
+
+    async def close(self):
+        await self.runner.cleanup()
+
+
+@pytest.fixture
+async def outside():
+    """A server on another loopback address: the allowlist must keep requests away from it."""
+    async def ok(request):
+        return web.json_response({"ok": 1})
+
+    server = await Recording("127.0.0.2").start([web.get("/ok", ok)])
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def allowed(outside):
+    async def hang(request):
+        await asyncio.sleep(60)
+
+    async def ok(request):
+        return web.json_response({"i": request.query.get("i")})
+
+    async def inside(request):
+        raise web.HTTPFound("/ok")
+
+    async def leave(request):
+        raise web.HTTPFound(outside.url("/ok"))
+
+    routes = [web.get("/ok", ok), web.get("/inside", inside), web.get("/outside", leave), web.get("/hang", hang)]
+    server = await Recording().start(routes)
+    yield server
+    await server.close()
+
+
+def target(url, **kw) -> Target:
+    return target_from_setting({"name": "class-api", "url": url, **kw})
+
+
+SPEC = {"strategy": "gather", "requests": 4, "return_exceptions": True}
+
+
+def statuses(evts):
+    return [(b["status"]) for b in bars(evts).values()]
+
+
+async def test_an_allowed_target_is_used_without_the_demo_workload(allowed):
+    t = target(allowed.url("/ok"))
+    outcome, evts = await run_spec(SPEC, "unused", target=t)
+    assert outcome.summary["counts"]["ok"] == 4 and allowed.hits == 4
+    assert outcome.summary["ideal_s"] is None or outcome.summary["ideal_s"] >= 0
+
+
+async def test_a_redirect_within_the_allowlist_is_followed(allowed):
+    outcome, _ = await run_spec(SPEC, "unused", target=target(allowed.url("/inside")))
+    assert outcome.summary["counts"]["ok"] == 4
+
+
+async def test_a_redirect_leaving_the_allowlist_is_refused_unsent(allowed, outside):
+    outcome, evts = await run_spec(SPEC, "unused", target=target(allowed.url("/outside")))
+    assert outside.hits == 0, "the outside server must never be contacted"
+    finished = [e for e in evts if e["type"] == "task.finished"]
+    assert {e["error"] for e in finished} == {"TargetRefused"} and len(finished) == 4
+
+
+async def test_a_name_resolving_elsewhere_is_refused_before_connecting(allowed):
+    t = target(f"http://localhost:{allowed.port}/ok", addresses=["127.0.0.9"])
+    outcome, evts = await run_spec(SPEC, "unused", target=t)
+    assert allowed.hits == 0
+    assert {e["error"] for e in evts if e["type"] == "task.finished"} == {"TargetRefused"}
+    assert outcome.status == "finished"
+
+
+async def test_a_refused_connection_ends_each_request_as_an_error():
+    t = target("http://127.0.0.1:9/nothing-listens-here")
+    outcome, evts = await run_spec(SPEC, "unused", target=t)
+    assert statuses(evts) == ["error"] * 4
+    assert {e["error"] for e in evts if e["type"] == "task.finished"} == {"ClientConnectorError"}
+    assert outcome.status == "finished" and outcome.summary["counts"]["error"] == 4
+
+
+async def test_a_hanging_target_times_out_within_its_timeout(allowed):
+    outcome, evts = await run_spec({**SPEC, "strategy": "timeout", "timeout_ms": 300}, "unused",
+                                   target=target(allowed.url("/hang")))
+    assert statuses(evts) == ["timeout"] * 4
+    assert outcome.status == "finished" and outcome.summary["wall_s"] < 0.3 + 1.0
+
+
+async def test_garbage_and_resets_end_as_errors():
+    async def garbage(reader, writer):
+        await reader.readline()
+        writer.write(b"\x00\xffTHIS IS NOT HTTP\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        outcome, evts = await run_spec(SPEC, "unused", target=target(f"http://127.0.0.1:{port}/x"))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert statuses(evts) == ["error"] * 4
+    assert outcome.status == "finished"
+
+
+def test_the_form_offers_only_allowed_targets(settings):
+    settings.PLAYGROUND_TARGETS = [{"name": "httpbin", "url": "http://127.0.0.1:8080/get"}]
+    ok = RunSpecForm(data={"strategy": "gather", "target": "httpbin"})
+    assert ok.is_valid(), ok.errors and ok.spec()["target"] == "httpbin"
+    bad = RunSpecForm(data={"strategy": "gather", "target": "http://10.0.0.1/"})
+    assert not bad.is_valid()
+    assert "allowed targets: demo, httpbin" in bad.errors["target"][0]
+
+
+@pytest.mark.parametrize("entry,text", [
+    ({"name": "x", "url": "ftp://127.0.0.1/"}, "url must be http\\(s\\)"),
+    ({"name": "demo", "url": "http://127.0.0.1/"}, "name other than 'demo'"),
+    ({"url": "http://127.0.0.1/"}, "needs a name"),
+])
+def test_bad_target_settings_say_what_is_wrong(entry, text):
+    with pytest.raises(ValueError, match=text):
+        target_from_setting(entry)
