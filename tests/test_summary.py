@@ -119,3 +119,29 @@ def test_the_catalog_states_each_strategys_ideal_formula():
     assert ideals["gather"] == ideals["as_completed"] == ideals["taskgroup"] == "the longest latency"
     assert ideals["workers"] == "the latencies shared in order over workers slots"
     assert ideals["rate_limit"] == "request k starts at k / rate s; the last to finish sets the time"
+
+
+def test_a_busy_loop_is_reported_in_the_verdict():
+    from playground.runs.summary import summarize
+
+    quiet = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.002)
+    busy = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.4)
+    assert quiet["loop_lag_ms"] == 2.0 and "busy" not in quiet["verdict"]
+    assert busy["loop_lag_ms"] == 400.0 and "server was busy" in busy["verdict"]
+
+
+async def test_the_recorder_measures_how_late_the_loop_woke_it():
+    import asyncio
+    import time
+
+    from tests.helpers import Collected
+
+    c = Collected(interval=0.01)
+    c.recorder.start()
+    await asyncio.sleep(0.02)  # let the flusher enter its sleep
+    held_until = time.monotonic() + 0.2
+    while time.monotonic() < held_until:  # hold the loop with work, as a heavy run would
+        pass
+    await asyncio.sleep(0.03)
+    await c.recorder.close()
+    assert c.recorder.max_lag_s >= 0.15

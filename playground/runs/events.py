@@ -98,6 +98,7 @@ class Recorder:
         self._closed = False
         self.history: Batch = []  # every event of the run, for its summary
         self.seq = 0
+        self.max_lag_s = 0.0  # how late the event loop woke the flusher: a busy server
 
     def now(self) -> float:
         return self._clock() - self._t0
@@ -117,7 +118,10 @@ class Recorder:
         # Never cancelled mid-store (a store cut short could be written twice):
         # close() raises the flag and waits for the loop to notice.
         while not self._closed:
+            asked = self._clock()
             await asyncio.sleep(self._interval)
+            # Oversleeping means other work held the loop, the run's requests included.
+            self.max_lag_s = max(self.max_lag_s, self._clock() - asked - self._interval)
             await self.flush()
 
     async def flush(self) -> None:

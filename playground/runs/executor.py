@@ -107,7 +107,7 @@ async def execute(*, spec: dict, target: Target, key: str, recorder: events.Reco
     durations = planned_durations(spec, limits.request_timeout_s)
     summary = summarize(recorder.history, requests=spec["requests"], wall_s=wall_s,
                         ideal=ideal_time(strategy.ideal, durations, spec, strategy.params),
-                        guess_ms=spec.get("guess_ms"))
+                        guess_ms=spec.get("guess_ms"), loop_lag_s=recorder.max_lag_s)
     if status == "deadline":
         cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]
         status, error = "finished", (f"the {spec['deadline_ms']:,} ms deadline cut {cut:,} of "

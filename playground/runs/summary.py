@@ -156,8 +156,13 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
+# A loop this late means timings include waiting for other learners' runs.
+BUSY_LOOP_S = 0.05
+
+
 def summarize(history: list[dict], *, requests: int, wall_s: float,
-              ideal: tuple[float, str] | None = None, guess_ms: int | None = None) -> dict:
+              ideal: tuple[float, str] | None = None, guess_ms: int | None = None,
+              loop_lag_s: float = 0.0) -> dict:
     """Counts, concurrency, latency, retry and waiting figures of one run."""
     t = tally(history)
     counts = Counter({status: 0 for status in ev.TASK_STATUSES})
@@ -185,6 +190,7 @@ def summarize(history: list[dict], *, requests: int, wall_s: float,
         "ideal_formula": None,
         "efficiency": None,
         "guess_s": guess_ms / 1000 if guess_ms is not None else None,
+        "loop_lag_ms": _ms(loop_lag_s),
     }
     if ideal is not None:
         ideal_s, formula = ideal
@@ -208,6 +214,9 @@ def verdict(s: dict) -> str | None:
         parts.append(_against_ideal(s))
     if s["guess_s"] is not None:
         parts.append(_against_guess(s["guess_s"], s["wall_s"]))
+    if (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
+        parts.append(f"the server was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
+                     "so these times include waiting for other work: run again when it is quieter")
     return "; ".join(parts) + "." if parts else None
 
 
