@@ -167,5 +167,8 @@ CLIENT_CONNECTION_LIMIT = MAX_REQUESTS
 # Caps on runs in flight; a run beyond them is refused with a message, never half-started.
 MAX_RUNS_PER_VISITOR = _env_int("PLAYGROUND_MAX_RUNS_PER_VISITOR", 3)  # compare side by side, not flood
 MAX_RUNS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_RUNS_IN_FLIGHT", 60)  # two per learner in a class of thirty
+# Requests in flight across all runs: one process does roughly 1,000-1,500 requests a
+# second of client work (bench/load.py), so more at once only stretches every timeline.
+MAX_REQUESTS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_REQUESTS_IN_FLIGHT", 12_000)
 EVENT_FLUSH_INTERVAL_S = 0.05  # events reach the browser in batches every 50 ms
 EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame

@@ -23,33 +23,38 @@ logger = logging.getLogger(__name__)
 
 # run id -> its asyncio task; a done-callback removes it, so nothing outlives its run.
 RUNNING_TASKS: dict[str, asyncio.Task] = {}
-# owner -> runs admitted and not yet over (reserved before the Run row exists,
-# so two quick presses cannot both slip under a cap).
-ADMITTED: dict[str, int] = {}
+# owner -> requests of each run admitted and not yet over (reserved before the Run
+# row exists, so two quick presses cannot both slip under a cap).
+ADMITTED: dict[str, list[int]] = {}
 
 
 class RunRefused(Exception):
     """A cap on runs in flight was reached; the message says which and what to do."""
 
 
-def run_admit(*, owner: str) -> None:
-    """Reserve a place for one more run of `owner`, or raise RunRefused."""
-    total = sum(ADMITTED.values())
-    if total >= settings.MAX_RUNS_IN_FLIGHT:
+def run_admit(*, owner: str, requests: int = 1) -> None:
+    """Reserve a place for one more run of `owner` making `requests`, or raise RunRefused."""
+    runs = sum(len(v) for v in ADMITTED.values())
+    if runs >= settings.MAX_RUNS_IN_FLIGHT:
         raise RunRefused(f"The server is running its maximum of {settings.MAX_RUNS_IN_FLIGHT} runs; "
                          "try again when one finishes.")
-    mine = ADMITTED.get(owner, 0)
-    if mine >= settings.MAX_RUNS_PER_VISITOR:
-        raise RunRefused(f"You already have {mine} runs going (at most {settings.MAX_RUNS_PER_VISITOR}); "
+    busy = sum(sum(v) for v in ADMITTED.values())
+    if busy and busy + requests > settings.MAX_REQUESTS_IN_FLIGHT:
+        raise RunRefused(f"The server is busy with {busy:,} requests of other runs and takes at most "
+                         f"{settings.MAX_REQUESTS_IN_FLIGHT:,} at once; this run adds {requests:,}. "
+                         "Try a smaller run, or again in a moment.")
+    mine = ADMITTED.setdefault(owner, [])
+    if len(mine) >= settings.MAX_RUNS_PER_VISITOR:
+        raise RunRefused(f"You already have {len(mine)} runs going (at most {settings.MAX_RUNS_PER_VISITOR}); "
                          "wait for one to finish or cancel it.")
-    ADMITTED[owner] = mine + 1
+    mine.append(requests)
 
 
-def run_release(*, owner: str) -> None:
-    left = ADMITTED.get(owner, 0) - 1
-    if left > 0:
-        ADMITTED[owner] = left
-    else:
+def run_release(*, owner: str, requests: int = 1) -> None:
+    mine = ADMITTED.get(owner, [])
+    if requests in mine:
+        mine.remove(requests)
+    if not mine:
         ADMITTED.pop(owner, None)
 
 
@@ -59,11 +64,11 @@ def run_create(*, spec: dict, owner: str = "") -> Run:
 
 async def run_launch(*, spec: dict, owner: str) -> tuple[Run, asyncio.Task]:
     """Admit, record and start a run -- all three, or none (RunRefused)."""
-    run_admit(owner=owner)
+    run_admit(owner=owner, requests=spec["requests"])
     try:
         run = await sync_to_async(run_create)(spec=spec, owner=owner)
     except BaseException:
-        run_release(owner=owner)
+        run_release(owner=owner, requests=spec["requests"])
         raise
     return run, run_start(run=run)
 
@@ -91,7 +96,7 @@ def run_start(*, run: Run) -> asyncio.Task:
 
     def done(_):
         RUNNING_TASKS.pop(str(run.id), None)
-        run_release(owner=run.owner)
+        run_release(owner=run.owner, requests=run.spec["requests"])
 
     task.add_done_callback(done)
     return task
