@@ -6,12 +6,13 @@
 """
 import asyncio
 import contextvars
+import json
 import logging
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from playground.runs import events
@@ -111,11 +112,18 @@ def run_cancel(*, run_id) -> bool:
     return True
 
 
+EVENT_INSERT = f"INSERT INTO {Event._meta.db_table} (run_id, seq, data) VALUES (%s, %s, %s)"
+
+
 def events_store(run_id, batch: list[dict]) -> None:
     """Store a batch; the batch holding run.finished also closes the Run, atomically,
     so whoever sees that event over a socket finds the run's final status stored."""
     with transaction.atomic():
-        Event.objects.bulk_create([Event(run_id=run_id, seq=e["seq"], data=e) for e in batch])
+        # One executemany, not the ORM's bulk_create: this runs every 50 ms per run
+        # and the ORM's per-object work cost a fifth of the server's CPU under load.
+        run_value = Event._meta.get_field("run").get_db_prep_value(run_id, connection)
+        with connection.cursor() as cursor:
+            cursor.executemany(EVENT_INSERT, [(run_value, e["seq"], json.dumps(e)) for e in batch])
         end = batch[-1]
         if end["type"] == events.RUN_FINISHED:
             run_mark(run_id=run_id, status=end["status"], summary=end["summary"])
