@@ -1,0 +1,60 @@
+"""Every preset once, through the real executor and demo API: ideal vs measured wall time.
+
+The ideal is the strategy's formula over the planned latencies (its baseline);
+the ratio measured / ideal shows what overhead, waiting and errors added.
+
+    .venv/bin/python bench/presets.py
+"""
+import asyncio
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+async def measure(presets, url):
+    from playground.runs import events
+    from playground.runs.executor import Limits, execute
+    from playground.runs.forms import form_from_json
+    from playground.runs.targets import demo_target
+
+    async def discard(batch):
+        return None
+
+    limits = Limits(connection_limit=10_000, request_timeout_s=60, max_run_s=120)
+    rows = []
+    for preset in presets:
+        form = form_from_json(preset["spec"])
+        assert form.is_valid(), (preset["name"], form.errors)
+        recorder = events.Recorder(store=discard, publish=discard, interval=0.05, batch_max=500)
+        recorder.start()
+        outcome = await execute(spec=form.spec(), target=demo_target(url), key=str(uuid.uuid4()),
+                                recorder=recorder, limits=limits)
+        await recorder.close()
+        rows.append((preset["label"], outcome.summary))
+    return rows
+
+
+def main() -> None:
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+    import django
+
+    django.setup()
+    from playground.demoapi.process import DemoApiProcess
+    from playground.runs.presets import PRESETS
+
+    with DemoApiProcess.start() as demo:
+        rows = asyncio.run(measure(PRESETS, demo.url))
+    print(f"{'preset':58} {'ideal':>8} {'measured':>9} {'ratio':>6}  counts")
+    for label, s in rows:
+        ideal = s["ideal_s"]
+        ratio = f"{s['wall_s'] / ideal:.2f}" if ideal else "-"
+        counts = ", ".join(f"{k} {v}" for k, v in s["counts"].items() if v)
+        print(f"{label[:58]:58} {ideal if ideal is not None else '-':>7}s {s['wall_s']:>8.3f}s {ratio:>6}  {counts}")
+
+
+if __name__ == "__main__":
+    main()
