@@ -3,5 +3,6 @@ from django.urls import re_path
 from playground.runs.consumers import RunConsumer
 
 websocket_urlpatterns = [
-    re_path(r"^ws/runs/(?P<run_id>[^/]+)/$", RunConsumer.as_asgi()),
+    # Any id reaches the consumer, which answers a malformed one with an error and a close.
+    re_path(r"^ws/runs/(?P<run_id>[\s\S]*)/$", RunConsumer.as_asgi()),
 ]

@@ -8,6 +8,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +21,7 @@ from playground.runs.openapi import openapi_document
 from playground.runs.views import visitor
 
 MAX_BODY_BYTES = 64 * 1024  # a run spec with 10,000 latencies is ~60 KB
+MAX_NUMBER_DIGITS = 300  # float() of a longer JSON integer overflows; every field's range needs far fewer
 
 
 def owner_of(request) -> str:
@@ -42,16 +44,34 @@ def _csrf_failure(request) -> JsonResponse | None:
     return error(403, "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
 
 
+def _too_large(request) -> bool:
+    try:
+        return len(request.body) > MAX_BODY_BYTES
+    except RequestDataTooBig:  # past DATA_UPLOAD_MAX_MEMORY_SIZE, left alone: an HTML 400 and a traceback
+        return True
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise SpecTypeError({"__all__": [f"A number in the body has {digits:,} digits; "
+                                         f"no field takes more than {MAX_NUMBER_DIGITS}."]})
+    return int(text)
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
 async def runs_create(request):
+    if _too_large(request):
+        return error(413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
     if (refused := _csrf_failure(request)) is not None:
         return refused
-    if len(request.body) > MAX_BODY_BYTES:
-        return error(413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
     try:
-        payload = json.loads(request.body)
+        payload = json.loads(request.body, parse_int=_json_int)
         form = form_from_json(payload)
+    except RecursionError:  # json decodes nested arrays and objects by recursion
+        return JsonResponse({"errors": {"__all__": ["Body is nested too deeply: a run spec is one flat "
+                                                    "JSON object."]}}, status=400)
     except ValueError as exc:
         errors = exc.errors if isinstance(exc, SpecTypeError) else {"__all__": [f"Body is not valid JSON: {exc}"]}
         return JsonResponse({"errors": errors}, status=400)
@@ -65,6 +85,7 @@ async def runs_create(request):
     return JsonResponse(services.run_urls(run), status=201)
 
 
+@csrf_exempt  # read-only: a PUT or DELETE gets require_GET's 405, not a CSRF 403 page
 @require_GET
 async def runs_detail(request, run_id: uuid.UUID):
     run = await Run.objects.filter(id=run_id).afirst()
@@ -90,6 +111,7 @@ async def runs_cancel(request, run_id: uuid.UUID):
     return JsonResponse({"id": str(run.id), "status": "cancelling"}, status=202)
 
 
+@csrf_exempt  # read-only, as above
 @require_GET
 def openapi(request):
     return JsonResponse(openapi_document(max_body=MAX_BODY_BYTES, max_requests=settings.MAX_REQUESTS))

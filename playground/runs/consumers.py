@@ -22,6 +22,7 @@ from playground.runs.models import Run
 from playground.runs.services import events_after
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
+MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
 CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_FOUND = 4404
 
@@ -34,6 +35,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.lock = asyncio.Lock()
         self.group = None
         self.replay_task = None
+        self.closing = False  # set once we close: what we would send after that has no reader
         try:
             run_id = uuid.UUID(self.scope["url_route"]["kwargs"]["run_id"])
             after = self._parse_after()
@@ -55,13 +57,14 @@ class RunConsumer(AsyncWebsocketConsumer):
             after = int(raw)
         except ValueError:
             raise ValueError(f"after: must be a whole number from -1 up, got {raw[:20]!r}") from None
-        if after < -1:
-            raise ValueError(f"after: must be a whole number from -1 up, got {after}")
+        if not -1 <= after <= MAX_AFTER:
+            raise ValueError(f"after: must be a whole number from -1 up to {MAX_AFTER}, got {raw[:20]!r}")
         return after
 
     async def _refuse(self, message: str, code: int):
         await self.accept()
         await self.send(text_data=json.dumps({"type": "error", "error": message}))
+        self.closing = True
         await self.close(code=code)
 
     async def disconnect(self, code):
@@ -105,7 +108,14 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=json.dumps({"type": "events", "events": chunk}))
             self.last = chunk[-1]["seq"]
 
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        """Send, unless we closed the socket: Daphne raises on a send after close."""
+        if not self.closing:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:  # it crossed our close on the wire
+            return
         if bytes_data is not None or text_data is None:
             return await self._refuse_message("send text frames of JSON, not binary")
         if len(text_data) > MAX_MESSAGE_BYTES:
@@ -114,10 +124,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data)
         except ValueError:
             return await self._refuse_message("message is not valid JSON")
+        except RecursionError:  # json recurses once per bracket: 1,024 of them overflow the stack
+            return await self._refuse_message("message is nested too deeply")
         if not isinstance(message, dict) or message.get("type") != "ping":
             return await self._refuse_message('unknown message; the only one accepted is {"type": "ping"}')
         await self.send(text_data=json.dumps({"type": "pong", "last": self.last}))
 
     async def _refuse_message(self, error: str):
         await self.send(text_data=json.dumps({"type": "error", "error": error}))
+        self.closing = True
         await self.close(code=CLOSE_BAD_REQUEST)

@@ -5,6 +5,7 @@ into the run spec stored with the run and sent in `run.started`.
 """
 import json
 import re
+import sys
 
 from django import forms
 from django.conf import settings
@@ -57,7 +58,7 @@ class LatencyListField(forms.Field):
                 raise forms.ValidationError("Each latency must be a number of ms.")
             try:
                 ms = float(part)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise forms.ValidationError(f"{part!r} is not a number of ms.") from None
             if not 0 <= ms <= limit_ms:
                 raise forms.ValidationError(f"Each latency must be between 0 and {limit_ms:,} ms.")
@@ -176,6 +177,11 @@ class SpecTypeError(ValueError):
         self.errors = errors
 
 
+def _beyond_float(value) -> bool:
+    """A JSON integer too large for float() (which every number field calls)."""
+    return isinstance(value, int) and abs(value) > sys.float_info.max
+
+
 def form_from_json(payload) -> RunSpecForm:
     """A bound RunSpecForm for a decoded JSON body, with JSON types checked first.
 
@@ -195,10 +201,11 @@ def form_from_json(payload) -> RunSpecForm:
             if not isinstance(value, bool):
                 errors[key] = ["Must be true or false."]
         elif isinstance(field, forms.IntegerField | forms.FloatField):
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or _beyond_float(value):
                 errors[key] = [f"Must be a JSON number. {field.error_messages['min_value']}"]
         elif isinstance(field, forms.ChoiceField) and not isinstance(value, str):
-            errors[key] = [field.error_messages["required"]]
+            allowed = ", ".join(str(choice) for choice, _ in field.choices)
+            errors[key] = [f"Must be a string, one of: {allowed}."]
     if errors:
         raise SpecTypeError(errors)
     data = {k: v for k, v in payload.items() if v is not None and v is not False}

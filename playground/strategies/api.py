@@ -127,7 +127,14 @@ class Api:
         task = asyncio.current_task()
         if task is not None and task not in self._tasks:
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        # A task the strategy abandoned (as_completed after a failure) may end in an
+        # error nobody awaits; it is already on the timeline, so mark it retrieved.
+        if not task.cancelled():
+            task.exception()
 
     async def close(self) -> None:
         """Cancel the tasks the strategy left behind (e.g. gather after a failure)."""

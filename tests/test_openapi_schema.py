@@ -1,0 +1,131 @@
+"""The JSON API against its own OpenAPI description, case by case, with schemathesis.
+
+    GET /api/openapi.json --schemathesis--> cases for each operation, positive (valid by the
+    document) and negative (invalid by it) --requests--> the real Daphne --checks--> no 5xx;
+    every status, content type and body is one the document describes
+
+A 201 starts a real run: its body is first made small (quick to run) and the run is
+cancelled at once, so the caps on runs in flight are never what a case tests.
+"""
+import asyncio
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                               positive_data_acceptance, response_schema_conformance,
+                                               status_code_conformance)
+
+from playground.strategies import STRATEGIES
+from tests.test_fuzz_spec import FIELDS, assert_no_server_errors, new_log_lines, small_run
+from tests.wsclient import collect_run, start_run
+
+CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
+POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
+CASES = [  # (method, path, mode, examples): 1,100 in all
+    ("POST", "/api/runs", POSITIVE, 300),
+    ("POST", "/api/runs", NEGATIVE, 300),
+    ("GET", "/api/runs/{run_id}", POSITIVE, 150),
+    ("GET", "/api/runs/{run_id}", NEGATIVE, 100),
+    ("POST", "/api/runs/{run_id}/cancel", POSITIVE, 150),
+    ("POST", "/api/runs/{run_id}/cancel", NEGATIVE, 100),
+]
+# How this API refuses a request; schemathesis's own list lacks 413, the answer to a body past 64 KB.
+REFUSALS = [400, 403, 404, 405, 409, 413, 429]
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    config = schemathesis.Config.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": REFUSALS}}})
+    return schemathesis.openapi.from_url(server.base + "/api/openapi.json", config=config)
+
+
+@pytest.fixture(scope="module")
+def finished_runs(server) -> list[str]:
+    """Ids of two small runs that have finished: a GET of one answers 200, a cancel 409."""
+    async def make():
+        ids = [await start_run(server, {"strategy": "gather", "requests": n, "latency_ms": 1}) for n in (1, 2)]
+        for run_id in ids:
+            await collect_run(server, run_id)
+        return ids
+    with asyncio.Runner() as runner:
+        return runner.run(make())
+
+
+@pytest.mark.parametrize("method,path,mode,examples", CASES,
+                         ids=[f"{m} {p} {mode.value}" for m, p, mode, _ in CASES])
+def test_the_api_answers_as_its_openapi_document_says(server, api, finished_runs, method, path, mode, examples):
+    operation = api[path][method]
+    offset = server.log.stat().st_size
+    statuses: dict[int | str, int] = {}
+    strategy = operation.as_strategy(generation_mode=mode)
+    if "{run_id}" in path and mode is POSITIVE:  # half of them name a real run
+        strategy = st.tuples(strategy, st.sampled_from([None, None, *finished_runs])).map(with_run_id)
+    # Positive data is accepted (2xx, or 404/409/429 for a missing run or a full server); negative refused.
+    checks = CONFORMANCE + [positive_data_acceptance if mode is POSITIVE else negative_data_rejection]
+
+    with requests.Session() as http:
+        @settings(max_examples=examples, deadline=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+        @given(case=strategy)
+        def check(case):
+            if method == "POST" and path == "/api/runs" and mode is POSITIVE and isinstance(case.body, dict):
+                case.body = small_run(case.body)
+            response = case.call(base_url=server.base, session=http, timeout=HTTP_TIMEOUT_S)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            case.validate_response(response, checks=checks if not text_latencies(case) else CONFORMANCE)
+            if response.status_code == 201:  # free its place under the caps at once: a case of its own
+                cancel = api["/api/runs/{run_id}/cancel"]["POST"].Case(path_parameters={"run_id": response.json()["id"]})
+                answer = cancel.call(base_url=server.base, session=http, timeout=HTTP_TIMEOUT_S)
+                statuses[f"cancel {answer.status_code}"] = statuses.get(f"cancel {answer.status_code}", 0) + 1
+                cancel.validate_response(answer, checks=CONFORMANCE)
+
+        check()
+    cases = sum(n for status, n in statuses.items() if isinstance(status, int))
+    print(f"{method} {path} {mode.value}: {cases} cases, by status {statuses}")
+    assert cases >= examples
+    assert_no_server_errors(new_log_lines(server, offset))
+
+
+def text_latencies(case) -> bool:
+    """latencies_ms written as text, "300, 500": the form's spelling, which the API also takes.
+
+    The document gives only the JSON list: a string's syntax and ranges are the form's to check.
+    """
+    return isinstance(case.body, dict) and isinstance(case.body.get("latencies_ms"), str)
+
+
+def with_run_id(pair):
+    case, run_id = pair
+    if run_id is not None:
+        case.path_parameters = {**case.path_parameters, "run_id": run_id}
+    return case
+
+
+def test_the_document_states_each_fields_type_and_range(api):
+    spec = api.raw_schema["paths"]["/api/runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    props = spec["properties"]
+    assert set(props) == set(FIELDS)
+    for name, field in FIELDS.items():
+        kind = {"FloatField": "number", "IntegerField": "integer"}.get(type(field).__name__)
+        if kind:
+            assert props[name]["type"] == [kind, "null"], (name, props[name])  # null: not set
+            assert (props[name]["minimum"], props[name]["maximum"]) == (field.min_value, field.max_value), name
+    needs = {rule["if"]["properties"]["strategy"]["const"]: rule["then"]["required"] for rule in spec["allOf"]}
+    assert needs == {s.name: list(s.required) for s in STRATEGIES.values() if s.required}
+
+
+@pytest.mark.parametrize("path", ["/api/runs", "/api/runs/{run_id}", "/api/runs/{run_id}/cancel"])
+def test_a_method_the_document_does_not_list_gets_405_naming_the_allowed_one(server, api, finished_runs, path):
+    listed = {m.upper() for m in api.raw_schema["paths"][path]}
+    url = server.base + path.format(run_id=finished_runs[0])
+    with requests.Session() as http:
+        for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - listed:
+            r = http.request(method, url, timeout=HTTP_TIMEOUT_S)
+            assert r.status_code == 405, (method, path, r.status_code)
+            assert set(r.headers["Allow"].replace(" ", "").split(",")) - {"HEAD", "OPTIONS"} == listed
