@@ -3,16 +3,19 @@
  * run is shown".
  *
  *   boot (json_script) ──> form (presets, strategy, POST) ──201──> showRun(run)
+ *                          form ──onPlanChange──> code panel: the code that will run
  *   showRun: pushState, reset model + view, connectRun(ws) ──events──> model.apply
- *            ──> view.markDirty(), summary, connection status
+ *            ──> view.markDirty(), summary, legend, connection status,
+ *                code panel: the code that ran (run.started's code)
  *   back/forward (popstate) ──> showRun(that entry's run), form refilled
  */
 
+import { createCodePanel } from "./code-panel.js";
 import { createRunForm, csrfToken } from "./form.js";
+import { createLegend } from "./legend.js";
 import { connectRun } from "./socket.js";
 import { renderSummary } from "./summary.js";
 import { createTimeline } from "./timeline-model.js";
-import { LEGEND, swatch } from "./timeline-style.js";
 import { createTimelineView } from "./timeline-view.js";
 
 const TERMINAL = new Set(["finished", "failed", "cancelled", "interrupted"]);
@@ -26,6 +29,10 @@ const summaryEl = $("summary");
 const connEl = $("conn-status");
 const stopButton = $("stop-button");
 const canvasLabel = $("timeline").getAttribute("aria-label");
+const legend = createLegend($("legend"));
+const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
+let handledCode = null; // the last run.started code put on the code panel (once per run)
+let panelShowsRun = false; // the code panel shows what ran (true) or what will run (false)
 let socket = null;
 let current = null; // {run, replay}: the run on screen; replay = it was over before we looked
 let ticker = 0;
@@ -44,7 +51,10 @@ const form = createRunForm({
   boot,
   presets: $("presets"),
   presetNote: $("preset-note"),
-  sourcePanel: $("strategy-panel"),
+  onPlanChange: (plan) => {
+    panelShowsRun = false; // the learner is planning the next run: show what it will run
+    codePanel.showPlan(plan);
+  },
   onCreated: (run) => showRun(run, { push: true }),
   // While a new run is being asked for, the old result is no longer the answer.
   onSubmit: () => {
@@ -54,7 +64,6 @@ const form = createRunForm({
   onRefused: () => refreshSummary(),
 });
 
-renderLegend($("legend"));
 stopButton?.addEventListener("click", stopRun);
 history.replaceState({ run: boot.run ?? null }, "", location.href);
 showRun(boot.run ?? null);
@@ -70,6 +79,7 @@ function showRun(run, { push = false } = {}) {
   socket?.close();
   socket = null;
   model.reset();
+  legend.update(model);
   view.hover = null;
   view.markDirty();
   $("timeline").setAttribute("aria-label", canvasLabel);
@@ -78,6 +88,7 @@ function showRun(run, { push = false } = {}) {
     revealTimeline();
   }
   current = run ? { run, replay: TERMINAL.has(run.status) } : null;
+  if (!run && panelShowsRun) form.showStrategy(); // no run on screen: the code panel plans again
   refreshSummary();
   view.placeholder = null;
   if (!run) return setConnection("idle", "No run yet: pick an example or set up your own, then press Run.");
@@ -91,7 +102,13 @@ function showRun(run, { push = false } = {}) {
 function receive(events) {
   model.apply(events, performance.now());
   view.markDirty();
+  legend.update(model);
   refreshSummary();
+  if (model.code && model.code !== handledCode) {
+    handledCode = model.code;
+    panelShowsRun = true;
+    codePanel.showRun(model.code, model.spec);
+  }
   if (model.end !== null) {
     socket?.close(); // nothing more will come for this run
     describeRun();
@@ -127,6 +144,7 @@ function endStoredRun() {
   socket?.close();
   const status = current.run.status;
   model.apply([{ type: "run.finished", t: model.lastT, status, error: `run ${status}`, summary: null }]);
+  legend.update(model);
   describeRun();
   view.markDirty();
   refreshSummary();
@@ -190,25 +208,5 @@ function describeRun() {
     "aria-label",
     `Timeline of ${model.laneCount} requests, run ${model.status} in ${wall.toFixed(3)} s` +
       `${counts ? ` (${counts})` : ""}; at most ${model.summary?.max_in_flight ?? model.maxInFlight} in flight at once.`,
-  );
-}
-
-function renderLegend(list) {
-  if (!list) return;
-  list.replaceChildren(
-    ...LEGEND.map(({ key, label, hint }) => {
-      const item = document.createElement("li");
-      item.dataset.legend = key;
-      const text = document.createElement("span");
-      text.textContent = label;
-      if (hint) {
-        item.title = hint;
-        const small = document.createElement("small");
-        small.textContent = hint;
-        text.append(" ", small);
-      }
-      item.append(swatch(key), text);
-      return item;
-    }),
   );
 }

@@ -1,26 +1,30 @@
 /**
- * The run form: presets, the strategy's own parameters, the code panel, and
- * POST /api/runs with errors shown where they belong.
+ * The run form: presets, the strategy's parameters and guards, and POST /api/runs
+ * with errors shown where they belong.
  *
  *   preset button ──fill()──> fields ──submit──> formToSpec ──POST──> 201 onCreated(run)
- *   strategy select ──showStrategy()──> visible params, source code, what/when/pitfall  400 errors at fields
+ *   strategy select ──showStrategy()──> its own params (required marked), then its
+ *                                       guards; onPlanChange(plan) for the code panel
+ *   400 ──> errors at their fields
  *
- * The server renders every field (each in [data-field]); this module only shows,
- * hides and fills them, so the form still posts without JavaScript.
+ * The server renders every field (each in [data-field], under its data-group); this
+ * module shows, hides, fills and regroups them, so the form still posts without
+ * JavaScript.
  */
 
-import { renderPython } from "./highlight.js";
 import { LIST_FIELDS, formToSpec, presetValues, splitErrors, strategyParams } from "./spec.js";
 
 // Fields a non-empty latencies list replaces (one latency per request).
 const OVERRIDDEN_BY_LIST = ["requests", "latency_ms"];
 
-export function createRunForm({ form, boot, presets, presetNote, sourcePanel, onCreated, onSubmit = () => {}, onRefused = () => {} }) {
+export function createRunForm({ form, boot, presets, presetNote, onCreated, onPlanChange = () => {}, onSubmit = () => {}, onRefused = () => {} }) {
   const strategies = boot.strategies ?? [];
   const button = form.querySelector("#run-button");
   const generalErrors = form.querySelector("#form-errors");
   const strategySelect = form.elements.namedItem("strategy");
   let hidden = new Set();
+  const planned = new Set(); // fields that change the code that runs: every strategy's params and guards
+  for (const s of strategies) for (const param of [...(s.params ?? []), ...(s.guards ?? [])]) planned.add(param);
 
   /** The form's fields as spec.js reads them. */
   function fields() {
@@ -39,22 +43,38 @@ export function createRunForm({ form, boot, presets, presetNote, sourcePanel, on
     return form.querySelector(`[data-field="${CSS.escape(name)}"]`);
   }
 
-  /** Show the parameters the chosen strategy reads, its code and its notes. */
+  /**
+   * The chosen strategy's own parameters under "Strategy parameters" (required ones
+   * marked), the guards it combines with under "Guards", every other strategy's hidden.
+   */
   function showStrategy() {
     const name = strategySelect?.value;
-    const paramFields = [...form.querySelectorAll('[data-field][data-group="params"]')].map((el) => el.dataset.field);
-    hidden = strategyParams(strategies, name, paramFields).hidden;
+    const { own, guards, required, hidden: others } = strategyParams(strategies, name);
+    hidden = others;
     for (const el of form.querySelectorAll("[data-field]")) {
+      const field = el.dataset.field;
+      el.dataset.home ??= el.dataset.group; // where the server put it: kept for fields no strategy lists
+      el.dataset.group = own.has(field) ? "params" : guards.has(field) ? "guards" : el.dataset.home;
       // A field the server sent back with an error stays in sight, whatever the strategy.
-      el.hidden = hidden.has(el.dataset.field) && !el.classList.contains("has-error");
+      el.hidden = hidden.has(field) && !el.classList.contains("has-error");
+      el.classList.toggle("is-required", required.has(field));
+      const input = form.elements.namedItem(field);
+      if (!(input instanceof Element)) continue;
+      if (required.has(field)) input.setAttribute("aria-required", "true");
+      else input.removeAttribute("aria-required");
     }
-    // A heading with nothing under it (a group the form does not have, or whose
-    // parameters belong to other strategies) goes too.
+    // A heading with nothing under it (sequential has no parameters of its own) goes too.
     for (const title of form.querySelectorAll(".group-title[data-group]")) {
       title.hidden = !form.querySelector(`.fields [data-field][data-group="${title.dataset.group}"]:not([hidden])`);
     }
     markOverridden();
-    renderStrategy(sourcePanel, strategies.find((s) => s.name === name));
+    planChanged();
+  }
+
+  /** The code panel follows the strategy and the guards the form turns on. */
+  function planChanged() {
+    const values = Object.fromEntries(fields().map((f) => [f.name, f.kind === "checkbox" ? f.checked : f.value]));
+    onPlanChange({ strategy: strategySelect?.value, values });
   }
 
   /** A latencies list sets the number of requests and each latency: say so. */
@@ -170,6 +190,7 @@ export function createRunForm({ form, boot, presets, presetNote, sourcePanel, on
   form.addEventListener("submit", submit);
   form.addEventListener("input", (event) => {
     if (event.target.name === "latencies_ms") markOverridden();
+    if (planned.has(event.target.name)) planChanged();
     // Edited by hand: no longer exactly the example (the guess is expected to change).
     if (event.target.name !== "guess_ms") {
       for (const b of presets?.querySelectorAll('[aria-pressed="true"]') ?? []) b.setAttribute("aria-pressed", "false");
@@ -189,21 +210,6 @@ export function createRunForm({ form, boot, presets, presetNote, sourcePanel, on
     showStrategy,
     showErrors,
   };
-}
-
-/** The strategy's source and its notes, in the code panel. */
-function renderStrategy(panel, strategy) {
-  if (!panel) return;
-  const code = panel.querySelector("#strategy-source code") ?? panel.querySelector("#strategy-source");
-  renderPython(code, strategy?.source ?? "# Choose a strategy to see the code that runs.");
-  const title = panel.querySelector("[data-strategy='label']");
-  if (title) title.textContent = strategy?.label ?? "Strategy";
-  for (const key of ["what", "when", "pitfall", "ideal"]) {
-    const el = panel.querySelector(`[data-strategy="${key}"]`);
-    if (!el) continue;
-    el.textContent = strategy?.[key] ?? "";
-    el.closest("[data-strategy-row]")?.toggleAttribute("hidden", !strategy?.[key]);
-  }
 }
 
 /** Django's CSRF token: the form's hidden input, else the cookie. */

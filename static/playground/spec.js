@@ -3,7 +3,7 @@
  *
  *   form fields ──formToSpec()──> {spec, errors}   the JSON body of POST /api/runs
  *   spec        ──specToValues()─> form values      presets, a loaded run's spec
- *   strategies  ──strategyParams()─> which parameter fields the chosen strategy reads
+ *   strategies  ──strategyParams()─> the chosen strategy's own fields, its guards, the rest hidden
  *
  * A field, as form.js reads it from the DOM:
  *   {name, kind: "number" | "checkbox" | "list" | "text", value, checked, required}
@@ -73,8 +73,9 @@ export function specToValues(spec) {
 
 /**
  * What a preset does to each field: its own value; else the parameter's declared
- * default (boot.params[name].default, or .initial: the fresh form's value); else an optional field is emptied (no leftover latencies or guess from
- * the last example); a required field keeps what it has (undefined = keep).
+ * default (boot.params[name].default, or .initial: the fresh form's value); else an
+ * optional field is emptied (no leftover latencies, guards or guess from the last
+ * example); a required field keeps what it has (undefined = keep).
  */
 export function presetValues(spec, fields, params = {}) {
   const given = specToValues(spec);
@@ -92,17 +93,21 @@ export function presetValues(spec, fields, params = {}) {
 }
 
 /**
- * Which parameter fields to hide for strategy `name`: those in `paramFields` (the
- * form's "Strategy parameters" group) or in any strategy's list that `name` does
- * not read. An unknown strategy hides nothing: better too many fields than none.
+ * How strategy `name` uses the parameter fields: `own` (it reads them itself, some
+ * `required`), `guards` (optional wrappers that combine with it) and `hidden` (fields
+ * some strategy lists but this one lists neither way). A field no strategy lists (the
+ * workload, a field the server adds later) is never hidden; an unknown strategy hides
+ * nothing: better too many fields than none.
  */
-export function strategyParams(strategies, name, paramFields = []) {
+export function strategyParams(strategies, name) {
   const strategy = (strategies ?? []).find((s) => s.name === name);
-  const used = new Set(strategy?.params ?? []);
-  const all = new Set(paramFields);
-  for (const s of strategies ?? []) for (const param of s.params ?? []) all.add(param);
-  const hidden = strategy ? new Set([...all].filter((param) => !used.has(param))) : new Set();
-  return { used, all, hidden };
+  const own = new Set(strategy?.params ?? []);
+  const guards = new Set((strategy?.guards ?? []).filter((param) => !own.has(param)));
+  const required = new Set(strategy?.required ?? []);
+  const known = new Set();
+  for (const s of strategies ?? []) for (const param of [...(s.params ?? []), ...(s.guards ?? [])]) known.add(param);
+  const hidden = strategy ? new Set([...known].filter((param) => !own.has(param) && !guards.has(param))) : new Set();
+  return { own, guards, required, hidden };
 }
 
 /** Split a 400 body's errors into ones shown at a field and ones shown above the form. */

@@ -1,15 +1,18 @@
 /**
  * The numbers under the timeline. While a run is live they come from the model
  * (elapsed time, outcomes so far, peak in flight); once run.finished arrives, from
- * the server's summary, which wins. Fields the summary leaves null stay hidden.
+ * the server's summary, which wins. Fields the summary leaves null stay hidden; retry,
+ * 429/503 and deadline figures show when not zero or when the spec asked for them.
  *
  *   summaryValues(model, now) -> {key: {value, text}}   pure: Node tests it
  *   renderSummary(el, model, now)                       writes [data-summary=key]
  */
 
 import { formatMs, formatSeconds } from "./scale.js";
+import { REASONS } from "./timeline-style.js";
 
 const COUNT_KEYS = ["ok", "error", "timeout", "cancelled"];
+const FINISH_ORDER_SHOWN = 12; // beyond this, a list of task numbers stops being readable
 
 /** Display values keyed like the DOM hooks: wall_s, count-ok, max_in_flight, ... */
 export function summaryValues(model, now) {
@@ -40,10 +43,49 @@ export function summaryValues(model, now) {
   const guess = summary.guess_s ?? (Number.isFinite(model.spec?.guess_ms) ? model.spec.guess_ms / 1000 : null);
   put("guess_s", guess, formatSeconds);
   put("guess_vs", compareGuess(guess, summary.wall_s));
-  if (summary.retries) put("retries", summary.retries);
+  putGuardFigures(put, summary, model.spec ?? {});
+  put("waiting", waitingText(summary.waiting));
+  if (model.status !== "idle") put("finish_order", finishOrder(model.completionOrder(), model.laneCount));
   put("verdict", summary.verdict);
   if (model.error) put("error", model.error);
   return values;
+}
+
+/**
+ * Retries, back-off, 429/503 answers and deadline cut-offs: shown when not zero, or
+ * when the spec asked for what they measure (a 0 then is the answer: "no 429s").
+ */
+function putGuardFigures(put, summary, spec) {
+  const asked = (value, ...fields) => value > 0 || fields.some((field) => spec[field]);
+  if (asked(summary.retries, "retries")) {
+    put("retries", summary.retries);
+    if (Number.isFinite(summary.attempts)) put("attempts", `${summary.attempts.toLocaleString("en-US")} attempts in all`);
+  }
+  if (asked(summary.backoff_s, "retries")) put("backoff_s", summary.backoff_s, formatSeconds);
+  if (asked(summary.rejected, "server_rate", "server_limit")) put("rejected", summary.rejected);
+  if (asked(summary.cut_by_deadline, "deadline_ms")) put("cut_by_deadline", summary.cut_by_deadline);
+}
+
+/**
+ * summary.waiting = {reason: {requests, mean_s}} -> one line per reason, or null.
+ * `requests` counts attempts that waited: a retried request may wait again, so "waits".
+ */
+export function waitingText(waiting) {
+  const lines = Object.entries(waiting ?? {})
+    .filter(([, w]) => w?.requests > 0)
+    .map(([reason, w]) => {
+      const n = `${w.requests.toLocaleString("en-US")} ${w.requests === 1 ? "wait" : "waits"}`;
+      return `${n} for ${REASONS[reason] ?? reason}, ${formatMs(w.mean_s * 1000)} ms each on average`;
+    });
+  return lines.length ? lines.join("\n") : null;
+}
+
+/** "#2, #0, #1": the tasks in the order they finished, the first few of them. */
+export function finishOrder(order, lanes) {
+  if (!order.length) return null;
+  const shown = order.slice(0, FINISH_ORDER_SHOWN).map((task) => `#${task}`).join(", ");
+  const more = Math.max(order.length, lanes) - Math.min(order.length, FINISH_ORDER_SHOWN);
+  return more > 0 ? `${shown} … (${more.toLocaleString("en-US")} more)` : shown;
 }
 
 /** How the guess compares with the measured wall time, once there is one. */

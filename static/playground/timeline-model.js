@@ -5,7 +5,7 @@
  *                                   closed / open          what the view caches / redraws
  *                                   links                  retry connectors
  *                                   series                 requests in flight over time
- *                                   completion order, counts, end, summary
+ *                                   completion order, counts, end, summary, code
  *
  * One task's life, one lane:  waiting ─> flight ─> backoff ─> waiting ─> flight
  *                             (attempt 1 ...........)       (attempt 2 .....)
@@ -34,6 +34,7 @@ export class Timeline {
     this.version += 1;
     this.lastSeq = -1;
     this.spec = null;
+    this.code = null; // [{title, source, where}]: the code that ran, from run.started
     this.status = "idle"; // idle | running | finished | failed | cancelled | interrupted
     this.error = null;
     this.summary = null;
@@ -241,6 +242,7 @@ function lastOfAttempt(lane, attempt) {
 
 function onRunStarted(model, event) {
   model.spec = event.spec ?? null;
+  model.code = Array.isArray(event.code) ? event.code : null;
   model.status = "running";
   const latencies = model.spec?.latencies_ms;
   const n = Array.isArray(latencies) && latencies.length ? latencies.length : model.spec?.requests;

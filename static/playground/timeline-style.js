@@ -24,15 +24,25 @@ export const COLORS = {
 
 /** Legend order and words: a key per look. */
 export const LEGEND = [
-  { key: "waiting", label: "waiting for a slot", hint: "semaphore, batch, rate limit, connection or worker" },
+  { key: "waiting", label: "waiting", hint: "for a semaphore slot, its batch, a rate-limit token, a free connection or a free worker: the tooltip says which" },
   { key: "flight", label: "in flight", hint: "request sent, no answer yet" },
   { key: "ok", label: "ok" },
-  { key: "error", label: "error", hint: "HTTP error or connection failure" },
-  { key: "timeout", label: "timed out", hint: "end cap: the client gave up" },
-  { key: "cancelled", label: "cancelled", hint: "outline: stopped before an answer; a cancelled wait ends in a grey cap" },
-  { key: "backoff", label: "back-off", hint: "pause before a retry" },
+  { key: "error", label: "error", hint: "HTTP error (429/503 included) or connection failure" },
+  { key: "timeout", label: "timed out", hint: "stripes and an end cap: the client gave up" },
+  { key: "cancelled", label: "cancelled", hint: "cross-hatched: stopped before an answer; a cancelled wait ends in a grey cap" },
+  { key: "backoff", label: "back-off", hint: "dashed: the pause before a retry" },
   { key: "link", label: "retry", hint: "joins one attempt to the next" },
 ];
+
+/** What a request waits for, by the reason in task.waiting (playground/runs/events.py WAIT_REASONS). */
+export const REASONS = {
+  semaphore: "a semaphore slot",
+  batch: "its batch",
+  rate: "a rate-limit token",
+  pool: "a free connection",
+  worker: "a free worker",
+  server: "the server",
+};
 
 /** The look of a segment. A flight still open when the run ended counts as cancelled. */
 export function styleOf(segment) {

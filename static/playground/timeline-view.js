@@ -14,7 +14,7 @@
 
 import { drawConcurrency } from "./concurrency-view.js";
 import { formatMs, niceCeil, niceTicks, ordinal } from "./scale.js";
-import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
+import { BarBatch, COLORS, REASONS, createPaints, styleOf } from "./timeline-style.js";
 
 // Layout in CSS px.
 const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
@@ -28,14 +28,6 @@ const STRIP_HEIGHT = 76;
 const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 
-const REASONS = {
-  semaphore: "a semaphore slot",
-  batch: "its batch",
-  rate: "a rate-limit token",
-  pool: "a free connection",
-  worker: "a free worker",
-  server: "the server",
-};
 const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
 
 /** Tooltip lines for a segment (pure: Node can test it). */

@@ -81,17 +81,27 @@ test("presetValues sets given fields, defaults, and empties leftovers", () => {
   assert.equal("csrfmiddlewaretoken" in values, false);
 });
 
-test("strategyParams hides the parameters the chosen strategy does not read", () => {
+test("strategyParams: own params, the guards that combine, the rest hidden", () => {
+  const guards = ["limit", "rate", "timeout_ms", "retries", "deadline_ms"];
   const strategies = [
-    { name: "gather", params: ["return_exceptions"] },
-    { name: "semaphore", params: ["limit", "return_exceptions"] },
-    { name: "sequential" },
+    { name: "gather", params: ["return_exceptions"], required: [], guards },
+    { name: "semaphore", params: ["limit"], required: ["limit"], guards: guards.filter((g) => g !== "limit") },
+    { name: "batches", params: ["batch_size"], required: ["batch_size"], guards },
+    { name: "sequential", params: [], required: [], guards },
   ];
-  const gather = strategyParams(strategies, "gather", ["limit", "return_exceptions", "timeout_ms"]);
-  assert.deepEqual([...gather.used], ["return_exceptions"]);
-  assert.deepEqual([...gather.hidden].sort(), ["limit", "timeout_ms"]); // timeout_ms: no strategy reads it yet
-  assert.deepEqual([...strategyParams(strategies, "sequential").hidden].sort(), ["limit", "return_exceptions"]);
-  assert.deepEqual([...strategyParams(strategies, "mystery", ["limit"]).hidden], []);
+  const gather = strategyParams(strategies, "gather");
+  assert.deepEqual([...gather.own], ["return_exceptions"]);
+  assert.deepEqual([...gather.guards], guards); // limit, rate and retries combine with gather
+  assert.deepEqual([...gather.hidden].sort(), ["batch_size"]);
+  const semaphore = strategyParams(strategies, "semaphore");
+  assert.deepEqual([...semaphore.own], ["limit"]);
+  assert.deepEqual([...semaphore.required], ["limit"]);
+  assert.equal(semaphore.guards.has("limit"), false); // its own, not a guard
+  assert.deepEqual([...semaphore.hidden].sort(), ["batch_size", "return_exceptions"]);
+  assert.deepEqual([...strategyParams(strategies, "sequential").hidden].sort(), ["batch_size", "return_exceptions"]);
+  // Fields no strategy lists (the workload, a target) are never hidden; nor is anything for an unknown strategy.
+  assert.equal(gather.hidden.has("target"), false);
+  assert.deepEqual([...strategyParams(strategies, "mystery").hidden], []);
 });
 
 test("splitErrors puts field errors at fields and the rest above the form", () => {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { summaryValues } from "../../static/playground/summary.js";
+import { finishOrder, summaryValues, waitingText } from "../../static/playground/summary.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
 
 function live() {
@@ -63,4 +63,46 @@ test("the server's summary wins once the run is over; nulls stay out", () => {
   const without = summaryValues(model, 99);
   assert.equal("ideal_s" in without, false);
   assert.equal("efficiency" in without, false);
+});
+
+test("retry, back-off, 429/503 and deadline figures: shown when not zero or asked for", () => {
+  const model = live();
+  model.apply([{ seq: 4, type: "run.finished", t: 0.5, status: "finished", summary: {
+    wall_s: 0.5, requests: 2, attempts: 5, counts: { ok: 2, error: 0, timeout: 0, cancelled: 0 }, max_in_flight: 2,
+    retries: 3, backoff_s: 0.42, rejected: 0, cut_by_deadline: 0, waiting: {},
+  } }]);
+  let values = summaryValues(model, 1);
+  assert.equal(values.retries.value, 3);
+  assert.equal(values.attempts.text, "5 attempts in all");
+  assert.equal(values.backoff_s.text, "0.420 s");
+  assert.equal("rejected" in values, false); // 0, and the spec set no server limit
+  assert.equal("cut_by_deadline" in values, false);
+  assert.equal("waiting" in values, false);
+  model.spec.server_rate = 10; // asked for: "0 answers of 429/503" is the lesson
+  model.spec.deadline_ms = 400;
+  values = summaryValues(model, 1);
+  assert.equal(values.rejected.value, 0);
+  assert.equal(values.cut_by_deadline.value, 0);
+});
+
+test("waitingText: one line per reason, in the summary's order", () => {
+  assert.equal(waitingText({}), null);
+  assert.equal(waitingText(undefined), null);
+  assert.equal(
+    waitingText({ rate: { requests: 29, mean_s: 1.4721 }, semaphore: { requests: 1, mean_s: 0.0054 } }),
+    "29 waits for a rate-limit token, 1,472 ms each on average\n1 wait for a semaphore slot, 5.4 ms each on average",
+  );
+});
+
+test("finishOrder lists the first tasks to finish, and how many more there are", () => {
+  assert.equal(finishOrder([], 3), null);
+  assert.equal(finishOrder([2, 0, 1], 3), "#2, #0, #1");
+  assert.equal(finishOrder([2], 3), "#2 … (2 more)"); // live: two still running
+  const many = Array.from({ length: 20 }, (_, i) => 19 - i);
+  assert.equal(finishOrder(many, 20), "#19, #18, #17, #16, #15, #14, #13, #12, #11, #10, #9, #8 … (8 more)");
+});
+
+test("finish order follows the model while live", () => {
+  const values = summaryValues(live(), 0.25);
+  assert.equal(values.finish_order.text, "#0 … (1 more)");
 });

@@ -29,6 +29,17 @@ test("run.started allocates one lane per task", () => {
   assert.deepEqual(model.spec.latencies_ms, [300, 500, 200]);
 });
 
+test("run.started keeps the code that ran, if the server sent it", () => {
+  const code = [{ title: "Strategy: asyncio.gather", source: "async def gather(api, n): ...", where: "playground/strategies/gather.py:8" }];
+  const model = createTimeline();
+  model.apply(stream({ type: "run.started", t: 0, spec: { requests: 1 }, code }));
+  assert.deepEqual(model.code, code);
+  model.reset();
+  assert.equal(model.code, null);
+  model.apply(stream({ type: "run.started", t: 0, spec: { requests: 1 } })); // a run stored before code was sent
+  assert.equal(model.code, null);
+});
+
 test("requests sets the lane count when no latencies are listed", () => {
   const model = createTimeline();
   model.apply(stream({ type: "run.started", t: 0, spec: { requests: 7 } }));

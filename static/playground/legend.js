@@ -1,0 +1,87 @@
+/**
+ * The legend under the timeline: one entry per look (timeline-style.js LEGEND). With a
+ * run on screen it marks the looks that run has drawn (the others fade) and says what
+ * its requests waited for; the tooltip names the reason of each single wait.
+ *
+ *   model ──LegendScan.update()──> {looks, reasons}   pure and incremental: Node tests it
+ *         ──createLegend().update(model)──> [data-legend=key][data-present], waiting's words
+ */
+
+import { LEGEND, REASONS, styleOf, swatch } from "./timeline-style.js";
+
+/** The looks and wait reasons a model holds; closed segments are read once each. */
+export class LegendScan {
+  constructor() {
+    this.epoch = -1;
+  }
+
+  update(model) {
+    if (model.epoch !== this.epoch) {
+      this.epoch = model.epoch;
+      this.read = 0;
+      this.closedLooks = new Set();
+      this.reasons = new Set();
+    }
+    for (; this.read < model.closed.length; this.read += 1) this.note(model.closed[this.read], this.closedLooks);
+    const looks = new Set(this.closedLooks);
+    for (const segment of model.open) this.note(segment, looks);
+    if (model.links.length) looks.add("link");
+    return { looks, reasons: this.reasons };
+  }
+
+  note(segment, looks) {
+    const look = styleOf(segment);
+    if (look === "waiting-cut") looks.add("waiting").add("cancelled");
+    else looks.add(look);
+    if (segment.phase === "waiting" && segment.reason) this.reasons.add(segment.reason);
+  }
+}
+
+/** The waiting entry's words: what this run's requests waited for. */
+export function waitingLabel(reasons) {
+  const words = [...reasons].map((reason) => REASONS[reason] ?? reason);
+  if (!words.length) return "waiting";
+  const last = words.pop();
+  return `waiting for ${words.length ? `${words.join(", ")} or ${last}` : last}`;
+}
+
+export function createLegend(list) {
+  if (!list) return { update() {} };
+  const scan = new LegendScan();
+  const items = new Map();
+  list.replaceChildren(
+    ...LEGEND.map(({ key, label, hint }) => {
+      const item = document.createElement("li");
+      item.dataset.legend = key;
+      const words = Object.assign(document.createElement("span"), { textContent: label });
+      const text = document.createElement("span");
+      text.append(words);
+      if (hint) {
+        item.title = hint;
+        text.append(" ", Object.assign(document.createElement("small"), { textContent: hint }));
+      }
+      item.append(swatch(key), text);
+      items.set(key, { item, words, label, hint });
+      return item;
+    }),
+  );
+  let shown = ""; // what the DOM says now: write only on change
+
+  return {
+    /** Mark what `model` has drawn; an idle model (no run) marks nothing. */
+    update(model) {
+      const idle = model.status === "idle";
+      const { looks, reasons } = idle ? { looks: new Set(), reasons: new Set() } : scan.update(model);
+      const key = `${idle}|${[...looks].sort()}|${[...reasons].sort()}`;
+      if (key === shown) return;
+      shown = key;
+      list.toggleAttribute("data-run", !idle);
+      for (const [look, { item, words, label, hint }] of items) {
+        const present = looks.has(look);
+        item.toggleAttribute("data-present", present);
+        item.title = idle || present ? hint ?? "" : `not in this run${hint ? `: ${hint}` : ""}`;
+        if (look === "waiting") words.textContent = idle ? label : waitingLabel(reasons);
+      }
+    },
+  };
+}
