@@ -7,9 +7,12 @@ from playground.strategies.base import Strategy
 
 async def as_completed(api, n):
     arrived = []
+    # Tasks first, in order: handed bare coroutines, as_completed would start them in
+    # the order of a set, not 0, 1, 2, ...
+    tasks = [asyncio.create_task(api.fetch(i)) for i in range(n)]
     # as_completed hands back the requests in the order they finish, fastest first,
     # so each answer can be used at once instead of after the slowest one.
-    for next_done in asyncio.as_completed([api.fetch(i) for i in range(n)]):
+    for next_done in asyncio.as_completed(tasks):
         body = await next_done
         arrived.append(body["i"])
     return arrived

@@ -2,14 +2,17 @@
 
     api.fetch  <- with_timeout   each attempt gives up after timeout_ms
                <- at_rate        each attempt waits for a token: `rate` a second
+               <- limited        at most `limit` attempts in flight
                <- with_retries   a failed request is tried again, `retries` times
-               <- limited        at most `limit` requests in flight, retries included
                == the fetch the strategy calls; wire() runs it before deadline_ms
 
 Each guard takes a fetch and returns one called the same way, `fetch(i, **kw)`.
 `wire()` builds the chain from the run spec and leaves out a guard whose parameter
-the strategy reads itself: the semaphore strategy is its own limit. A strategy's own
-bound sits outside every guard, so under rate_limit a retried attempt is not paced again.
+the strategy reads itself: the semaphore strategy is its own limit. Retries sit
+outside the limit, so a request backing off holds no slot and each retry waits for
+one again -- the same as under the retry strategy, which wraps the guarded fetch. A
+strategy's own bound sits outside every guard, so under rate_limit a retried attempt
+is not paced again.
 """
 import asyncio
 import random
@@ -73,7 +76,7 @@ def retry_delay(exc, attempt):
 
 
 def limited(api, fetch, limit):
-    """At most `limit` requests in flight; a request keeps its slot through its retries."""
+    """At most `limit` attempts in flight; a request backing off between retries holds no slot."""
     slots = asyncio.Semaphore(limit)
 
     async def fetch_limited(i, **kw):
@@ -92,10 +95,10 @@ async def wire(api, spec, strategy):
         fetch = with_timeout(fetch, spec["timeout_ms"])
     if spec.get("rate") and "rate" not in own:
         fetch = at_rate(api, fetch, spec["rate"])
-    if spec.get("retries") and "retries" not in own:
-        fetch = with_retries(api, fetch, spec["retries"])
     if spec.get("limit") and "limit" not in own:
         fetch = limited(api, fetch, spec["limit"])
+    if spec.get("retries") and "retries" not in own:
+        fetch = with_retries(api, fetch, spec["retries"])
     api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
     if spec.get("deadline_ms"):
         # From this moment on, fetch records a request that is cut off as a timeout.
@@ -108,8 +111,8 @@ async def wire(api, spec, strategy):
 GUARDS = (
     ("timeout_ms", with_timeout, ()),
     ("rate", at_rate, ()),
-    ("retries", with_retries, (retry_delay,)),
     ("limit", limited, ()),
+    ("retries", with_retries, (retry_delay,)),
 )
 GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
 
