@@ -14,6 +14,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -41,13 +42,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             after = self._parse_after()
         except ValueError as exc:
             return await self._refuse(str(exc) or "bad run id", CLOSE_BAD_REQUEST)
-        if not await Run.objects.filter(id=run_id).aexists():
-            return await self._refuse(f"unknown run {run_id}", CLOSE_NOT_FOUND)
         self.run_id, self.last = run_id, after
         self.group = events.group_name(run_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        # Daphne finishes the handshake only when connect() returns: replay from a task.
+        # Daphne finishes the handshake only when connect() returns, and gives up after
+        # 5 s: everything that touches the database (even whether the run exists) waits
+        # for the replay task, so a busy server still completes handshakes.
         self.replay_task = asyncio.get_running_loop().create_task(self._replay())
 
     def _parse_after(self) -> int:
@@ -74,6 +75,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _replay(self):
+        if not await Run.objects.filter(id=self.run_id).aexists():
+            return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
         async with self.lock:
             stored = await sync_to_async(events_after)(run_id=self.run_id, after=self.last)
             await self._send_events(stored)
@@ -109,9 +112,13 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.last = chunk[-1]["seq"]
 
     async def send(self, text_data=None, bytes_data=None, close=False):
-        """Send, unless we closed the socket: Daphne raises on a send after close."""
-        if not self.closing:
+        """Send, unless the socket is closed (by us, or by a client that left mid-replay)."""
+        if self.closing:
+            return
+        try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            self.closing = True
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.closing:  # it crossed our close on the wire
@@ -130,7 +137,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             return await self._refuse_message('unknown message; the only one accepted is {"type": "ping"}')
         await self.send(text_data=json.dumps({"type": "pong", "last": self.last}))
 
-    async def _refuse_message(self, error: str):
+    async def _refuse_message(self, error: str, code: int = CLOSE_BAD_REQUEST):
         await self.send(text_data=json.dumps({"type": "error", "error": error}))
         self.closing = True
-        await self.close(code=CLOSE_BAD_REQUEST)
+        await self.close(code=code)
