@@ -143,3 +143,11 @@ async def test_only_the_owner_may_cancel(server):
                 assert "read-only" in (await r.json())["error"]
         async with browser.post(f"{server.base}/api/runs/{run_id}/cancel", headers=headers) as r:
             assert r.status == 202
+
+
+async def test_the_page_states_the_limits_and_each_range(server):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server.base + "/") as r:
+            page = await r.text()
+    assert "up to 10,000 requests a run" in page and "runs going at once" in page
+    assert "How many HTTP requests the run makes. (1 to 10,000)" in page

@@ -30,4 +30,11 @@ def page_boot(*, run=None, urls=None) -> dict:
         "params": field_limits(RunSpecForm()),
         "presets": PRESETS,
         "connection_limit": settings.CLIENT_CONNECTION_LIMIT,
+        "limits": {
+            "max_requests": f"{settings.MAX_REQUESTS:,}",
+            "max_run_s": settings.MAX_RUN_SECONDS,
+            "runs_per_learner": settings.MAX_RUNS_PER_VISITOR,
+            "runs_in_flight": settings.MAX_RUNS_IN_FLIGHT,
+            "requests_in_flight": f"{settings.MAX_REQUESTS_IN_FLIGHT:,}",
+        },
     }

@@ -122,6 +122,10 @@ class RunSpecForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # the allowed range, shown under every number field
+            lo, hi = getattr(field, "min_value", None), getattr(field, "max_value", None)
+            if lo is not None and hi is not None and "(" not in str(field.help_text):
+                field.help_text = f"{field.help_text} ({lo:,} to {hi:,})"
         self.fields["strategy"].choices = [(s.name, s.label) for s in STRATEGIES.values()]
         names = target_names()
         self.fields["target"].choices = [(name, name) for name in names]
