@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.browser"]  # the `page` fixture: Debian's Chromium through Playwright
+
 # Playwright's loop and the ORM share a thread in the browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Importing playground.asgi in tests must not start a second demo API.

@@ -1,38 +1,12 @@
-"""A real Chromium (Debian's, via Playwright) against the real Daphne server.
-
-Uses async_playwright so it shares pytest-asyncio's loop instead of fighting it.
-"""
+"""A real Chromium (Debian's, via Playwright: the `page` fixture of tests/browser.py)
+against the real Daphne server."""
 import re
-import shutil
 
 import aiohttp
-import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
+from tests.browser import summary
 from tests.proxy import CuttableProxy
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-UI_TIMEOUT_MS = 30_000  # a run here lasts ~1 s; past this the page is stuck
-
-
-@pytest.fixture
-async def page():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        page = await context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        yield page
-        await browser.close()
-        # A refused spec is an expected 400; Chromium logs every 4xx fetch.
-        errors = [e for e in errors if "responded with a status of 400" not in e]
-        assert not errors, f"the page logged errors: {errors}"
 
 
 async def fill_form(page, **values):
@@ -42,10 +16,6 @@ async def fill_form(page, **values):
             await field.select_option(str(value))
         else:
             await field.fill(str(value))
-
-
-async def summary(page, key: str) -> str:
-    return await page.locator(f'#summary [data-summary="{key}"]').get_attribute("data-value")
 
 
 async def test_run_from_the_form_draws_live_bars_and_the_summary(server, page, output_dir):

@@ -5,33 +5,13 @@ session's real Daphne): each test presses what a learner presses, then reads the
 through `window.playground` (the model and view) and the DOM.
 """
 import re
-import shutil
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-UI_TIMEOUT_MS = 30_000  # a run here lasts about 3 s; past this the page is stuck
+from tests.browser import UI_TIMEOUT_MS, summary
+
 SKY = (0x56, 0xB4, 0xE9)  # COLORS.sky in timeline-style.js: the concurrency strip's bars
-
-
-@pytest.fixture
-async def page():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        context = await browser.new_context(viewport={"width": 1280, "height": 800})
-        page = await context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        yield page
-        await browser.close()
-        errors = [e for e in errors if "responded with a status of 400" not in e]
-        assert not errors, f"the page logged errors: {errors}"
 
 
 async def run_and_wait(page):
@@ -45,10 +25,6 @@ async def run_preset(page, server, name: str):
     await page.goto(server.base + "/")
     await page.click(f'#presets [data-preset="{name}"]')
     await run_and_wait(page)
-
-
-async def summary(page, key: str) -> str:
-    return await page.locator(f'#summary [data-summary="{key}"]').get_attribute("data-value")
 
 
 async def summary_text(page, key: str) -> str:
