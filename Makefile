@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-py test-js bench setup setup-test migrate chromium node clean
+.PHONY: run test test-py test-js bench setup setup-test migrate chromium node redis clean
 
 run: setup migrate
 	@echo ""
@@ -15,7 +15,7 @@ run: setup migrate
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
 
-test: setup-test migrate chromium node
+test: setup-test migrate chromium node redis
 	$(MAKE) test-js
 	$(MAKE) test-py
 
@@ -60,6 +60,13 @@ node:
 	  command -v apt-get >/dev/null 2>&1 || { echo "Node.js is missing: install it (package 'nodejs') and run make test again."; exit 1; }; \
 	  echo "Installing Node.js with apt-get for the timeline model's tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
+
+# The scale-out test runs two servers over a real Redis channel layer.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "redis-server is missing: install it (package 'redis-server') and run make test again."; exit 1; }; \
+	  echo "Installing redis-server with apt-get for the scale-out test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output

@@ -68,8 +68,9 @@ class Server:
         self.ws_base = base.replace("http://", "ws://")
 
 
-def start_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None):
-    db = tmp / "playground.sqlite3"
+def start_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None, db: Path | None = None):
+    """Migrate and serve the playground from `tmp`; `db` lets several servers share a database."""
+    db = db or tmp / "playground.sqlite3"
     env = {**os.environ, "PLAYGROUND_DB": str(db), "PLAYGROUND_DEMO_API_URL": demo_url,
            "PLAYGROUND_STARTUP": "1", "PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **(extra_env or {})}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -106,7 +106,7 @@ async def runs_cancel(request, run_id: uuid.UUID):
         return error(404, f"No run with id {run_id}.")
     if run.owner != owner_of(request):
         return error(403, "Only the learner who started a run can cancel it; a shared link is read-only.")
-    if not services.run_cancel(run_id=run.id):
+    if not await services.run_cancel(run=run):
         return error(409, f"Run {run_id} is not running (status: {run.status}).")
     return JsonResponse({"id": str(run.id), "status": "cancelling"}, status=202)
 

@@ -66,6 +66,11 @@ def group_name(run_id) -> str:
     return f"run-{run_id}"
 
 
+def control_group_name(run_id) -> str:
+    """The group the process executing this run listens on (for run.cancel)."""
+    return f"run-control-{run_id}"
+
+
 Batch = list[dict]
 
 

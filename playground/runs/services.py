@@ -6,8 +6,11 @@
 """
 import asyncio
 import contextvars
+import datetime
 import json
 import logging
+import os
+import socket
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
@@ -59,8 +62,12 @@ def run_release(*, owner: str, requests: int = 1) -> None:
         ADMITTED.pop(owner, None)
 
 
+# This process, as recorded on the runs it executes.
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
+
+
 def run_create(*, spec: dict, owner: str = "") -> Run:
-    return Run.objects.create(spec=spec, owner=owner)
+    return Run.objects.create(spec=spec, owner=owner, host=PROCESS)
 
 
 async def run_launch(*, spec: dict, owner: str) -> tuple[Run, asyncio.Task]:
@@ -103,13 +110,34 @@ def run_start(*, run: Run) -> asyncio.Task:
     return task
 
 
-def run_cancel(*, run_id) -> bool:
-    """Cancel a run in flight; False if it is not running in this process."""
-    task = RUNNING_TASKS.get(str(run_id))
-    if task is None or task.done():
+async def run_cancel(*, run: Run) -> bool:
+    """Cancel a run in flight, in this process or in whichever one executes it.
+
+    False if the run is already over.
+    """
+    task = RUNNING_TASKS.get(str(run.id))
+    if task is not None and not task.done():
+        task.cancel()
+        return True
+    if run.status not in Run.ACTIVE:
         return False
-    task.cancel()
+    # Another process executes it (channels_redis): it listens on this group.
+    await get_channel_layer().group_send(events.control_group_name(run.id), {"type": "run.cancel"})
     return True
+
+
+async def _cancel_on_request(run_id, task: asyncio.Task) -> None:
+    """Cancel `task` when a run.cancel message reaches the run's control group."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    group = events.control_group_name(run_id)
+    await layer.group_add(group, channel)
+    try:
+        while (await layer.receive(channel)).get("type") != "run.cancel":
+            continue
+        task.cancel()
+    finally:
+        await layer.group_discard(group, channel)
 
 
 EVENT_INSERT = f"INSERT INTO {Event._meta.db_table} (run_id, seq, data) VALUES (%s, %s, %s)"
@@ -142,13 +170,32 @@ def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
     Run.objects.filter(id=run_id).update(**fields)
 
 
+def _process_gone(host: str) -> bool:
+    """Whether the process that executed a run ("hostname:pid") has stopped."""
+    name, _, pid = host.rpartition(":")
+    if name != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: it interrupts its own runs when it restarts
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return int(pid) == os.getpid()  # a recycled pid: ours, and we have only just started
+
+
 def runs_interrupt_unfinished() -> int:
     """At start-up: runs left queued or running by a stopped server are interrupted.
 
-    Their recorded events are kept and closed with a `run.finished` event.
+    Only runs of processes that are gone (a sibling process may still be executing
+    its own), or runs older than any run may last. Their recorded events are kept
+    and closed with a `run.finished` event.
     """
     count = 0
+    too_old = timezone.now() - datetime.timedelta(seconds=2 * settings.MAX_RUN_SECONDS)
     for run in Run.objects.filter(status__in=Run.ACTIVE):
+        if run.host and not _process_gone(run.host) and run.created > too_old:
+            continue
         with transaction.atomic():
             last = Event.objects.filter(run=run).order_by("-seq").first()
             seq = last.seq + 1 if last else 0
@@ -178,6 +225,8 @@ async def _run_execute(run: Run) -> None:
         batch_max=settings.EVENT_BATCH_MAX,
     )
     recorder.start()
+    listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, asyncio.current_task()))
+    listener.add_done_callback(_log_listener_failure)
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
         targets = configured_targets()
@@ -190,9 +239,16 @@ async def _run_execute(run: Run) -> None:
         logger.exception("run %s crashed", run.id)
         _end_if_open(recorder, "failed", f"internal error: {type(exc).__name__}")
     finally:
+        listener.cancel()
         # Storing run.finished closes the Run row (events_store); shielded so that a
         # late cancel cannot cut a store short and leave the run open.
         await asyncio.shield(recorder.close())
+
+
+def _log_listener_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("cancel listener stopped: %r (the run can still be cancelled in-process)",
+                       task.exception())
 
 
 def _end_if_open(recorder: events.Recorder, status: str, error: str) -> None:
