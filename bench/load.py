@@ -92,9 +92,11 @@ class Server:
 
 # --- servers -----------------------------------------------------------------
 
-def start_daphne(tmp: Path, demo_url: str, keep_caps: bool) -> tuple[subprocess.Popen, Server]:
-    env = {**os.environ, "PLAYGROUND_DB": str(tmp / "load.sqlite3"), "PLAYGROUND_DEMO_API_URL": demo_url,
-           "PLAYGROUND_STARTUP": "1"}
+def start_daphne(tmp: Path, demo_url: str, keep_caps: bool, redis_url: str = "") -> tuple[subprocess.Popen, Server]:
+    """One Daphne in `tmp` (its log there); all of them share tmp's parent's database."""
+    tmp.mkdir(exist_ok=True)
+    env = {**os.environ, "PLAYGROUND_DB": str(tmp.parent / "load.sqlite3"), "PLAYGROUND_DEMO_API_URL": demo_url,
+           "PLAYGROUND_STARTUP": "1", "REDIS_URL": redis_url}
     if not keep_caps:
         env |= {"PLAYGROUND_MAX_RUNS_PER_VISITOR": UNCAPPED, "PLAYGROUND_MAX_RUNS_IN_FLIGHT": UNCAPPED}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server runs as it does in class
@@ -116,6 +118,24 @@ def start_daphne(tmp: Path, demo_url: str, keep_caps: bool) -> tuple[subprocess.
             time.sleep(0.1)
     stop(proc)
     raise RuntimeError(f"daphne did not listen on {HOST}:{port} within {SERVER_START_S} s; log: {log}")
+
+
+def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
+    """A throwaway redis-server on loopback, for several Daphnes to share a channel layer."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection((HOST, port), timeout=0.5).close()
+            return proc, f"redis://{HOST}:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    stop(proc)
+    raise RuntimeError("redis-server did not start")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -256,17 +276,22 @@ async def learner(srv: Server, stats: Stats, plan: list[str], timeout: float) ->
 
 # --- steps and the verdict -------------------------------------------------------
 
-async def step(srv: Server, plans: list[list[str]], timeout: float, budget: float) -> Stats:
-    """Every learner at once, like a class told "press Run"; cut off when the time bound ends."""
-    stats, cpu0, own0 = Stats(), cpu_seconds(srv.pid), time.process_time()
+def servers_cpu(srvs: list[Server]) -> tuple[float, float]:
+    return tuple(map(sum, zip(*(cpu_seconds(srv.pid) for srv in srvs))))
+
+
+async def step(srvs: list[Server], plans: list[list[str]], timeout: float, budget: float) -> Stats:
+    """Every learner at once, like a class told "press Run"; cut off when the time bound ends.
+    Learner k uses server k mod N, as a load balancer would spread them."""
+    stats, cpu0, own0 = Stats(), servers_cpu(srvs), time.process_time()
     try:
         async with asyncio.timeout(budget), asyncio.TaskGroup() as tg:
-            for plan in plans:
-                tg.create_task(learner(srv, stats, plan, timeout))
+            for k, plan in enumerate(plans):
+                tg.create_task(learner(srvs[k % len(srvs)], stats, plan, timeout))
     except TimeoutError:
         stats.fail(stats.ws, "the overall time bound ran out mid-step")
     stats.wall = time.perf_counter() - stats.began
-    (cpu1, wait1), spent = cpu_seconds(srv.pid), time.process_time() - own0
+    (cpu1, wait1), spent = servers_cpu(srvs), time.process_time() - own0
     stats.cpu = {"daphne": (cpu1 - cpu0[0]) / stats.wall, "daphne's loop waiting for a CPU": (wait1 - cpu0[1]) / stats.wall,
                  "this script": spent / stats.wall}
     return stats
@@ -317,9 +342,9 @@ def sizes(args) -> list[int]:
     return out + [args.max_learners]
 
 
-async def main_async(args, srv: Server) -> int:
+async def main_async(args, srvs: list[Server]) -> int:
     deadline, names = time.monotonic() + args.time_limit, list(SPECS)
-    base = await step(srv, [names * BASELINE_ROUNDS], args.timeout, args.time_limit)  # one learner
+    base = await step(srvs, [names * BASELINE_ROUNDS], args.timeout, args.time_limit)  # one learner
     if base.errors() or base.lost or base.duplicated or len(base.walls) < len(names):
         print(f"the baseline (one learner alone) failed: {base.first or 'a spec never finished'}")
         return 1
@@ -334,7 +359,7 @@ async def main_async(args, srv: Server) -> int:
             broke = (n, f"the {args.time_limit:g} s time bound ran out before this step")
             break
         plans = [[names[(i + r) % len(names)] for r in range(args.runs_per_learner)] for i in range(n)]
-        stats = await step(srv, plans, args.timeout, budget)
+        stats = await step(srvs, plans, args.timeout, budget)
         report(n, stats, alone, verdict := judge(stats, alone, args.slow_factor))
         bad_events += stats.lost + stats.duplicated
         if verdict:
@@ -342,7 +367,7 @@ async def main_async(args, srv: Server) -> int:
             break
         held = n
     tail = f"it breaks at {broke[0]} learners because {broke[1]}" if broke else "it did not break within the bound"
-    print(f"verdict: one machine holds {held} learners with zero errors and zero lost events; {tail}")
+    print(f"verdict: one machine ({len(srvs)} Daphne process{'es' * (len(srvs) > 1)}) holds {held} learners with zero errors and zero lost events; {tail}")
     # Breaking under load is a figure to report; a lost or repeated event is a bug at any load.
     return 1 if bad_events else 0
 
@@ -358,23 +383,35 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds one run may take")
     parser.add_argument("--time-limit", type=float, default=480.0, help="seconds for the whole invocation")
     parser.add_argument("--keep-caps", action="store_true", help="keep the server's caps on runs in flight")
+    parser.add_argument("--processes", type=int, default=1, help="Daphne processes sharing Redis (needs redis-server)")
     args = parser.parse_args()
+    if not 1 <= args.processes <= 16:
+        parser.error(f"--processes: must be between 1 and 16 (got {args.processes})")
     for name in ("learners", "runs_per_learner", "max_learners"):
         if not 1 <= getattr(args, name) <= 1000:
             parser.error(f"--{name.replace('_', '-')}: must be between 1 and 1,000 (got {getattr(args, name)})")
     from playground.demoapi.process import DemoApiProcess
 
     began, tmp = time.monotonic(), Path(tempfile.mkdtemp(prefix="playground-load-"))
+    procs, srvs = [], []
     with DemoApiProcess.start(host=HOST) as demo:
-        proc, srv = start_daphne(tmp, demo.url, args.keep_caps)
         try:
-            code = asyncio.run(main_async(args, srv))
+            redis_url = ""
+            if args.processes > 1:  # several processes share events through Redis
+                redis, redis_url = start_redis(tmp)
+                procs.append(redis)
+            for k in range(args.processes):
+                proc, srv = start_daphne(tmp / f"daphne-{k}", demo.url, args.keep_caps, redis_url)
+                procs.append(proc)
+                srvs.append(srv)
+            code = asyncio.run(main_async(args, srvs))
         finally:
-            stop(proc)
-    findings = log_findings(srv.log)
+            for proc in reversed(procs):
+                stop(proc)
+    findings = "; ".join(f for f in map(log_findings, (srv.log for srv in srvs)) if f)
     print(f"took {time.monotonic() - began:.0f} s" + (f"; Daphne log: {findings}" if findings else ""))
     if code or findings:
-        print(f"Daphne log kept: {srv.log}")
+        print(f"Daphne logs kept in {tmp}")
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(code)

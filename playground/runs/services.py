@@ -126,18 +126,27 @@ async def run_cancel(*, run: Run) -> bool:
     return True
 
 
+CANCEL_LISTEN_RETRY_S = 1.0  # a channel layer that failed (Redis busy or gone) is asked again
+
+
 async def _cancel_on_request(run_id, task: asyncio.Task) -> None:
     """Cancel `task` when a run.cancel message reaches the run's control group."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = events.control_group_name(run_id)
-    await layer.group_add(group, channel)
     try:
-        while (await layer.receive(channel)).get("type") != "run.cancel":
-            continue
-        task.cancel()
+        while True:
+            try:
+                await layer.group_add(group, channel)
+                while (await layer.receive(channel)).get("type") != "run.cancel":
+                    continue
+                task.cancel()
+                return
+            except Exception as exc:  # keep listening: the run must stay cancellable
+                logger.warning("run %s: cancel listener failed (%s); listening again", run_id, type(exc).__name__)
+                await asyncio.sleep(CANCEL_LISTEN_RETRY_S)
     finally:
-        await layer.group_discard(group, channel)
+        await asyncio.shield(layer.group_discard(group, channel))
 
 
 EVENT_INSERT = f"INSERT INTO {Event._meta.db_table} (run_id, seq, data) VALUES (%s, %s, %s)"
@@ -226,7 +235,6 @@ async def _run_execute(run: Run) -> None:
     )
     recorder.start()
     listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, asyncio.current_task()))
-    listener.add_done_callback(_log_listener_failure)
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
         targets = configured_targets()
@@ -243,12 +251,6 @@ async def _run_execute(run: Run) -> None:
         # Storing run.finished closes the Run row (events_store); shielded so that a
         # late cancel cannot cut a store short and leave the run open.
         await asyncio.shield(recorder.close())
-
-
-def _log_listener_failure(task: asyncio.Task) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.warning("cancel listener stopped: %r (the run can still be cancelled in-process)",
-                       task.exception())
 
 
 def _end_if_open(recorder: events.Recorder, status: str, error: str) -> None:
