@@ -1,48 +1,48 @@
 """Admission caps, and runs a stopped server left unfinished."""
 import pytest
 
-from playground.runs import services
+from playground.runs import admission, services
 from playground.runs.models import Event, Run
 
 
 @pytest.fixture(autouse=True)
 def _clean_admissions():
-    services.ADMITTED.clear()
+    admission.ADMITTED.clear()
     yield
-    services.ADMITTED.clear()
+    admission.ADMITTED.clear()
 
 
 def test_per_visitor_cap_refuses_with_the_limit_named(settings):
     settings.MAX_RUNS_PER_VISITOR, settings.MAX_RUNS_IN_FLIGHT = 2, 100
     settings.MAX_REQUESTS_IN_FLIGHT = 100
-    services.run_admit(owner="ann")
-    services.run_admit(owner="ann")
-    with pytest.raises(services.RunRefused, match="You already have 2 runs going \\(at most 2\\)"):
-        services.run_admit(owner="ann")
-    services.run_admit(owner="bob")  # others are not affected
-    services.run_release(owner="ann")
-    services.run_admit(owner="ann")
+    admission.run_admit(owner="ann")
+    admission.run_admit(owner="ann")
+    with pytest.raises(admission.RunRefused, match="You already have 2 runs going \\(at most 2\\)"):
+        admission.run_admit(owner="ann")
+    admission.run_admit(owner="bob")  # others are not affected
+    admission.run_release(owner="ann")
+    admission.run_admit(owner="ann")
 
 
 def test_server_cap_refuses_everyone(settings):
     settings.MAX_RUNS_PER_VISITOR, settings.MAX_RUNS_IN_FLIGHT = 5, 3
     settings.MAX_REQUESTS_IN_FLIGHT = 100
     for who in ("a", "b", "c"):
-        services.run_admit(owner=who)
-    with pytest.raises(services.RunRefused, match="maximum of 3 runs"):
-        services.run_admit(owner="d")
-    assert sum(len(v) for v in services.ADMITTED.values()) == 3
+        admission.run_admit(owner=who)
+    with pytest.raises(admission.RunRefused, match="maximum of 3 runs"):
+        admission.run_admit(owner="d")
+    assert sum(len(v) for v in admission.ADMITTED.values()) == 3
 
 
 def test_request_budget_refuses_a_run_that_would_overflow_it(settings):
     settings.MAX_RUNS_PER_VISITOR, settings.MAX_RUNS_IN_FLIGHT, settings.MAX_REQUESTS_IN_FLIGHT = 5, 10, 1000
-    services.run_admit(owner="a", requests=900)
-    with pytest.raises(services.RunRefused, match="busy with 900 requests .* at most 1,000 .* adds 200"):
-        services.run_admit(owner="b", requests=200)
-    services.run_admit(owner="b", requests=100)
-    services.run_release(owner="a", requests=900)
-    services.run_release(owner="b", requests=100)
-    services.run_admit(owner="b", requests=5000)  # alone, a big run is always admitted
+    admission.run_admit(owner="a", requests=900)
+    with pytest.raises(admission.RunRefused, match="busy with 900 requests .* at most 1,000 .* adds 200"):
+        admission.run_admit(owner="b", requests=200)
+    admission.run_admit(owner="b", requests=100)
+    admission.run_release(owner="a", requests=900)
+    admission.run_release(owner="b", requests=100)
+    admission.run_admit(owner="b", requests=5000)  # alone, a big run is always admitted
 
 
 @pytest.mark.django_db

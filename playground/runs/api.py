@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from playground.runs import services
+from playground.runs.admission import RunRefused
 from playground.runs.forms import SpecTypeError, form_from_json
 from playground.runs.models import Run
 from playground.runs.openapi import openapi_document
@@ -80,7 +81,7 @@ async def runs_create(request):
         return JsonResponse({"errors": errors}, status=400)
     try:
         run, _ = await services.run_launch(spec=form.spec(), owner=owner_of(request))
-    except services.RunRefused as exc:
+    except RunRefused as exc:
         return error(429, str(exc))
     return JsonResponse(services.run_urls(run), status=201)
 

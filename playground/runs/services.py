@@ -1,6 +1,6 @@
 """The only writers of runs: create, start, cancel, finish.
 
-    run_launch(spec, owner): run_admit (caps) -> run_create -> Run(queued) -> run_start -> task
+    run_launch(spec, owner): run_admit (admission.py) -> run_create -> Run(queued) -> run_start -> task
     task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
     (the task is kept in RUNNING_TASKS until done)
 """
@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from playground.runs import events
+from playground.runs.admission import run_admit, run_release
 from playground.runs.executor import Limits, execute
 from playground.runs.models import Event, Run
 from playground.runs.targets import DEMO, configured_targets
@@ -27,41 +28,6 @@ logger = logging.getLogger(__name__)
 
 # run id -> its asyncio task; a done-callback removes it, so nothing outlives its run.
 RUNNING_TASKS: dict[str, asyncio.Task] = {}
-# owner -> requests of each run admitted and not yet over (reserved before the Run
-# row exists, so two quick presses cannot both slip under a cap).
-ADMITTED: dict[str, list[int]] = {}
-
-
-class RunRefused(Exception):
-    """A cap on runs in flight was reached; the message says which and what to do."""
-
-
-def run_admit(*, owner: str, requests: int = 1) -> None:
-    """Reserve a place for one more run of `owner` making `requests`, or raise RunRefused."""
-    runs = sum(len(v) for v in ADMITTED.values())
-    if runs >= settings.MAX_RUNS_IN_FLIGHT:
-        raise RunRefused(f"The server is running its maximum of {settings.MAX_RUNS_IN_FLIGHT} runs; "
-                         "try again when one finishes.")
-    busy = sum(sum(v) for v in ADMITTED.values())
-    if busy and busy + requests > settings.MAX_REQUESTS_IN_FLIGHT:
-        raise RunRefused(f"The server is busy with {busy:,} requests of other runs and takes at most "
-                         f"{settings.MAX_REQUESTS_IN_FLIGHT:,} at once; this run adds {requests:,}. "
-                         "Try a smaller run, or again in a moment.")
-    mine = ADMITTED.setdefault(owner, [])
-    if len(mine) >= settings.MAX_RUNS_PER_VISITOR:
-        raise RunRefused(f"You already have {len(mine)} runs going (at most {settings.MAX_RUNS_PER_VISITOR}); "
-                         "wait for one to finish or cancel it.")
-    mine.append(requests)
-
-
-def run_release(*, owner: str, requests: int = 1) -> None:
-    mine = ADMITTED.get(owner, [])
-    if requests in mine:
-        mine.remove(requests)
-    if not mine:
-        ADMITTED.pop(owner, None)
-
-
 # This process, as recorded on the runs it executes.
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from playground.runs import services
+from playground.runs.admission import RunRefused
 from playground.runs.boot import page_boot
 from playground.runs.forms import RunSpecForm
 from playground.runs.models import Run
@@ -22,7 +23,7 @@ async def index(request):
         if form.is_valid():
             try:
                 run, _ = await services.run_launch(spec=form.spec(), owner=visitor(request))
-            except services.RunRefused as exc:
+            except RunRefused as exc:
                 form.add_error(None, str(exc))
                 return await _page(request, form, status=429)
             return redirect(f"/runs/{run.id}/")
