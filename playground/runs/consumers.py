@@ -1,6 +1,6 @@
 """RunConsumer: a run's events over a websocket, stored ones first, then live.
 
-    connect(?after=N) -> join group "run-<id>" -> accept -> [task] replay seq > N from the database
+    connect(?after=N) -> accept -> [task] join group "run-<id>", replay seq > N from the database
     group message "run.events" -> held while replaying, then sent once each, in seq order
 
 Joining the group before reading the database means every event is either in
@@ -44,11 +44,10 @@ class RunConsumer(AsyncWebsocketConsumer):
             return await self._refuse(str(exc) or "bad run id", CLOSE_BAD_REQUEST)
         self.run_id, self.last = run_id, after
         self.group = events.group_name(run_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         # Daphne finishes the handshake only when connect() returns, and gives up after
-        # 5 s: everything that touches the database (even whether the run exists) waits
-        # for the replay task, so a busy server still completes handshakes.
+        # 5 s: joining the group (Redis) and reading the database (even whether the run
+        # exists) wait for the replay task, so a busy server still completes handshakes.
         self.replay_task = asyncio.get_running_loop().create_task(self._replay())
 
     def _parse_after(self) -> int:
@@ -75,6 +74,8 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _replay(self):
+        # Join before reading: an event stored after the read is then sent live.
+        await self.channel_layer.group_add(self.group, self.channel_name)
         if not await Run.objects.filter(id=self.run_id).aexists():
             return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
         async with self.lock:
