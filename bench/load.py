@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,8 +33,10 @@ from yarl import URL
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from tests import servers  # noqa: E402 (after the path)
+from tests.servers import HOST, Server, start_redis, stop  # noqa: E402
 
-HOST = "127.0.0.1"  # a load script must never point at anyone else's machine
+# HOST (tests/servers.py) is 127.0.0.1: a load script must never point at anyone else's machine.
 SPECS = {  # the lesson's mix: a tiny run, a bounded one, a wide one
     "gather [300,500,200]": {"strategy": "gather", "latencies_ms": [300, 500, 200]},
     "semaphore 200x100ms/20": {"strategy": "semaphore", "requests": 200, "latency_ms": 100, "limit": 20},
@@ -45,7 +46,6 @@ BASELINE_ROUNDS = 3  # median of three: one slow first run does not set the base
 RAMP = "10,30,60,100"  # then +RAMP_STEP until it breaks or --max-learners
 RAMP_STEP = 50
 UNCAPPED = "100000"  # the caps on runs are measured with --keep-caps, not hit by accident
-SERVER_START_S = 30  # Daphne imports Django and Twisted: seconds on a busy machine
 
 
 def lists():
@@ -82,69 +82,14 @@ class Stats:
         return sum(sum(c.values()) for c in (self.http, self.ws, self.runs_failed, self.tasks_failed))
 
 
-@dataclass
-class Server:
-    base: str
-    ws: str
-    log: Path
-    pid: int
-
-
-# --- servers -----------------------------------------------------------------
+# --- servers (tests/servers.py starts them, for the tests and for this bench) -----
 
 def start_daphne(tmp: Path, demo_url: str, keep_caps: bool, redis_url: str = "") -> tuple[subprocess.Popen, Server]:
-    """One Daphne in `tmp` (its log there); all of them share tmp's parent's database."""
-    tmp.mkdir(exist_ok=True)
-    env = {**os.environ, "PLAYGROUND_DB": str(tmp.parent / "load.sqlite3"), "PLAYGROUND_DEMO_API_URL": demo_url,
-           "PLAYGROUND_STARTUP": "1", "REDIS_URL": redis_url}
+    """One Daphne, its log in `tmp`; all of them share tmp's parent's database."""
+    env = {"REDIS_URL": redis_url}
     if not keep_caps:
         env |= {"PLAYGROUND_MAX_RUNS_PER_VISITOR": UNCAPPED, "PLAYGROUND_MAX_RUNS_IN_FLIGHT": UNCAPPED}
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server runs as it does in class
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    log = tmp / "daphne.log"
-    daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
-    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen([daphne, "-b", HOST, "-p", str(port), "playground.asgi:application"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + SERVER_START_S
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, Server(f"http://{HOST}:{port}", f"ws://{HOST}:{port}", log, proc.pid)
-        except OSError:
-            time.sleep(0.1)
-    stop(proc)
-    raise RuntimeError(f"daphne did not listen on {HOST}:{port} within {SERVER_START_S} s; log: {log}")
-
-
-def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
-    """A throwaway redis-server on loopback, for several Daphnes to share a channel layer."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return proc, f"redis://{HOST}:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    stop(proc)
-    raise RuntimeError("redis-server did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return servers.start_daphne(tmp, demo_url, env, db=tmp.parent / "load.sqlite3")
 
 
 def cpu_seconds(pid: int) -> tuple[float, float]:
@@ -224,7 +169,7 @@ async def watch(http, srv: Server, stats: Stats, path: str) -> dict | None:
     """Read the run's events until run.finished; its summary if the run ended `finished`."""
     seen: dict[int, bool] = {}
     began = time.perf_counter()
-    async with http.ws_connect(srv.ws + path, origin=srv.base) as ws:
+    async with http.ws_connect(srv.ws_base + path, origin=srv.base) as ws:
         stats.waits["ws open"].append(time.perf_counter() - began)
         async for msg in ws:
             data = json.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {"type": msg.type.name}

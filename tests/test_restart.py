@@ -6,7 +6,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import start_daphne, stop
+from tests.conftest import start_daphne
+from tests.servers import stop
 from tests.wsclient import read_events, start_run
 
 

@@ -1,40 +1,23 @@
 """Beyond one process, by configuration: two Daphnes share a database and a Redis
 channel layer (REDIS_URL). A run executes in the process that took the POST; any
 process streams its events and can cancel it."""
-import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from tests.conftest import free_port, start_daphne, stop
+from tests.conftest import start_daphne
+from tests.servers import start_redis, stop
 from tests.wsclient import read_events, start_run
-
-REDIS_START_S = 10
 
 
 @pytest.fixture(scope="module")
 def redis_url():
-    server = shutil.which("redis-server")
-    assert server, "redis-server is missing: `make test` installs Debian's redis-server package"
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + REDIS_START_S
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            assert time.monotonic() < deadline and proc.poll() is None, "redis-server did not start"
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with tempfile.TemporaryDirectory(prefix="playground-redis-") as tmp:
+        proc, url = start_redis(Path(tmp))
+        yield url
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sys
 
 import aiohttp
 
-from tests.conftest import ROOT
+from tests.servers import ROOT
 
 PRODUCTION_ENV = {
     "PLAYGROUND_DEBUG": "0",
