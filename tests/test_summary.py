@@ -72,7 +72,7 @@ def test_figures_of_a_run_with_waiting_retries_rejections_and_a_deadline():
     s = summarize(history, requests=4, wall_s=2.0, ideal=(0.5, "x"))
     assert s["counts"] == {"ok": 2, "error": 0, "timeout": 1, "cancelled": 0, "not_started": 1}
     assert (s["attempts"], s["retries"], s["backoff_s"], s["rejected"]) == (4, 1, 1.0, 1)
-    assert s["waiting"] == {"semaphore": {"requests": 2, "mean_s": 0.1}}
+    assert s["waiting"] == {"semaphore": {"waits": 2, "mean_s": 0.1}}
     assert s["max_in_flight"] == 2 and s["cut_by_deadline"] == 1
     assert (s["p50_ms"], s["p95_ms"]) == (200.0, 200.0)
     assert s["throughput_rps"] == 1.5 and s["efficiency"] == 0.25
@@ -86,7 +86,7 @@ def verdict(history=(), *, wall, ideal, requests=1, guess_ms=None) -> str:
 def test_verdict_when_the_strategy_set_the_time():
     text = verdict(request(0, 0.3, 0.6, wait=(0.0, "semaphore")), wall=0.62, ideal=0.6)
     assert text == ("Measured 0.62 s against an ideal 0.60 s (f): the strategy itself set the time, "
-                    "with 1 request waiting 0.30 s on average for a free slot.")
+                    "with 1 wait of 0.30 s on average for a free slot.")
 
 
 def test_verdict_names_what_made_the_difference():

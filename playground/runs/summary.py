@@ -180,7 +180,7 @@ def summarize(history: list[dict], *, requests: int, wall_s: float,
         "retries": sum(e["attempt"] - 1 for e in t.final.values()),
         "backoff_s": round(t.backoff_s, 3),
         "rejected": t.rejected,
-        "waiting": {reason: {"requests": t.waited[reason], "mean_s": round(s / t.waited[reason], 3)}
+        "waiting": {reason: {"waits": t.waited[reason], "mean_s": round(s / t.waited[reason], 3)}
                     for reason, s in t.waiting_s.most_common()},
         # Deadline cut-offs: fetch records a request cancelled after the deadline as a
         # timeout whose error is the CancelledError; a per-request timeout is a TimeoutError.
@@ -250,7 +250,7 @@ def _causes(s: dict) -> str:
         out.append(_count(c["error"], "error", "errors"))
     for reason, waited in s["waiting"].items():
         if waited["mean_s"] >= 0.01:
-            out.append(f"{_count(waited['requests'], 'request', 'requests')} waiting "
+            out.append(f"{_count(waited['waits'], 'wait', 'waits')} of "
                        f"{waited['mean_s']:.2f} s on average for {WAIT_WORDS.get(reason, reason)}")
     return ", ".join(out)
 

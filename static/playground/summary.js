@@ -68,13 +68,13 @@ function putGuardFigures(put, summary, spec) {
 
 /**
  * summary.waiting = {reason: {requests, mean_s}} -> one line per reason, or null.
- * `requests` counts attempts that waited: a retried request may wait again, so "waits".
+ * `waits` counts attempts that waited: a retried request may wait again.
  */
 export function waitingText(waiting) {
   const lines = Object.entries(waiting ?? {})
-    .filter(([, w]) => w?.requests > 0)
+    .filter(([, w]) => w?.waits > 0)
     .map(([reason, w]) => {
-      const n = `${w.requests.toLocaleString("en-US")} ${w.requests === 1 ? "wait" : "waits"}`;
+      const n = `${w.waits.toLocaleString("en-US")} ${w.waits === 1 ? "wait" : "waits"}`;
       return `${n} for ${REASONS[reason] ?? reason}, ${formatMs(w.mean_s * 1000)} ms each on average`;
     });
   return lines.length ? lines.join("\n") : null;
