@@ -97,3 +97,21 @@ async def test_dropped_connection_reconnects_and_resumes_without_loss(server, pa
     # Every attempt's segments once: 60 flights and 60 waits, nothing twice.
     assert model["segments"] == sum(e["type"] in ("task.started", "task.waiting") for e in stored)
     assert await summary(page, "count-ok") == "60"
+
+
+async def test_a_shared_link_is_a_read_only_replay(server, page):
+    await page.goto(server.base + "/")
+    await fill_form(page, strategy="sequential", latencies_ms="", requests=30, latency_ms=100)
+    await page.click("#run-button")
+    await page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}/$"))
+    await expect(page.locator("#stop-button")).to_be_visible()
+    stranger = await page.context.browser.new_context()  # another learner: no session cookie
+    try:
+        other = await stranger.new_page()
+        await other.goto(page.url)
+        await other.wait_for_function("() => window.playground.model.running")
+        await expect(other.locator("#stop-button")).to_be_hidden()
+    finally:
+        await stranger.close()
+    await page.click("#stop-button")  # the owner may stop it
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "cancelled")

@@ -21,9 +21,10 @@ def field_limits(form: RunSpecForm) -> dict:
     return out
 
 
-def page_boot(*, run=None, urls=None) -> dict:
+def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
+    """`owned`: this visitor started the run (may cancel it); others get a read-only replay."""
     return {
-        "run": None if run is None else {**urls, "status": run.status, "spec": run.spec},
+        "run": None if run is None else {**urls, "status": run.status, "spec": run.spec, "owned": owned},
         "api": {"runs": "/api/runs"},
         "demo_api_url": demo_api_url(),
         "strategies": [s.describe() for s in STRATEGIES.values()],

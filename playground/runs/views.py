@@ -42,5 +42,6 @@ async def run_page(request, run_id: uuid.UUID):
 
 
 async def _page(request, form, *, run=None, status=200):
-    boot = await sync_to_async(page_boot)(run=run, urls=run and services.run_urls(run))
+    owned = run is not None and run.owner == visitor(request)
+    boot = await sync_to_async(page_boot)(run=run, urls=run and services.run_urls(run), owned=owned)
     return render(request, "playground/index.html", {"form": form, "boot": boot, "run": run}, status=status)

@@ -55,7 +55,7 @@ const form = createRunForm({
     panelShowsRun = false; // the learner is planning the next run: show what it will run
     codePanel.showPlan(plan);
   },
-  onCreated: (run) => showRun(run, { push: true }),
+  onCreated: (run) => showRun({ ...run, owned: true }, { push: true }),
   // While a new run is being asked for, the old result is no longer the answer.
   onSubmit: () => {
     delete summaryEl.dataset.status;
@@ -186,7 +186,8 @@ async function stopRun() {
 
 /** Summary now, and ten times a second while the run is live. */
 function refreshSummary() {
-  if (stopButton) stopButton.hidden = !model.running;
+  // Only the learner who started a run may stop it; a shared link is read-only.
+  if (stopButton) stopButton.hidden = !model.running || !current?.run?.owned;
   renderSummary(summaryEl, model, model.nowAt(performance.now()));
   if (model.running && !ticker) {
     ticker = setInterval(() => {
