@@ -70,3 +70,12 @@ def test_every_event_has_type_seq_t_first():
     e = rec.emit(events.task_finished(3, 2, "timeout", None, "TimeoutError"))
     assert list(e)[:3] == ["type", "seq", "t"]
     assert e["status"] == "timeout" and e["attempt"] == 2
+
+
+def test_event_constructors_refuse_values_outside_the_schema():
+    import pytest
+
+    with pytest.raises(ValueError, match="reason: must be one of semaphore"):
+        events.task_waiting(0, 1, "coffee")
+    with pytest.raises(ValueError, match="status: must be one of finished"):
+        events.run_finished("exploded", {})

@@ -31,6 +31,8 @@ def run_started(spec: dict) -> dict:
 
 def task_waiting(task: int, attempt: int, reason: str) -> dict:
     """The task waits (for a slot, a token, a connection, a worker) until it starts."""
+    if reason not in WAIT_REASONS:
+        raise ValueError(f"reason: must be one of {', '.join(WAIT_REASONS)}, got {reason!r}")
     return {"type": TASK_WAITING, "task": task, "attempt": attempt, "reason": reason}
 
 
@@ -58,6 +60,8 @@ def task_backoff(task: int, attempt: int, delay_s: float) -> dict:
 
 
 def run_finished(status: str, summary: dict, error: str | None = None) -> dict:
+    if status not in RUN_END_STATUSES:
+        raise ValueError(f"status: must be one of {', '.join(RUN_END_STATUSES)}, got {status!r}")
     return {"type": RUN_FINISHED, "status": status, "error": error, "summary": summary}
 
 
