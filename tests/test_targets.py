@@ -86,7 +86,7 @@ async def test_an_allowed_target_is_used_without_the_demo_workload(allowed):
     t = target(allowed.url("/ok"))
     outcome, evts = await run_spec(SPEC, "unused", target=t)
     assert outcome.summary["counts"]["ok"] == 4 and allowed.hits == 4
-    assert outcome.summary["ideal_s"] is None or outcome.summary["ideal_s"] >= 0
+    assert outcome.summary["ideal_s"] is None, "a real target's latencies are not planned"
 
 
 async def test_a_redirect_within_the_allowlist_is_followed(allowed):

@@ -63,9 +63,7 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, message: str, code: int):
         await self.accept()
-        await self.send(text_data=json.dumps({"type": "error", "error": message}))
-        self.closing = True
-        await self.close(code=code)
+        await self._refuse_message(message, code)
 
     async def disconnect(self, code):
         if self.replay_task is not None:
@@ -98,7 +96,9 @@ class RunConsumer(AsyncWebsocketConsumer):
 
     async def _send_fresh(self, batch: list[dict]):
         """Send what is new in `batch`, first filling any gap from the database."""
-        fresh = sorted({e["seq"]: e for e in batch if e["seq"] > self.last}.values(), key=lambda e: e["seq"])
+        # Batches come in seq order, so anything but last+1, last+2, ... (a gap, or a
+        # repeat) is answered from the database, where every event is stored first.
+        fresh = [e for e in batch if e["seq"] > self.last]
         if fresh and fresh[-1]["seq"] - self.last != len(fresh):
             fresh = await sync_to_async(events_after)(
                 run_id=self.run_id, after=self.last, limit=fresh[-1]["seq"] - self.last

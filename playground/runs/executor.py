@@ -104,9 +104,10 @@ async def execute(*, spec: dict, target: Target, key: str, recorder: events.Reco
         await api.close()
     # Synchronous on purpose (~0.1 s for 10,000 requests, more with many retries): an
     # await here would be one more place where a late cancel skips run.finished.
-    durations = planned_durations(spec, limits.request_timeout_s)
-    summary = summarize(recorder.history, requests=spec["requests"], wall_s=wall_s,
-                        ideal=ideal_time(strategy.ideal, durations, spec, strategy.params),
+    # The ideal needs each request's planned latency: only the demo API's are known.
+    ideal = (ideal_time(strategy.ideal, planned_durations(spec, limits.request_timeout_s), spec,
+                        strategy.params) if target.demo else None)
+    summary = summarize(recorder.history, requests=spec["requests"], wall_s=wall_s, ideal=ideal,
                         guess_ms=spec.get("guess_ms"), loop_lag_s=recorder.max_lag_s)
     if status == "deadline":
         cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 
 from playground.runs.targets import DEMO, target_names
-from playground.strategies import GUARD_PARAMS, STRATEGIES, strategy_params
+from playground.strategies import GUARD_PARAMS, STRATEGIES
 
 MAX_SEED = 2**31 - 1
 MAX_WORKERS = 1_000  # more workers than this is just gather with extra steps
@@ -160,7 +160,7 @@ class RunSpecForm(forms.Form):
             spec["latencies_ms"] = data["latencies_ms"]
             spec["requests"] = len(data["latencies_ms"])
         # What the strategy reads is kept as given; the rest only when it turns something on.
-        for name in strategy_params(strategy):
+        for name in strategy.params:
             if data.get(name) not in (None, ""):
                 spec[name] = data[name]
         for name in (*SERVER_FIELDS, *GUARD_PARAMS):

@@ -33,9 +33,4 @@ STRATEGIES: dict[str, Strategy] = {
 }
 
 
-def strategy_params(strategy: Strategy) -> tuple[str, ...]:
-    """The run-spec fields this strategy reads, besides the workload."""
-    return strategy.params
-
-
-__all__ = ["GUARD_PARAMS", "STRATEGIES", "Strategy", "strategy_params", "wire"]
+__all__ = ["GUARD_PARAMS", "STRATEGIES", "Strategy", "wire"]
