@@ -8,6 +8,7 @@ frame rate here. Target: 60 frames a second, i.e. a ratio near 1.
 
     .venv/bin/python bench/frames.py [--tasks 10000] [--seconds 3]
 """
+
 import argparse
 import asyncio
 import shutil
@@ -76,8 +77,10 @@ def main() -> None:
             loaded = asyncio.run(measure(srv.base, args.tasks, args.seconds))
         finally:
             stop(proc)
-    print(f"live timeline, {loaded['lanes']:,} bars: {loaded['fps']:.1f} frames/s, "
-          f"slowest frame {loaded['maxFrameMs']:.1f} ms, last {loaded['lastFrameMs']:.1f} ms")
+    print(
+        f"live timeline, {loaded['lanes']:,} bars: {loaded['fps']:.1f} frames/s, "
+        f"slowest frame {loaded['maxFrameMs']:.1f} ms, last {loaded['lastFrameMs']:.1f} ms"
+    )
     print(f"baseline, {baseline['lanes']} bars:       {baseline['fps']:.1f} frames/s")
     print(f"ratio {loaded['fps'] / baseline['fps']:.2f} (1.00 = as smooth as an almost empty timeline)")
 

@@ -5,6 +5,7 @@ rounds each; the figure is the median wall time and the ratio playground / plain
 
     .venv/bin/python bench/gather_vs_plain.py [--requests 1000] [--latency-ms 200] [--rounds 3]
 """
+
 import argparse
 import asyncio
 import os
@@ -23,6 +24,7 @@ async def plain(url: str, n: int, latency_ms: int) -> float:
     import aiohttp
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=n)) as session:
+
         async def get(i):
             async with session.get(url, params={"i": i, "latency_ms": latency_ms}) as r:
                 r.raise_for_status()
@@ -39,8 +41,7 @@ async def playground(n: int, latency_ms: int) -> tuple[float, float]:
 
     from playground.runs import services
 
-    spec = {"strategy": "gather", "requests": n, "latency_ms": latency_ms, "jitter_ms": 0,
-            "failure_rate": 0, "seed": 1}
+    spec = {"strategy": "gather", "requests": n, "latency_ms": latency_ms, "jitter_ms": 0, "failure_rate": 0, "seed": 1}
     began = time.perf_counter()
     run, task = await services.run_launch(spec=spec, owner="bench")
     await task

@@ -14,6 +14,7 @@ spec and reads the run's websocket until run.finished, checking that `seq` arriv
     .venv/bin/python bench/load.py [--learners 30] [--runs-per-learner 3]
     .venv/bin/python bench/load.py --ramp [--max-learners 150] [--slow-factor 5]
 """
+
 import argparse
 import asyncio
 import json
@@ -56,6 +57,7 @@ def lists():
 @dataclass
 class Stats:
     """What one step saw; `first` is the first failure in time, which names why a step breaks."""
+
     began: float = field(default_factory=time.perf_counter)
     walls: dict = lists()  # spec -> seconds a learner waited for each run
     timeline: dict = lists()  # spec -> wall_s each run's own timeline shows
@@ -84,6 +86,7 @@ class Stats:
 
 # --- servers (tests/servers.py starts them, for the tests and for this bench) -----
 
+
 def start_daphne(tmp: Path, demo_url: str, keep_caps: bool, redis_url: str = "") -> tuple[subprocess.Popen, Server]:
     """One Daphne, its log in `tmp`; all of them share tmp's parent's database."""
     env = {"REDIS_URL": redis_url}
@@ -109,12 +112,13 @@ def log_findings(log: Path) -> str:
     starts = [k for k, line in enumerate(lines) if line.startswith("Traceback")]
     found = [f"{n} WSREJECT" for n in [sum('"WSREJECT' in line for line in lines)] if n]
     if starts:
-        end = next((x for x in lines[starts[0] + 1:] if x and not x[0].isspace()), "?")
+        end = next((x for x in lines[starts[0] + 1 :] if x and not x[0].isspace()), "?")
         found.append(f"{len(starts)} tracebacks, the first ends: {end[:160]}")
     return "; ".join(found)
 
 
 # --- one learner ---------------------------------------------------------------
+
 
 def why(exc: Exception) -> str:
     return f"{type(exc).__name__} {getattr(exc, 'status', None) or str(exc)[:60]}".strip()
@@ -212,8 +216,9 @@ async def one_run(http, srv: Server, stats: Stats, name: str, token: str, timeou
 
 async def learner(srv: Server, stats: Stats, plan: list[str], timeout: float) -> None:
     """One browser tab: its own cookies (unsafe=True: a jar drops an IP host's cookies otherwise)."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                     timeout=aiohttp.ClientTimeout(total=timeout)) as http:
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=aiohttp.ClientTimeout(total=timeout)
+    ) as http:
         if (token := await open_page(http, srv, stats)) is not None:
             for name in plan:
                 await one_run(http, srv, stats, name, token, timeout)
@@ -221,8 +226,9 @@ async def learner(srv: Server, stats: Stats, plan: list[str], timeout: float) ->
 
 # --- steps and the verdict -------------------------------------------------------
 
+
 def servers_cpu(srvs: list[Server]) -> tuple[float, float]:
-    return tuple(map(sum, zip(*(cpu_seconds(srv.pid) for srv in srvs))))
+    return tuple(map(sum, zip(*(cpu_seconds(srv.pid) for srv in srvs), strict=False)))
 
 
 async def step(srvs: list[Server], plans: list[list[str]], timeout: float, budget: float) -> Stats:
@@ -237,8 +243,11 @@ async def step(srvs: list[Server], plans: list[list[str]], timeout: float, budge
         stats.fail(stats.ws, "the overall time bound ran out mid-step")
     stats.wall = time.perf_counter() - stats.began
     (cpu1, wait1), spent = servers_cpu(srvs), time.process_time() - own0
-    stats.cpu = {"daphne": (cpu1 - cpu0[0]) / stats.wall, "daphne's loop waiting for a CPU": (wait1 - cpu0[1]) / stats.wall,
-                 "this script": spent / stats.wall}
+    stats.cpu = {
+        "daphne": (cpu1 - cpu0[0]) / stats.wall,
+        "daphne's loop waiting for a CPU": (wait1 - cpu0[1]) / stats.wall,
+        "this script": spent / stats.wall,
+    }
     return stats
 
 
@@ -260,20 +269,33 @@ def report(n: int, stats: Stats, alone: dict, verdict: str | None) -> None:
     ratio = max((p95(w) / alone[k] for k, w in stats.walls.items()), default=float("nan"))
     waits = "  ".join(f"{k} p95 {p95(v):.2f} s" for k, v in stats.waits.items())
     cpu = ", ".join(f"{k} {v:.0%}" for k, v in stats.cpu.items())  # of one core / of the wall time
-    print(f"learners {n:>3}  runs {stats.runs:>4}  in flight max {stats.max_in_flight:>3}  "
-          f"events {stats.events:,} in {stats.wall:.1f} s = {stats.events / stats.wall:,.0f}/s  "
-          f"worst p95 x{ratio:.1f} alone  errors {stats.errors()}  lost {stats.lost}  dup {stats.duplicated}"
-          f"  -> {'holds' if verdict is None else 'BREAKS'}", flush=True)
+    print(
+        f"learners {n:>3}  runs {stats.runs:>4}  in flight max {stats.max_in_flight:>3}  "
+        f"events {stats.events:,} in {stats.wall:.1f} s = {stats.events / stats.wall:,.0f}/s  "
+        f"worst p95 x{ratio:.1f} alone  errors {stats.errors()}  lost {stats.lost}  dup {stats.duplicated}"
+        f"  -> {'holds' if verdict is None else 'BREAKS'}",
+        flush=True,
+    )
     print(f"    {waits}  CPU: {cpu}  load average {os.getloadavg()[0]:.1f}")
     for name in (n for n in SPECS if n in stats.walls):
         w, a = stats.walls[name], alone[name]
-        print(f"    {name:<23} p50 {statistics.median(w):6.2f} s  p95 {p95(w):6.2f} s  alone {a:5.2f} s"
-              f"  p50 x{statistics.median(w) / a:<5.1f} p95 x{p95(w) / a:<5.1f} ({len(w)} runs;"
-              f" its timeline shows p50 {statistics.median(stats.timeline[name]):.2f} s)")
-    errors = {"HTTP": stats.http, "websocket": stats.ws, "runs not finished": stats.runs_failed,
-              "failed requests": stats.tasks_failed}
-    print("    errors: " + " | ".join(f"{label} " + (", ".join(f"{k} x{v}" for k, v in c.most_common(3)) or "none")
-                                      for label, c in errors.items()))
+        print(
+            f"    {name:<23} p50 {statistics.median(w):6.2f} s  p95 {p95(w):6.2f} s  alone {a:5.2f} s"
+            f"  p50 x{statistics.median(w) / a:<5.1f} p95 x{p95(w) / a:<5.1f} ({len(w)} runs;"
+            f" its timeline shows p50 {statistics.median(stats.timeline[name]):.2f} s)"
+        )
+    errors = {
+        "HTTP": stats.http,
+        "websocket": stats.ws,
+        "runs not finished": stats.runs_failed,
+        "failed requests": stats.tasks_failed,
+    }
+    print(
+        "    errors: "
+        + " | ".join(
+            f"{label} " + (", ".join(f"{k} x{v}" for k, v in c.most_common(3)) or "none") for label, c in errors.items()
+        )
+    )
     if verdict:
         print(f"    breaks because: {verdict}", flush=True)
 
@@ -295,8 +317,10 @@ async def main_async(args, srvs: list[Server]) -> int:
         return 1
     alone = {n: statistics.median(w) for n, w in base.walls.items()}
     shown = {n: statistics.median(w) for n, w in base.timeline.items()}
-    print(f"alone (1 learner, median of 3; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): "
-          + ", ".join(f"{n} {s:.2f} s (timeline {shown[n]:.2f} s)" for n, s in alone.items()))
+    print(
+        f"alone (1 learner, median of 3; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): "
+        + ", ".join(f"{n} {s:.2f} s (timeline {shown[n]:.2f} s)" for n, s in alone.items())
+    )
     held, broke, bad_events = 0, None, 0
     for n in sizes(args):
         budget = deadline - time.monotonic()
@@ -312,7 +336,10 @@ async def main_async(args, srvs: list[Server]) -> int:
             break
         held = n
     tail = f"it breaks at {broke[0]} learners because {broke[1]}" if broke else "it did not break within the bound"
-    print(f"verdict: one machine ({len(srvs)} Daphne process{'es' * (len(srvs) > 1)}) holds {held} learners with zero errors and zero lost events; {tail}")
+    print(
+        f"verdict: one machine ({len(srvs)} Daphne process{'es' * (len(srvs) > 1)}) holds {held} learners "
+        f"with zero errors and zero lost events; {tail}"
+    )
     # Breaking under load is a figure to report; a lost or repeated event is a bug at any load.
     return 1 if bad_events else 0
 

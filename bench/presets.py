@@ -5,6 +5,7 @@ the ratio measured / ideal shows what overhead, waiting and errors added.
 
     .venv/bin/python bench/presets.py
 """
+
 import asyncio
 import sys
 import uuid
@@ -29,8 +30,9 @@ async def measure(presets, url):
         assert form.is_valid(), (preset["name"], form.errors)
         recorder = events.Recorder(store=discard, publish=discard, interval=0.05, batch_max=500)
         recorder.start()
-        outcome = await execute(spec=form.spec(), target=demo_target(url), key=str(uuid.uuid4()),
-                                recorder=recorder, limits=limits)
+        outcome = await execute(
+            spec=form.spec(), target=demo_target(url), key=str(uuid.uuid4()), recorder=recorder, limits=limits
+        )
         await recorder.close()
         rows.append((preset["label"], outcome.summary))
     return rows

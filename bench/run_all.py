@@ -1,4 +1,5 @@
 """Run every benchmark in bench/ (each prints its figure and its ratio to a baseline)."""
+
 import subprocess
 import sys
 from pathlib import Path

@@ -3,6 +3,7 @@
 Importing this module also starts the demo API (unless PLAYGROUND_DEMO_API_URL
 names one) and marks runs a previous server left unfinished as interrupted.
 """
+
 import os
 
 from django.core.asgi import get_asgi_application
@@ -10,10 +11,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from playground.demoapi.process import demo_api_url  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402

@@ -12,6 +12,7 @@ server. Every default can be replaced from the environment:
     REDIS_URL                  e.g. redis://127.0.0.1:6379/0 -> channels_redis layer
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
 """
+
 import json
 import os
 from pathlib import Path
@@ -32,15 +33,11 @@ def _env_int(name: str, default: int) -> int:
 
 
 DEBUG = _env_bool("PLAYGROUND_DEBUG", True)
-SECRET_KEY = os.environ.get("PLAYGROUND_SECRET_KEY") or (
-    "dev-only-insecure-key-change-me" if DEBUG else None
-)
+SECRET_KEY = os.environ.get("PLAYGROUND_SECRET_KEY") or ("dev-only-insecure-key-change-me" if DEBUG else None)
 if not SECRET_KEY:
     raise RuntimeError("PLAYGROUND_SECRET_KEY must be set when PLAYGROUND_DEBUG=0")
 ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("PLAYGROUND_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
-    if h.strip()
+    h.strip() for h in os.environ.get("PLAYGROUND_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
 
 INSTALLED_APPS = [

@@ -3,13 +3,21 @@ small readers of the page. Import the `page` fixture into a test module to use i
 
 async_playwright shares pytest-asyncio's loop instead of fighting it.
 """
+
 import shutil
 
 import pytest
 from playwright.async_api import async_playwright
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 UI_TIMEOUT_MS = 30_000  # the longest run a browser test starts lasts ~3 s; past this the page is stuck
 
 

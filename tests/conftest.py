@@ -1,9 +1,10 @@
 """Shared fixtures: the real demo API and a real Daphne server, each in a subprocess.
 
-    demo_api  (session)  playground.demoapi.server on a free loopback port
-    server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
-                         pointed at demo_api
+demo_api  (session)  playground.demoapi.server on a free loopback port
+server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
+                     pointed at demo_api
 """
+
 import os
 import shutil
 import tempfile

@@ -1,9 +1,10 @@
 """Helpers that run the real demo API for tests; fixture-free, so conftest can wire them.
 
-    server = await start_test_server()      # real aiohttp server on 127.0.0.1, port 0
-    ... server.make_url("/work") ...
-    await server.close()
+server = await start_test_server()      # real aiohttp server on 127.0.0.1, port 0
+... server.make_url("/work") ...
+await server.close()
 """
+
 import asyncio
 from collections.abc import Callable
 

@@ -1,9 +1,10 @@
 """Small helpers shared by tests: run a spec in-process and collect its events."""
+
 import uuid
 
 from playground.runs import events
-from playground.runs.targets import demo_target
 from playground.runs.executor import Limits, execute
+from playground.runs.targets import demo_target
 
 LIMITS = Limits(connection_limit=10_000, request_timeout_s=30, max_run_s=60)
 
@@ -37,12 +38,24 @@ async def run_spec(spec: dict, url: str, *, limits: Limits = LIMITS, target=None
     Each run has a key of its own, so the demo API's per-key rate buckets and
     concurrency counts never carry over from one test to the next.
     """
-    spec = {"requests": len(spec["latencies_ms"]) if "latencies_ms" in spec else spec.get("requests", 1),
-            "latency_ms": 200, "jitter_ms": 0, "failure_rate": 0, "seed": 1, **spec}
+    spec = {
+        "requests": len(spec["latencies_ms"]) if "latencies_ms" in spec else spec.get("requests", 1),
+        "latency_ms": 200,
+        "jitter_ms": 0,
+        "failure_rate": 0,
+        "seed": 1,
+        **spec,
+    }
     c = Collected()
     c.recorder.start()
-    outcome = await execute(spec=spec, target=target or demo_target(url), key=f"test-{uuid.uuid4()}",
-                            recorder=c.recorder, limits=limits, allowed=allowed)
+    outcome = await execute(
+        spec=spec,
+        target=target or demo_target(url),
+        key=f"test-{uuid.uuid4()}",
+        recorder=c.recorder,
+        limits=limits,
+        allowed=allowed,
+    )
     await c.recorder.close()
     return outcome, c.events
 

@@ -1,4 +1,5 @@
 """A TCP proxy whose connections a test can cut, to play a dropped Wi-Fi link."""
+
 import asyncio
 
 

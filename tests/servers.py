@@ -1,6 +1,7 @@
 """Real servers in subprocesses, on loopback: Daphne serving the playground, and Redis.
 Shared by the test fixtures (tests/conftest.py) and the load bench (bench/load.py).
 """
+
 import os
 import shutil
 import socket
@@ -61,15 +62,25 @@ def start_daphne(tmp: Path, demo_url: str, env: dict | None = None, db: Path | N
     """Migrate and serve the playground, its log in `tmp`; `db` lets several servers share one."""
     tmp.mkdir(parents=True, exist_ok=True)
     db = db or tmp / "playground.sqlite3"
-    env = {**os.environ, "PLAYGROUND_DB": str(db), "PLAYGROUND_DEMO_API_URL": demo_url,
-           "PLAYGROUND_STARTUP": "1", **(env or {})}
+    env = {
+        **os.environ,
+        "PLAYGROUND_DB": str(db),
+        "PLAYGROUND_DEMO_API_URL": demo_url,
+        "PLAYGROUND_STARTUP": "1",
+        **(env or {}),
+    }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the server runs as it does in class
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     port, log = free_port(), tmp / "daphne.log"
     daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
     with open(log, "w") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen([daphne, "-b", HOST, "-p", str(port), "playground.asgi:application"],
-                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [daphne, "-b", HOST, "-p", str(port), "playground.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port, proc)
     except RuntimeError:
@@ -83,7 +94,10 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
     server = shutil.which("redis-server")
     assert server, "redis-server is missing: `make test` installs Debian's redis-server package"
     port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port, proc)
     return proc, f"redis://{HOST}:{port}/0"

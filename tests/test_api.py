@@ -1,4 +1,5 @@
 """The JSON API and the pages, through a real Daphne server."""
+
 import json
 import re
 
@@ -39,8 +40,7 @@ async def test_bad_specs_get_400_naming_the_field(server, spec, field, text):
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"gather"', b"\xff\xfe"])
 async def test_malformed_bodies_get_400(server, raw):
     async with aiohttp.ClientSession() as http:
-        async with http.post(server.base + "/api/runs", data=raw,
-                             headers={"Content-Type": "application/json"}) as r:
+        async with http.post(server.base + "/api/runs", data=raw, headers={"Content-Type": "application/json"}) as r:
             assert r.status == 400
             assert "__all__" in (await r.json())["errors"]
 
@@ -55,8 +55,7 @@ async def test_oversized_body_gets_413(server):
 
 async def test_create_then_read_a_run(server):
     async with aiohttp.ClientSession() as http:
-        async with http.post(server.base + "/api/runs",
-                             json={"strategy": "gather", "latencies_ms": [30, 50, 20]}) as r:
+        async with http.post(server.base + "/api/runs", json={"strategy": "gather", "latencies_ms": [30, 50, 20]}) as r:
             assert r.status == 201
             created = await r.json()
         assert created["url"] == f"/runs/{created['id']}/"
@@ -104,8 +103,9 @@ async def test_form_without_javascript_redirects_to_the_run(server):
             page = await r.text()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         form = {"csrfmiddlewaretoken": token, "strategy": "gather", "requests": "3", "latency_ms": "20"}
-        async with http.post(server.base + "/", data=form, allow_redirects=False,
-                             headers={"Referer": server.base + "/"}) as r:
+        async with http.post(
+            server.base + "/", data=form, allow_redirects=False, headers={"Referer": server.base + "/"}
+        ) as r:
             assert r.status == 302, await r.text()
             location = r.headers["Location"]
         assert re.fullmatch(r"/runs/[0-9a-f-]{36}/", location)
@@ -123,8 +123,9 @@ async def test_browser_posts_need_the_csrf_token(server):
             assert r.status == 403
             assert "CSRF" in (await r.json())["error"]
         token = next(c.value for c in http.cookie_jar if c.key == "csrftoken")
-        async with http.post(server.base + "/api/runs", json=spec,
-                             headers={"X-CSRFToken": token, "Referer": server.base + "/"}) as r:
+        async with http.post(
+            server.base + "/api/runs", json=spec, headers={"X-CSRFToken": token, "Referer": server.base + "/"}
+        ) as r:
             assert r.status == 201
 
 

@@ -1,5 +1,6 @@
 """A real Chromium (Debian's, via Playwright: the `page` fixture of tests/browser.py)
 against the real Daphne server."""
+
 import re
 
 import aiohttp

@@ -4,6 +4,7 @@ Same set-up as tests/test_browser.py (Debian's Chromium through async Playwright
 session's real Daphne): each test presses what a learner presses, then reads the result
 through `window.playground` (the model and view) and the DOM.
 """
+
 import re
 
 import pytest
@@ -38,19 +39,23 @@ async def segments(page) -> list[dict]:
 
 
 async def legend_present(page) -> set[str]:
-    return set(await page.locator("#legend li[data-present]").evaluate_all(
-        "items => items.map((item) => item.dataset.legend)"))
+    return set(
+        await page.locator("#legend li[data-present]").evaluate_all("items => items.map((item) => item.dataset.legend)")
+    )
 
 
 async def strip_drawn(page) -> dict:
     """The concurrency strip: its size, frames drawn, and how many pixels its bars cover."""
-    return await page.evaluate("""([r, g, b]) => {
+    return await page.evaluate(
+        """([r, g, b]) => {
         const canvas = document.getElementById("concurrency");
         const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
         let bars = 0;
         for (let i = 0; i < data.length; i += 4) bars += data[i] === r && data[i + 1] === g && data[i + 2] === b;
         return {width: canvas.width, height: canvas.height, frames: window.playground.view.frames, bars};
-    }""", list(SKY))
+    }""",
+        list(SKY),
+    )
 
 
 async def check_drawn_and_summarised(page, *, requests: int):

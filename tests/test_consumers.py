@@ -1,4 +1,5 @@
 """The run websocket through a real Daphne: replay, then live, each seq exactly once."""
+
 import json
 
 import aiohttp
@@ -86,8 +87,12 @@ async def test_bad_after_gets_an_error_naming_it(server):
 async def test_malformed_messages_get_an_error_then_a_close(server):
     run_id = await start_run(server, {"strategy": "gather", "requests": 1, "latency_ms": 1})
     await collect_run(server, run_id)
-    cases = [("{nope", "not valid JSON"), ('{"type": "launch"}', "unknown message"),
-             ("x" * 5000, "too large"), (b"\x00\x01", "not binary")]
+    cases = [
+        ("{nope", "not valid JSON"),
+        ('{"type": "launch"}', "unknown message"),
+        ("x" * 5000, "too large"),
+        (b"\x00\x01", "not binary"),
+    ]
     for sent, text in cases:
         error, _, code = await _refusal(server, f"/ws/runs/{run_id}/", send=sent)
         assert error["type"] == "error" and text in error["error"], (sent[:20], error)
@@ -127,6 +132,7 @@ async def test_cancel_stops_a_run_and_ends_every_bar(server):
     assert_complete(evts)
     end = evts[-1]
     assert end["status"] == "cancelled"
+
     def attempts(kind):
         return [(e["task"], e["attempt"]) for e in evts if e["type"] == kind]
 

@@ -1,4 +1,5 @@
 """The demo API: the pure plan, the real HTTP server, its process launcher and command."""
+
 import asyncio
 import json
 import subprocess
@@ -128,8 +129,7 @@ async def test_failure_answers_with_the_chosen_status(client):
 async def test_hang_is_cancelled_when_the_client_gives_up(client):
     state = client.app[STATE]
     with pytest.raises(asyncio.TimeoutError):
-        await client.get("/work", params={"i": 0, "hang_rate": 1},
-                         timeout=aiohttp.ClientTimeout(total=0.3))
+        await client.get("/work", params={"i": 0, "hang_rate": 1}, timeout=aiohttp.ClientTimeout(total=0.3))
     await until(lambda: state.in_flight == 0)
     assert state.cancelled == 1
 
@@ -153,8 +153,7 @@ async def test_server_rate_rejects_a_burst_beyond_capacity(client):
 
 
 async def test_server_rate_under_capacity_rejects_none(client):
-    statuses = [(await get(client, i=k, latency_ms=0, server_rate=1000, key="calm"))[0]
-                for k in range(50)]
+    statuses = [(await get(client, i=k, latency_ms=0, server_rate=1000, key="calm"))[0] for k in range(50)]
     assert statuses == [200] * 50
 
 
@@ -204,8 +203,19 @@ async def test_bad_query_names_the_field_and_its_range(client, query, field, all
 async def test_help_lists_every_parameter(client):
     async with client.get("/") as resp:
         text = await resp.text()
-    for name in ("i", "latency_ms", "jitter_ms", "failure_rate", "status", "seed",
-                 "hang_rate", "reset_rate", "server_rate", "server_limit", "key"):
+    for name in (
+        "i",
+        "latency_ms",
+        "jitter_ms",
+        "failure_rate",
+        "status",
+        "seed",
+        "hang_rate",
+        "reset_rate",
+        "server_rate",
+        "server_limit",
+        "key",
+    ):
         assert f"\n  {name} " in text
 
 
@@ -221,8 +231,7 @@ def test_process_serves_and_stops():
     api = DemoApiProcess.start()
     try:
         assert api.url.startswith("http://127.0.0.1:")
-        assert fetch_json(f"{api.url}/work?i=0&latency_ms=0") == {
-            "i": 0, "latency_ms": 0.0, "seed": 0}
+        assert fetch_json(f"{api.url}/work?i=0&latency_ms=0") == {"i": 0, "latency_ms": 0.0, "seed": 0}
     finally:
         api.stop()
     assert api.proc.returncode == 0  # SIGTERM is a clean exit

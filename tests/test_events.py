@@ -1,4 +1,5 @@
 """The Recorder: numbering, batching, and store-before-publish order."""
+
 import asyncio
 
 from playground.runs import events
@@ -19,8 +20,7 @@ async def test_each_batch_is_stored_before_it_is_published():
     for i in range(25):
         c.recorder.emit(events.task_started(i, 1))
     await c.recorder.flush()
-    assert c.calls == [("store", 0), ("publish", 0), ("store", 10), ("publish", 10),
-                       ("store", 20), ("publish", 20)]
+    assert c.calls == [("store", 0), ("publish", 0), ("store", 10), ("publish", 10), ("store", 20), ("publish", 20)]
 
 
 async def test_periodic_flush_sends_without_waiting_for_close():

@@ -1,10 +1,11 @@
 """Property-based tests of the run spec: any JSON gets a valid spec or errors naming fields.
 
-    spec_payloads (hypothesis) --form_from_json + is_valid--> a spec inside every range,
-                                                            or errors keyed by field
-    raw_bodies (hypothesis)  --POST /api/runs (real Daphne)--> 201/400/403/413/429 with a
-                                                            JSON body, never a 5xx or a traceback
+spec_payloads (hypothesis) --form_from_json + is_valid--> a spec inside every range,
+                                                        or errors keyed by field
+raw_bodies (hypothesis)  --POST /api/runs (real Daphne)--> 201/400/403/413/429 with a
+                                                        JSON body, never a 5xx or a traceback
 """
+
 import asyncio
 import json
 import math
@@ -29,16 +30,34 @@ NUMERIC = {name: f for name, f in FIELDS.items() if isinstance(f, forms.IntegerF
 
 # --- Strategies: JSON values, and run specs made of them ----------------------
 
-EDGE_NUMBERS = st.sampled_from([
-    0, -0.0, -1, 1, 0.5, 2**31 - 1, 2**31, 2**53 + 1, 2**63, 2**64, 10**30,
-    1e308, sys.float_info.max, 5e-324, math.inf, -math.inf, math.nan,
-]) | st.sampled_from([308, 309, 400, -400]).map(lambda d: 10 ** abs(d) * (1 if d > 0 else -1))  # past 1.8e308
+EDGE_NUMBERS = st.sampled_from(
+    [
+        0,
+        -0.0,
+        -1,
+        1,
+        0.5,
+        2**31 - 1,
+        2**31,
+        2**53 + 1,
+        2**63,
+        2**64,
+        10**30,
+        1e308,
+        sys.float_info.max,
+        5e-324,
+        math.inf,
+        -math.inf,
+        math.nan,
+    ]
+) | st.sampled_from([308, 309, 400, -400]).map(lambda d: 10 ** abs(d) * (1 if d > 0 else -1))  # past 1.8e308
 
 NUMBERS = st.integers() | st.floats() | EDGE_NUMBERS
 NUMERIC_TEXT = st.sampled_from(["10", "1e999", "nan", "-inf", "0x10", "1_000", " 3 ", "", "١٢"])
 SCALARS = st.none() | st.booleans() | NUMBERS | st.text(max_size=12) | NUMERIC_TEXT
 JSON_VALUES = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
     max_leaves=8,
 )
 
@@ -103,8 +122,9 @@ def fuzzed_specs(draw) -> dict:
     return {name: draw(fuzzed_value(name)) for name in names}
 
 
-UNKNOWN_KEYS = st.dictionaries(st.text(max_size=10).filter(lambda k: k not in FIELDS), JSON_VALUES,
-                               min_size=1, max_size=2)
+UNKNOWN_KEYS = st.dictionaries(
+    st.text(max_size=10).filter(lambda k: k not in FIELDS), JSON_VALUES, min_size=1, max_size=2
+)
 SPEC_PAYLOADS = (
     valid_specs()
     | fuzzed_specs()
@@ -182,8 +202,10 @@ def test_any_json_gets_a_spec_in_range_or_errors_naming_fields():
 
 
 def test_an_int_beyond_float_range_is_an_error_not_an_exception():
-    for payload, field in [({"strategy": "gather", "failure_rate": 10**400}, "failure_rate"),
-                           ({"strategy": "gather", "latencies_ms": [10**400]}, "latencies_ms")]:
+    for payload, field in [
+        ({"strategy": "gather", "failure_rate": 10**400}, "failure_rate"),
+        ({"strategy": "gather", "latencies_ms": [10**400]}, "latencies_ms"),
+    ]:
         spec, errors = validate(payload)
         assert spec is None and field in errors, errors
 
@@ -228,17 +250,33 @@ def body_of(payload) -> bytes:
 
 
 DEEP = st.integers(1, 3_000).map(lambda n: b"[" * n + b"]" * n) | st.integers(1, 3_000).map(
-    lambda n: b'{"a":' * n + b"1" + b"}" * n)
+    lambda n: b'{"a":' * n + b"1" + b"}" * n
+)
 HUGE_NUMBERS = st.integers(290, 5_000).map(lambda n: b'{"strategy": "gather", "failure_rate": 1' + b"0" * n + b"}")
 OVERSIZED = st.sampled_from([MAX_BODY_BYTES + 1, 2 * MAX_BODY_BYTES, 300 * 1024]).map(
-    lambda n: (b'{"strategy": "gather", "latencies_ms": [' + b"1," * n)[:n - 2] + b"]}")
+    lambda n: (b'{"strategy": "gather", "latencies_ms": [' + b"1," * n)[: n - 2] + b"]}"
+)
 RAW_BODIES = (
     SPEC_PAYLOADS.map(body_of)
     | st.binary(max_size=64)  # mostly not UTF-8
     | st.text(max_size=64).map(lambda s: s.encode("utf-8", "surrogatepass"))
-    | st.sampled_from([b"", b"null", b"NaN", b"Infinity", b"{", b'{"strategy": "gather",}', b"\xef\xbb\xbf{}",
-                       b'{"strategy": "gather"}\x00', b'{"strategy": "\xff"}', b"1" * 5000])
-    | DEEP | HUGE_NUMBERS | OVERSIZED
+    | st.sampled_from(
+        [
+            b"",
+            b"null",
+            b"NaN",
+            b"Infinity",
+            b"{",
+            b'{"strategy": "gather",}',
+            b"\xef\xbb\xbf{}",
+            b'{"strategy": "gather"}\x00',
+            b'{"strategy": "\xff"}',
+            b"1" * 5000,
+        ]
+    )
+    | DEEP
+    | HUGE_NUMBERS
+    | OVERSIZED
 )
 
 
@@ -261,7 +299,7 @@ def assert_no_server_errors(log: str) -> None:
     """No traceback, no 500 in the server's log (Daphne's access lines read `"POST /api/runs" 500 145`)."""
     for mark in ("Traceback", "Internal Server Error", "Exception inside application", '" 500 '):
         at = log.find(mark)
-        assert at < 0, log[max(0, at - 1_000):at + 4_000]
+        assert at < 0, log[max(0, at - 1_000) : at + 4_000]
 
 
 def test_raw_bodies_get_an_answer_naming_the_problem(server):
@@ -270,8 +308,7 @@ def test_raw_bodies_get_an_answer_naming_the_problem(server):
 
     async def post(http, body: bytes, chunked: bool):
         data = one_chunk(body) if chunked else body  # chunked: no Content-Length to judge the size by
-        async with http.post(server.base + "/api/runs", data=data,
-                             headers={"Content-Type": "application/json"}) as r:
+        async with http.post(server.base + "/api/runs", data=data, headers={"Content-Type": "application/json"}) as r:
             status, content_type, answer = r.status, r.content_type, await r.read()
         if status == 201:  # free its place under the caps at once
             run_id = json.loads(answer)["id"]
@@ -282,8 +319,12 @@ def test_raw_bodies_get_an_answer_naming_the_problem(server):
     with asyncio.Runner() as runner:
         http = runner.run(open_session())
         try:
-            @settings(max_examples=SERVER_EXAMPLES, deadline=None,
-                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+            @settings(
+                max_examples=SERVER_EXAMPLES,
+                deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+            )
             @given(body=RAW_BODIES, chunked=st.booleans())
             def check(body, chunked):
                 status, content_type, answer = runner.run(post(http, body, chunked))

@@ -6,6 +6,7 @@
 
 Every receive has a short timeout: a socket that goes quiet instead of answering fails.
 """
+
 import asyncio
 import json
 import uuid
@@ -38,8 +39,9 @@ JSON_VALUES = st.recursive(
     max_leaves=6,
 )
 MESSAGE_TYPES = st.sampled_from(["ping", "PING", "pong", "launch", "cancel", "", None, 1]) | TEXT
-PINGISH = st.builds(lambda kind, extra: {**extra, "type": kind}, MESSAGE_TYPES,
-                    st.dictionaries(TEXT, JSON_VALUES, max_size=2))
+PINGISH = st.builds(
+    lambda kind, extra: {**extra, "type": kind}, MESSAGE_TYPES, st.dictionaries(TEXT, JSON_VALUES, max_size=2)
+)
 
 
 def padded(text: str, size: int) -> str:
@@ -59,8 +61,15 @@ MESSAGES = (
     | st.builds(lambda n: "[" * n + "]" * n, st.integers(1, MAX_MESSAGE_BYTES // 2))  # nested deeply
     | st.builds(lambda n: "[" * n, st.integers(MAX_MESSAGE_BYTES - 100, MAX_MESSAGE_BYTES))
     | st.builds(lambda n: '{"a":' * n + "1" + "}" * n, st.integers(1, MAX_MESSAGE_BYTES // 5))
-    | st.sampled_from(['{"type": "ping"', "NaN", '{"type": "ping", "type": "launch"}', "\x00",
-                       '{"type": "ping", "n": 1' + "0" * 900 + "}"])
+    | st.sampled_from(
+        [
+            '{"type": "ping"',
+            "NaN",
+            '{"type": "ping", "type": "launch"}',
+            "\x00",
+            '{"type": "ping", "n": 1' + "0" * 900 + "}",
+        ]
+    )
     | st.integers(MAX_MESSAGE_BYTES, 70_000).map(lambda n: "x" * n)  # oversized
 )
 
@@ -157,9 +166,11 @@ class Harness:
 @pytest.fixture(scope="module")
 def finished_run(server):
     """A small run that has finished: (id, its events)."""
+
     async def make():
         run_id = await start_run(server, {"strategy": "gather", "requests": 3, "latency_ms": 1})
         return run_id, await collect_run(server, run_id)
+
     with asyncio.Runner() as runner:
         return runner.run(make())
 
@@ -168,6 +179,7 @@ def finished_run(server):
 def harness(server):
     async def open_session():
         return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+
     with asyncio.Runner() as runner:
         http = runner.run(open_session())
         try:

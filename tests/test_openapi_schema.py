@@ -7,6 +7,7 @@
 A 201 starts a real run: its body is first made small (quick to run) and the run is
 cancelled at once, so the caps on runs in flight are never what a case tests.
 """
+
 import asyncio
 
 import pytest
@@ -16,9 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
-                                               positive_data_acceptance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from playground.strategies import STRATEGIES
 from tests.test_fuzz_spec import FIELDS, assert_no_server_errors, new_log_lines, small_run
@@ -48,17 +53,18 @@ def api(server):
 @pytest.fixture(scope="module")
 def finished_runs(server) -> list[str]:
     """Ids of two small runs that have finished: a GET of one answers 200, a cancel 409."""
+
     async def make():
         ids = [await start_run(server, {"strategy": "gather", "requests": n, "latency_ms": 1}) for n in (1, 2)]
         for run_id in ids:
             await collect_run(server, run_id)
         return ids
+
     with asyncio.Runner() as runner:
         return runner.run(make())
 
 
-@pytest.mark.parametrize("method,path,mode,examples", CASES,
-                         ids=[f"{m} {p} {mode.value}" for m, p, mode, _ in CASES])
+@pytest.mark.parametrize("method,path,mode,examples", CASES, ids=[f"{m} {p} {mode.value}" for m, p, mode, _ in CASES])
 def test_the_api_answers_as_its_openapi_document_says(server, api, finished_runs, method, path, mode, examples):
     operation = api[path][method]
     offset = server.log.stat().st_size
@@ -70,8 +76,12 @@ def test_the_api_answers_as_its_openapi_document_says(server, api, finished_runs
     checks = CONFORMANCE + [positive_data_acceptance if mode is POSITIVE else negative_data_rejection]
 
     with requests.Session() as http:
-        @settings(max_examples=examples, deadline=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        )
         @given(case=strategy)
         def check(case):
             if method == "POST" and path == "/api/runs" and mode is POSITIVE and isinstance(case.body, dict):
@@ -80,7 +90,9 @@ def test_the_api_answers_as_its_openapi_document_says(server, api, finished_runs
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             case.validate_response(response, checks=checks if not text_latencies(case) else CONFORMANCE)
             if response.status_code == 201:  # free its place under the caps at once: a case of its own
-                cancel = api["/api/runs/{run_id}/cancel"]["POST"].Case(path_parameters={"run_id": response.json()["id"]})
+                cancel = api["/api/runs/{run_id}/cancel"]["POST"].Case(
+                    path_parameters={"run_id": response.json()["id"]}
+                )
                 answer = cancel.call(base_url=server.base, session=http, timeout=HTTP_TIMEOUT_S)
                 statuses[f"cancel {answer.status_code}"] = statuses.get(f"cancel {answer.status_code}", 0) + 1
                 cancel.validate_response(answer, checks=CONFORMANCE)

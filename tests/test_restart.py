@@ -1,4 +1,5 @@
 """The server stops mid-run: on the next start the run is `interrupted`, its events kept."""
+
 import signal
 import tempfile
 from pathlib import Path
@@ -41,5 +42,3 @@ async def test_runs_left_unfinished_are_interrupted_on_restart(demo_api, how):
     assert end["type"] == "run.finished" and end["status"] == "interrupted"
     assert "server stopped" in end["error"]
     assert sum(e["type"] == "run.finished" for e in evts) == 1
-
-

@@ -1,6 +1,7 @@
 """Beyond one process, by configuration: two Daphnes share a database and a Redis
 channel layer (REDIS_URL). A run executes in the process that took the POST; any
 process streams its events and can cancel it."""
+
 import tempfile
 from pathlib import Path
 
@@ -63,8 +64,7 @@ async def test_starting_a_second_process_leaves_the_first_ones_runs_alone(two_se
     run_id = await start_run(a, {"strategy": "sequential", "requests": 15, "latency_ms": 100})
     with tempfile.TemporaryDirectory(prefix="playground-scale-c-") as tmp:
         # A third process starting on the same database runs the start-up sweep.
-        c_proc, _ = start_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"},
-                                 db=a.db)
+        c_proc, _ = start_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"}, db=a.db)
         stop(c_proc)
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(f"{a.ws_base}/ws/runs/{run_id}/", origin=a.base) as ws:

@@ -1,4 +1,5 @@
 """Production settings pass Django's deploy check; pages carry a strict CSP."""
+
 import os
 import subprocess
 import sys
@@ -17,16 +18,20 @@ PRODUCTION_ENV = {
 def test_check_deploy_is_clean_under_the_documented_production_settings():
     env = {**os.environ, **PRODUCTION_ENV, "PLAYGROUND_STARTUP": "0"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the test process only
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**os.environ, **PRODUCTION_ENV, "PLAYGROUND_SECRET_KEY": ""}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert "PLAYGROUND_SECRET_KEY must be set" in result.stderr
 

@@ -1,4 +1,5 @@
 """Admission caps, and runs a stopped server left unfinished."""
+
 import pytest
 
 from playground.runs import admission, services

@@ -1,4 +1,5 @@
 """Each strategy's and guard's defining property, measured against the real demo API."""
+
 import ast
 import asyncio
 import inspect
@@ -50,7 +51,8 @@ async def test_sequential_takes_the_sum(demo_api):
 
 async def test_semaphore_runs_in_waves_of_limit(demo_api):
     outcome, evts = await run_spec(
-        {"strategy": "semaphore", "requests": 6, "latency_ms": 200, "limit": 2}, demo_api.url)
+        {"strategy": "semaphore", "requests": 6, "latency_ms": 200, "limit": 2}, demo_api.url
+    )
     assert 0.6 <= wall(outcome) < 0.6 + SLACK_S
     assert outcome.summary["max_in_flight"] == 2
     assert outcome.summary["ideal_s"] == pytest.approx(0.6)
@@ -68,8 +70,10 @@ async def test_as_completed_handles_results_in_finishing_order(demo_api):
 
 async def test_taskgroup_first_failure_cancels_the_siblings(demo_api):
     # Seed 1: request 2 fails after 0.1 s; the other nine take 0.14 to 0.53 s.
-    outcome, evts = await run_spec({"strategy": "taskgroup", "requests": 10, "latency_ms": 300,
-                                    "jitter_ms": 250, "failure_rate": 0.3, "seed": 1}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "taskgroup", "requests": 10, "latency_ms": 300, "jitter_ms": 250, "failure_rate": 0.3, "seed": 1},
+        demo_api.url,
+    )
     assert outcome.status == "failed"
     assert "ExceptionGroup" in outcome.error and "ClientResponseError" in outcome.error
     statuses = final_status(evts)
@@ -94,10 +98,13 @@ async def test_batches_idle_on_uneven_latencies_where_a_semaphore_does_not(demo_
     assert min(spans[(i, 1)]["start"] for i in range(4, 8)) >= spans[(0, 1)]["end"]
 
 
-@pytest.mark.parametrize("spec,reason", [
-    ({"strategy": "workers", "workers": 2}, "worker"),
-    ({"strategy": "pool", "limit": 2}, "pool"),
-])
+@pytest.mark.parametrize(
+    "spec,reason",
+    [
+        ({"strategy": "workers", "workers": 2}, "worker"),
+        ({"strategy": "pool", "limit": 2}, "pool"),
+    ],
+)
 async def test_workers_and_pool_run_like_a_semaphore(demo_api, spec, reason):
     outcome, evts = await run_spec({**spec, "requests": 6, "latency_ms": 200}, demo_api.url)
     assert outcome.status == "finished"
@@ -108,8 +115,10 @@ async def test_workers_and_pool_run_like_a_semaphore(demo_api, spec, reason):
 
 
 async def test_workers_raise_an_error_instead_of_dying_silently(demo_api):
-    outcome, evts = await run_spec({"strategy": "workers", "workers": 2, "requests": 10, "latency_ms": 20,
-                                    "failure_rate": 0.3, "seed": 1}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "workers", "workers": 2, "requests": 10, "latency_ms": 20, "failure_rate": 0.3, "seed": 1},
+        demo_api.url,
+    )
     assert outcome.status == "failed" and "ClientResponseError" in outcome.error
     assert all(b["end"] is not None for b in bars(evts).values()), "no worker is left running"
 
@@ -121,15 +130,17 @@ async def test_rate_limit_paces_requests_and_avoids_429s(demo_api):
     assert limited.summary["counts"]["ok"] == 15 and limited.summary["rejected"] == 0
     assert 1.4 <= wall(limited) < 1.42 + SLACK_S  # (15 - 1) / 10 s, then the last request
     starts = [e["t"] for e in of_type(evts, "task.started")]
-    assert min(b - a for a, b in zip(starts, starts[1:])) > 0.09  # never a burst
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) > 0.09  # never a burst
     # The server's bucket holds 10 tokens: plain gather gets 5 answers of 429.
     assert unlimited.summary["rejected"] == 5
 
 
 async def test_timeout_cuts_hanging_requests_at_timeout_ms(demo_api):
     # Seed 1: requests 1 and 5 hang; the others answer after 50 ms.
-    outcome, evts = await run_spec({"strategy": "timeout", "requests": 10, "latency_ms": 50,
-                                    "hang_rate": 0.3, "seed": 1, "timeout_ms": 300}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "timeout", "requests": 10, "latency_ms": 50, "hang_rate": 0.3, "seed": 1, "timeout_ms": 300},
+        demo_api.url,
+    )
     assert outcome.status == "finished" and outcome.error is None
     spans = bars(evts)
     for i in (1, 5):
@@ -138,10 +149,13 @@ async def test_timeout_cuts_hanging_requests_at_timeout_ms(demo_api):
     assert outcome.summary["counts"]["ok"] == 8
 
 
-@pytest.mark.parametrize("spec", [
-    {"strategy": "timeout", "timeout_ms": 5000, "deadline_ms": 500},  # its own deadline
-    {"strategy": "semaphore", "limit": 3, "deadline_ms": 500},  # the deadline as a guard
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"strategy": "timeout", "timeout_ms": 5000, "deadline_ms": 500},  # its own deadline
+        {"strategy": "semaphore", "limit": 3, "deadline_ms": 500},  # the deadline as a guard
+    ],
+)
 async def test_the_deadline_cuts_the_rest_off(demo_api, spec):
     outcome, evts = await run_spec({**spec, "latencies_ms": [100, 100, 2000, 2000]}, demo_api.url)
     assert outcome.status == "finished"
@@ -153,20 +167,30 @@ async def test_the_deadline_cuts_the_rest_off(demo_api, spec):
 
 async def test_retry_recovers_seeded_failures_in_linked_attempts(demo_api):
     # Seed 1: request 2 fails its first two attempts; the third works.
-    outcome, evts = await run_spec({"strategy": "retry", "requests": 10, "latency_ms": 20,
-                                    "failure_rate": 0.3, "seed": 1, "retries": 3}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "retry", "requests": 10, "latency_ms": 20, "failure_rate": 0.3, "seed": 1, "retries": 3},
+        demo_api.url,
+    )
     assert outcome.status == "finished"
     assert outcome.summary["counts"]["ok"] == 10 and outcome.summary["retries"] == 2
     story = [(e["type"], e.get("attempt"), e.get("status")) for e in evts if e.get("task") == 2]
-    assert story == [("task.started", 1, None), ("task.finished", 1, "error"), ("task.backoff", 1, None),
-                     ("task.started", 2, None), ("task.finished", 2, "error"), ("task.backoff", 2, None),
-                     ("task.started", 3, None), ("task.finished", 3, "ok")]
+    assert story == [
+        ("task.started", 1, None),
+        ("task.finished", 1, "error"),
+        ("task.backoff", 1, None),
+        ("task.started", 2, None),
+        ("task.finished", 2, "error"),
+        ("task.backoff", 2, None),
+        ("task.started", 3, None),
+        ("task.finished", 3, "ok"),
+    ]
 
 
 async def test_retry_honours_retry_after(demo_api):
     # A bucket of one token a second: the second request gets 429 and Retry-After: 1.
-    outcome, evts = await run_spec({"strategy": "retry", "requests": 2, "latency_ms": 0,
-                                    "server_rate": 1, "retries": 1}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "retry", "requests": 2, "latency_ms": 0, "server_rate": 1, "retries": 1}, demo_api.url
+    )
     assert outcome.summary["counts"]["ok"] == 2 and outcome.summary["rejected"] == 1
     (backoff,) = of_type(evts, "task.backoff")
     assert backoff["delay_s"] >= 1.0
@@ -187,8 +211,9 @@ def test_retry_delay_retries_only_what_may_pass():
 
 
 async def test_a_limit_guard_bounds_any_launch_pattern(demo_api):
-    outcome, evts = await run_spec({"strategy": "as_completed", "requests": 8, "latency_ms": 100,
-                                    "limit": 3}, demo_api.url)
+    outcome, evts = await run_spec(
+        {"strategy": "as_completed", "requests": 8, "latency_ms": 100, "limit": 3}, demo_api.url
+    )
     assert outcome.summary["max_in_flight"] == 3
     assert sorted(order(evts, "task.waiting", reason="semaphore")) == list(range(8))
     assert outcome.summary["ideal_s"] == pytest.approx(0.3)
@@ -196,8 +221,19 @@ async def test_a_limit_guard_bounds_any_launch_pattern(demo_api):
 
 async def test_timeout_and_retry_guards_rescue_hangs_under_workers(demo_api):
     # Seed 1: requests 1 and 5 hang at first; their second attempts (fresh draws) do not.
-    outcome, evts = await run_spec({"strategy": "workers", "workers": 3, "requests": 10, "latency_ms": 50,
-                                    "hang_rate": 0.3, "seed": 1, "timeout_ms": 200, "retries": 2}, demo_api.url)
+    outcome, evts = await run_spec(
+        {
+            "strategy": "workers",
+            "workers": 3,
+            "requests": 10,
+            "latency_ms": 50,
+            "hang_rate": 0.3,
+            "seed": 1,
+            "timeout_ms": 200,
+            "retries": 2,
+        },
+        demo_api.url,
+    )
     assert outcome.status == "finished" and outcome.summary["counts"]["ok"] == 10
     spans = bars(evts)
     assert spans[(1, 1)]["status"] == spans[(5, 1)]["status"] == "timeout"
@@ -212,8 +248,9 @@ async def test_a_rate_guard_paces_gather(demo_api):
 
 
 async def test_a_request_timeout_is_a_failure_and_the_run_limit_a_cancellation(demo_api):
-    failed, _ = await run_spec({"strategy": "gather", "requests": 2, "latency_ms": 1000,
-                                "timeout_ms": 100}, demo_api.url)
+    failed, _ = await run_spec(
+        {"strategy": "gather", "requests": 2, "latency_ms": 1000, "timeout_ms": 100}, demo_api.url
+    )
     assert failed.status == "failed" and failed.error.startswith("TimeoutError")
     short = LIMITS.__class__(connection_limit=100, request_timeout_s=30, max_run_s=0.3)
     cut, _ = await run_spec({"strategy": "gather", "requests": 2, "latency_ms": 1000}, demo_api.url, limits=short)
@@ -232,8 +269,9 @@ async def test_events_are_numbered_without_gaps(demo_api):
 async def test_gather_failure_raises_and_leftovers_end_truthfully(demo_api):
     # Seed 1 with failure_rate 0.3 fails some of these; the others are slower.
     outcome, evts = await run_spec(
-        {"strategy": "gather", "requests": 20, "latency_ms": 100, "jitter_ms": 80,
-         "failure_rate": 0.3, "seed": 1}, demo_api.url)
+        {"strategy": "gather", "requests": 20, "latency_ms": 100, "jitter_ms": 80, "failure_rate": 0.3, "seed": 1},
+        demo_api.url,
+    )
     assert outcome.status == "failed"
     assert "ClientResponseError" in outcome.error
     spans = bars(evts)
@@ -246,8 +284,16 @@ async def test_gather_failure_raises_and_leftovers_end_truthfully(demo_api):
 
 async def test_gather_return_exceptions_keeps_errors_as_data(demo_api):
     outcome, evts = await run_spec(
-        {"strategy": "gather", "requests": 20, "latency_ms": 50, "failure_rate": 0.3, "seed": 1,
-         "return_exceptions": True}, demo_api.url)
+        {
+            "strategy": "gather",
+            "requests": 20,
+            "latency_ms": 50,
+            "failure_rate": 0.3,
+            "seed": 1,
+            "return_exceptions": True,
+        },
+        demo_api.url,
+    )
     assert outcome.status == "finished"
     counts = outcome.summary["counts"]
     assert counts["error"] > 0 and counts["ok"] > 0 and counts["error"] + counts["ok"] == 20
@@ -263,8 +309,19 @@ async def test_connector_limit_is_stated_not_defaulted(demo_api):
 
 # Every guard on (each strategy keeps its own), and a seed whose request 2 fails twice,
 # so every line of shown code -- retry_delay included -- has to run.
-ALL_ON = {"requests": 3, "latency_ms": 5, "failure_rate": 0.3, "seed": 1, "retries": 2, "limit": 2,
-          "rate": 1000, "timeout_ms": 5000, "deadline_ms": 10_000, "batch_size": 2, "workers": 2}
+ALL_ON = {
+    "requests": 3,
+    "latency_ms": 5,
+    "failure_rate": 0.3,
+    "seed": 1,
+    "retries": 2,
+    "limit": 2,
+    "rate": 1000,
+    "timeout_ms": 5000,
+    "deadline_ms": 10_000,
+    "batch_size": 2,
+    "workers": 2,
+}
 
 
 def code_objects(code):
@@ -286,11 +343,13 @@ def test_shown_source_is_the_code_that_runs(name, demo_api):
         code = fn.__code__
         shown = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
         text = Path(code.co_filename).read_text()
-        in_file = next(node for node in ast.walk(ast.parse(text))
-                       if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                       and node.lineno == code.co_firstlineno)
+        in_file = next(
+            node
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno == code.co_firstlineno
+        )
         # Dedented like the shown text, so a method's docstring compares equal too.
-        lines = text.splitlines()[in_file.lineno - 1:in_file.end_lineno]
+        lines = text.splitlines()[in_file.lineno - 1 : in_file.end_lineno]
         assert ast.dump(shown) == ast.dump(ast.parse(textwrap.dedent("\n".join(lines))).body[0])
 
     called = set()

@@ -1,9 +1,9 @@
 """The summary, on synthetic event lists: ideal formulas, figures and the verdict (pure)."""
+
 import pytest
 
 from playground.runs import events as ev
-from playground.runs.summary import (LONGEST, PACED, SUM, WAVES, ideal_time, percentile, slots,
-                                     summarize)
+from playground.runs.summary import LONGEST, PACED, SUM, WAVES, ideal_time, percentile, slots, summarize
 from playground.strategies import STRATEGIES
 
 LAT = [0.3, 0.5, 0.2]
@@ -25,14 +25,17 @@ def ordered(*groups) -> list[dict]:
     return sorted((e for g in groups for e in g), key=lambda e: e["t"])
 
 
-@pytest.mark.parametrize("ideal,spec,seconds,text", [
-    (SUM, {}, 1.0, "the sum of the latencies"),
-    (LONGEST, {}, 0.5, "the longest latency"),
-    (slots("limit"), {"limit": 2}, 0.5, "the latencies shared in order over 2 slots"),
-    (slots("workers"), {"workers": 1}, 1.0, "the latencies shared in order over 1 slots"),
-    (WAVES, {"batch_size": 2}, 0.7, "the sum, batch after batch of 2, of each batch's longest latency"),
-    (PACED, {"rate": 10}, 0.6, "request k starts at k / 10 s; the last to finish sets the time"),
-])
+@pytest.mark.parametrize(
+    "ideal,spec,seconds,text",
+    [
+        (SUM, {}, 1.0, "the sum of the latencies"),
+        (LONGEST, {}, 0.5, "the longest latency"),
+        (slots("limit"), {"limit": 2}, 0.5, "the latencies shared in order over 2 slots"),
+        (slots("workers"), {"workers": 1}, 1.0, "the latencies shared in order over 1 slots"),
+        (WAVES, {"batch_size": 2}, 0.7, "the sum, batch after batch of 2, of each batch's longest latency"),
+        (PACED, {"rate": 10}, 0.6, "request k starts at k / 10 s; the last to finish sets the time"),
+    ],
+)
 def test_each_ideal_formula(ideal, spec, seconds, text):
     assert ideal.seconds(LAT, spec) == pytest.approx(seconds)
     assert ideal.explain(spec) == text
@@ -51,8 +54,10 @@ def test_guards_add_to_the_ideal_unless_the_strategy_applies_them_itself():
 def test_the_deadline_and_timeouts_show_in_the_formula():
     seconds, text = ideal_time(SUM, [1.0, 1.0], {"deadline_ms": 1500, "timeout_ms": 1000, "retries": 2})
     assert seconds == 1.5
-    assert text == ("the sum of the latencies; each attempt cut at 1,000 ms; failed attempts run again, "
-                    "without the pauses between them; cut at the 1,500 ms deadline")
+    assert text == (
+        "the sum of the latencies; each attempt cut at 1,000 ms; failed attempts run again, "
+        "without the pauses between them; cut at the 1,500 ms deadline"
+    )
 
 
 def test_percentile_is_nearest_rank():
@@ -79,27 +84,35 @@ def test_figures_of_a_run_with_waiting_retries_rejections_and_a_deadline():
 
 
 def verdict(history=(), *, wall, ideal, requests=1, guess_ms=None) -> str:
-    return summarize(list(history), requests=requests, wall_s=wall, ideal=(ideal, "f"),
-                     guess_ms=guess_ms)["verdict"]
+    return summarize(list(history), requests=requests, wall_s=wall, ideal=(ideal, "f"), guess_ms=guess_ms)["verdict"]
 
 
 def test_verdict_when_the_strategy_set_the_time():
     text = verdict(request(0, 0.3, 0.6, wait=(0.0, "semaphore")), wall=0.62, ideal=0.6)
-    assert text == ("Measured 0.62 s against an ideal 0.60 s (f): the strategy itself set the time, "
-                    "with 1 wait of 0.30 s on average for a free slot.")
+    assert text == (
+        "Measured 0.62 s against an ideal 0.60 s (f): the strategy itself set the time, "
+        "with 1 wait of 0.30 s on average for a free slot."
+    )
 
 
 def test_verdict_names_what_made_the_difference():
-    history = ordered(request(0, 0.0, 0.1, status="error", http=429), [at(0.1, ev.task_backoff(0, 1, 1.2))],
-                      request(0, 1.3, 1.4, attempt=2), request(1, 0.0, 1.0, status="timeout", error="TimeoutError"))
+    history = ordered(
+        request(0, 0.0, 0.1, status="error", http=429),
+        [at(0.1, ev.task_backoff(0, 1, 1.2))],
+        request(0, 1.3, 1.4, attempt=2),
+        request(1, 0.0, 1.0, status="timeout", error="TimeoutError"),
+    )
     text = verdict(history, wall=1.5, ideal=0.2, requests=2)
-    assert text == ("Measured 1.50 s against an ideal 0.20 s (f): 1.30 s more, from 1 retry after 1.20 s "
-                    "of backoff, 1 answer of 429/503 from the server's limits, 1 timeout.")
+    assert text == (
+        "Measured 1.50 s against an ideal 0.20 s (f): 1.30 s more, from 1 retry after 1.20 s "
+        "of backoff, 1 answer of 429/503 from the server's limits, 1 timeout."
+    )
 
 
 def test_verdict_blames_overhead_when_nothing_else_happened():
     assert verdict(request(0, 0.0, 0.9), wall=0.9, ideal=0.5).endswith(
-        "0.40 s more, from overhead (connections, scheduling).")
+        "0.40 s more, from overhead (connections, scheduling)."
+    )
 
 
 def test_verdict_when_the_run_ended_early():
@@ -107,8 +120,9 @@ def test_verdict_when_the_run_ended_early():
     assert text.endswith("the run ended early, 9 of 10 requests unfinished.")
 
 
-@pytest.mark.parametrize("guess_ms,words", [(600, "was right"), (1000, "was 0.40 s too high"),
-                                            (200, "was 0.40 s too low")])
+@pytest.mark.parametrize(
+    "guess_ms,words", [(600, "was right"), (1000, "was 0.40 s too high"), (200, "was 0.40 s too low")]
+)
 def test_verdict_compares_the_guess(guess_ms, words):
     assert verdict(wall=0.6, ideal=0.6, guess_ms=guess_ms).endswith(f"your guess of {guess_ms / 1000:.2f} s {words}.")
 

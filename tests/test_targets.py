@@ -1,5 +1,6 @@
 """Custom targets: allowed ones work; nothing outside the allowlist is ever contacted;
 dead, hanging or garbage-speaking targets end every request truthfully."""
+
 import asyncio
 
 import pytest
@@ -43,6 +44,7 @@ class Recording:
 @pytest.fixture
 async def outside():
     """A server on another loopback address: the allowlist must keep requests away from it."""
+
     async def ok(request):
         return web.json_response({"ok": 1})
 
@@ -118,8 +120,9 @@ async def test_a_refused_connection_ends_each_request_as_an_error():
 
 
 async def test_a_hanging_target_times_out_within_its_timeout(allowed):
-    outcome, evts = await run_spec({**SPEC, "strategy": "timeout", "timeout_ms": 300}, "unused",
-                                   target=target(allowed.url("/hang")))
+    outcome, evts = await run_spec(
+        {**SPEC, "strategy": "timeout", "timeout_ms": 300}, "unused", target=target(allowed.url("/hang"))
+    )
     assert statuses(evts) == ["timeout"] * 4
     assert outcome.status == "finished" and outcome.summary["wall_s"] < 0.3 + 1.0
 
@@ -151,11 +154,14 @@ def test_the_form_offers_only_allowed_targets(settings):
     assert "allowed targets: demo, httpbin" in bad.errors["target"][0]
 
 
-@pytest.mark.parametrize("entry,text", [
-    ({"name": "x", "url": "ftp://127.0.0.1/"}, "url must be http\\(s\\)"),
-    ({"name": "demo", "url": "http://127.0.0.1/"}, "name other than 'demo'"),
-    ({"url": "http://127.0.0.1/"}, "needs a name"),
-])
+@pytest.mark.parametrize(
+    "entry,text",
+    [
+        ({"name": "x", "url": "ftp://127.0.0.1/"}, "url must be http\\(s\\)"),
+        ({"name": "demo", "url": "http://127.0.0.1/"}, "name other than 'demo'"),
+        ({"url": "http://127.0.0.1/"}, "needs a name"),
+    ],
+)
 def test_bad_target_settings_say_what_is_wrong(entry, text):
     with pytest.raises(ValueError, match=text):
         target_from_setting(entry)

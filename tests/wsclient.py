@@ -1,4 +1,5 @@
 """A websocket client for tests: read a run's event stream until it ends."""
+
 import asyncio
 import json
 

@@ -1,4 +1,5 @@
 """The demo API as a Django app: it contributes the `demoapi` management command."""
+
 from django.apps import AppConfig
 
 

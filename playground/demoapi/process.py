@@ -11,6 +11,7 @@
 The demo API lives in its own process so its ~20,000 requests/s never compete with
 the playground's event loop for one CPU.
 """
+
 import atexit
 import os
 import queue
@@ -32,9 +33,7 @@ MAX_STDERR_CHARS = 4000  # enough of a traceback to explain a failed start
 class DemoApiProcess:
     """A demo API server in a child process; `.url` is its base URL."""
 
-    def __init__(
-        self, proc: subprocess.Popen, stderr: IO[str], url: str, reader: threading.Thread
-    ) -> None:
+    def __init__(self, proc: subprocess.Popen, stderr: IO[str], url: str, reader: threading.Thread) -> None:
         self.proc = proc
         self.url = url
         self._stderr = stderr
@@ -56,29 +55,36 @@ class DemoApiProcess:
         if timeout <= 0:
             raise ValueError(f"timeout: must be greater than 0 seconds (got {timeout})")
         watched = os.getpid() if parent_pid is None else parent_pid
-        argv = [sys.executable, "-m", "playground.demoapi.server", "--host", host,
-                "--port", str(port), "--parent-pid", str(watched)]
+        argv = [
+            sys.executable,
+            "-m",
+            "playground.demoapi.server",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--parent-pid",
+            str(watched),
+        ]
         stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
-        proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=stderr, text=True)
+        proc = subprocess.Popen(
+            argv, cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
         lines: queue.Queue[str | None] = queue.Queue()
-        reader = threading.Thread(target=_drain, args=(proc.stdout, lines),
-                                  name="demoapi-stdout", daemon=True)
+        reader = threading.Thread(target=_drain, args=(proc.stdout, lines), name="demoapi-stdout", daemon=True)
         reader.start()
         try:
             line = lines.get(timeout=timeout)
         except queue.Empty:
             line = why = f"did not print {READY_PREFIX} within {timeout} s"
         else:
-            why = "exited before it was ready" if line is None \
-                else f"printed {line!r} instead of {READY_PREFIX}"
+            why = "exited before it was ready" if line is None else f"printed {line!r} instead of {READY_PREFIX}"
         if line is None or not line.startswith(READY_PREFIX + " "):
             failed = cls(proc, stderr, "", reader)
             failed._end_child()
             detail = _read_tail(stderr)
             failed._release()
-            raise RuntimeError(f"demo API {why}; exit code {proc.returncode}; "
-                               f"stderr:\n{detail}")
+            raise RuntimeError(f"demo API {why}; exit code {proc.returncode}; stderr:\n{detail}")
         return cls(proc, stderr, line.split(" ", 1)[1].strip(), reader)
 
     def stop(self) -> None:

@@ -19,6 +19,7 @@ Every HTTP request the playground makes lands here. One request walks down:
 `python -m playground.demoapi.server --host H --port P [--parent-pid PID]` serves it
 and prints one line, `DEMO_API_READY http://H:PORT`, once it is listening.
 """
+
 import argparse
 import asyncio
 import math
@@ -62,8 +63,15 @@ class Plan(NamedTuple):
     outcome: Outcome
 
 
-def plan(i: int, seed: int, latency_ms: float, jitter_ms: float = 0.0,
-         failure_rate: float = 0.0, hang_rate: float = 0.0, reset_rate: float = 0.0) -> Plan:
+def plan(
+    i: int,
+    seed: int,
+    latency_ms: float,
+    jitter_ms: float = 0.0,
+    failure_rate: float = 0.0,
+    hang_rate: float = 0.0,
+    reset_rate: float = 0.0,
+) -> Plan:
     """Decide request `i` of `seed`; the same arguments always give the same plan.
 
     The draws come in a fixed order (jitter, fail, hang, reset) and are independent,
@@ -133,10 +141,8 @@ PARAMS = (
     Param("seed", int, -MAX_INT64 - 1, MAX_INT64, 0, "same (seed, i), same answer"),
     Param("hang_rate", float, 0, 1, 0.0, "fraction that never answer"),
     Param("reset_rate", float, 0, 1, 0.0, "fraction whose connection is reset"),
-    Param("server_rate", float, MIN_SERVER_RATE, MAX_SERVER_RATE, None,
-          "requests/s per key before 429 (token bucket)"),
-    Param("server_limit", int, 1, MAX_SERVER_LIMIT, None,
-          "requests of one key in flight before 503"),
+    Param("server_rate", float, MIN_SERVER_RATE, MAX_SERVER_RATE, None, "requests/s per key before 429 (token bucket)"),
+    Param("server_limit", int, 1, MAX_SERVER_LIMIT, None, "requests of one key in flight before 503"),
     Param("key", str, 0, MAX_KEY_CHARS, "", "groups rate and concurrency state"),
 )
 
@@ -316,9 +322,13 @@ def print_ready(url: str) -> None:
     print(f"{READY_PREFIX} {url}", flush=True)
 
 
-async def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-                parent_pid: int | None = None,
-                on_ready: Callable[[str], None] = print_ready) -> None:
+async def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    parent_pid: int | None = None,
+    on_ready: Callable[[str], None] = print_ready,
+) -> None:
     """Serve until SIGTERM/SIGINT, or until `parent_pid` is gone."""
     loop, stop = asyncio.get_running_loop(), asyncio.Event()
     for sig in STOP_SIGNALS:  # before on_ready: a signal right after it must stop us cleanly
@@ -365,8 +375,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the playground's demo API.")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    parser.add_argument("--parent-pid", type=int, default=None,
-                        help="exit when this process is gone")
+    parser.add_argument("--parent-pid", type=int, default=None, help="exit when this process is gone")
     args = parser.parse_args(argv)
     asyncio.run(serve(args.host, args.port, parent_pid=args.parent_pid))
 

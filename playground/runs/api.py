@@ -3,6 +3,7 @@
 Requests that carry cookies (a browser) must pass Django's CSRF check; requests
 without cookies (curl, scripts) carry no ambient credentials to forge.
 """
+
 import json
 import uuid
 
@@ -55,8 +56,9 @@ def _too_large(request) -> bool:
 def _json_int(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_NUMBER_DIGITS:
-        raise SpecTypeError({"__all__": [f"A number in the body has {digits:,} digits; "
-                                         f"no field takes more than {MAX_NUMBER_DIGITS}."]})
+        raise SpecTypeError(
+            {"__all__": [f"A number in the body has {digits:,} digits; no field takes more than {MAX_NUMBER_DIGITS}."]}
+        )
     return int(text)
 
 
@@ -71,8 +73,9 @@ async def runs_create(request):
         payload = json.loads(request.body, parse_int=_json_int)
         form = form_from_json(payload)
     except RecursionError:  # json decodes nested arrays and objects by recursion
-        return JsonResponse({"errors": {"__all__": ["Body is nested too deeply: a run spec is one flat "
-                                                    "JSON object."]}}, status=400)
+        return JsonResponse(
+            {"errors": {"__all__": ["Body is nested too deeply: a run spec is one flat JSON object."]}}, status=400
+        )
     except ValueError as exc:
         errors = exc.errors if isinstance(exc, SpecTypeError) else {"__all__": [f"Body is not valid JSON: {exc}"]}
         return JsonResponse({"errors": errors}, status=400)
@@ -93,8 +96,9 @@ async def runs_detail(request, run_id: uuid.UUID):
     if run is None:
         return error(404, f"No run with id {run_id}.")
     events = await sync_to_async(services.events_after)(run_id=run.id, after=-1)
-    return JsonResponse({**services.run_urls(run), "spec": run.spec, "status": run.status,
-                         "summary": run.summary, "events": events})
+    return JsonResponse(
+        {**services.run_urls(run), "spec": run.spec, "status": run.status, "summary": run.summary, "events": events}
+    )
 
 
 @csrf_exempt

@@ -1,4 +1,5 @@
 """The data a page starts from (rendered with json_script as #boot)."""
+
 from django.conf import settings
 
 from playground.demoapi.process import demo_api_url

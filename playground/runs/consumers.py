@@ -8,6 +8,7 @@ what we read or in what arrives live; `self.last` drops the overlap, and a gap
 in a live batch (a message the channel layer dropped) is filled from the
 database, where every event is stored before it is sent.
 """
+
 import asyncio
 import json
 import uuid

@@ -9,6 +9,7 @@ An event is a dict: `type`, `seq` (0, 1, 2, ... per run, no gaps), `t`
 fields of its type. Events are stored before they are sent, so a browser
 that connects late finds in the database everything it did not get live.
 """
+
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
@@ -41,9 +42,7 @@ def task_started(task: int, attempt: int) -> dict:
     return {"type": TASK_STARTED, "task": task, "attempt": attempt}
 
 
-def task_finished(
-    task: int, attempt: int, status: str, http_status: int | None, error: str | None
-) -> dict:
+def task_finished(task: int, attempt: int, status: str, http_status: int | None, error: str | None) -> dict:
     return {
         "type": TASK_FINISHED,
         "task": task,

@@ -7,14 +7,15 @@
 wiring, fetch), so a replayed run shows what ran for it. No Django here: the
 caller hands in a Recorder (which stores and sends) and gets back the outcome.
 """
+
 import asyncio
 from dataclasses import dataclass
 
 import aiohttp
 
 from playground.runs import events
-from playground.runs.targets import PinnedResolver, Target, redirect_guard
 from playground.runs.summary import ideal_time, summarize
+from playground.runs.targets import PinnedResolver, Target, redirect_guard
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import Api, attempt_seed
 
@@ -43,10 +44,15 @@ def planned_durations(spec: dict, safety_timeout_s: float) -> list[float]:
     for i in range(spec["requests"]):
         total = 0.0
         for attempt in range(1, 2 + spec.get("retries", 0)):
-            p = plan(i, seed=attempt_seed(seed, attempt),
-                     latency_ms=base[i] if base else spec.get("latency_ms", 0),
-                     jitter_ms=spec.get("jitter_ms", 0), failure_rate=spec.get("failure_rate", 0),
-                     hang_rate=spec.get("hang_rate", 0), reset_rate=spec.get("reset_rate", 0))
+            p = plan(
+                i,
+                seed=attempt_seed(seed, attempt),
+                latency_ms=base[i] if base else spec.get("latency_ms", 0),
+                jitter_ms=spec.get("jitter_ms", 0),
+                failure_rate=spec.get("failure_rate", 0),
+                hang_rate=spec.get("hang_rate", 0),
+                reset_rate=spec.get("reset_rate", 0),
+            )
             total += cut if p.outcome == "hang" else min(p.latency_s, cut)
             if p.outcome == "ok":
                 break
@@ -82,8 +88,15 @@ async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str |
     return "finished", None
 
 
-async def execute(*, spec: dict, target: Target, key: str, recorder: events.Recorder, limits: Limits,
-                  allowed: list[Target] | None = None) -> Outcome:
+async def execute(
+    *,
+    spec: dict,
+    target: Target,
+    key: str,
+    recorder: events.Recorder,
+    limits: Limits,
+    allowed: list[Target] | None = None,
+) -> Outcome:
     """Run `spec` against `target` to the end; every request's events go through `recorder`.
 
     Requests stay within `allowed` (default: the target alone): host names resolve
@@ -95,8 +108,9 @@ async def execute(*, spec: dict, target: Target, key: str, recorder: events.Reco
     resolver = PinnedResolver(allowed)
     connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout,
-                                     trace_configs=[redirect_guard(allowed)]) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, trace_configs=[redirect_guard(allowed)]
+    ) as session:
         api = Api(session=session, target=target, spec=spec, emit=recorder.emit, key=key, resolver=resolver)
         began = recorder.now()
         status, error = await run_strategy(api, spec, limits)
@@ -105,13 +119,24 @@ async def execute(*, spec: dict, target: Target, key: str, recorder: events.Reco
     # Synchronous on purpose (~0.1 s for 10,000 requests, more with many retries): an
     # await here would be one more place where a late cancel skips run.finished.
     # The ideal needs each request's planned latency: only the demo API's are known.
-    ideal = (ideal_time(strategy.ideal, planned_durations(spec, limits.request_timeout_s), spec,
-                        strategy.params) if target.demo else None)
-    summary = summarize(recorder.history, requests=spec["requests"], wall_s=wall_s, ideal=ideal,
-                        guess_ms=spec.get("guess_ms"), loop_lag_s=recorder.max_lag_s)
+    ideal = (
+        ideal_time(strategy.ideal, planned_durations(spec, limits.request_timeout_s), spec, strategy.params)
+        if target.demo
+        else None
+    )
+    summary = summarize(
+        recorder.history,
+        requests=spec["requests"],
+        wall_s=wall_s,
+        ideal=ideal,
+        guess_ms=spec.get("guess_ms"),
+        loop_lag_s=recorder.max_lag_s,
+    )
     if status == "deadline":
         cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]
-        status, error = "finished", (f"the {spec['deadline_ms']:,} ms deadline cut {cut:,} of "
-                                     f"{spec['requests']:,} requests off")
+        status, error = (
+            "finished",
+            (f"the {spec['deadline_ms']:,} ms deadline cut {cut:,} of {spec['requests']:,} requests off"),
+        )
     recorder.emit(events.run_finished(status, summary, error))
     return Outcome(status, summary, error)

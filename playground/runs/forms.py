@@ -3,6 +3,7 @@
 Every error names the field and its allowed range. `spec()` turns a valid form
 into the run spec stored with the run and sent in `run.started`.
 """
+
 import json
 import re
 import sys
@@ -73,52 +74,112 @@ class LatencyListField(forms.Field):
 
 class RunSpecForm(forms.Form):
     # Workload
-    requests = _int(1, settings.MAX_REQUESTS, initial=10, required=False,
-                    help_text="How many HTTP requests the run makes.")
-    latency_ms = _int(0, settings.MAX_LATENCY_MS, "ms", initial=200, required=False,
-                      label="Latency (ms)", help_text="How long the demo API takes to answer each request.")
-    jitter_ms = _int(0, settings.MAX_LATENCY_MS, "ms", initial=0, required=False,
-                     label="Jitter (ms)", help_text="Each latency varies by up to this much, seeded.")
-    latencies_ms = LatencyListField(required=False, label="Latencies (ms)",
-                                    help_text="Optional: one latency per request, e.g. 300, 500, 200.")
-    failure_rate = _float(0, 1, initial=0, required=False,
-                          help_text="Share of requests the API answers with an error (0 to 1).")
-    seed = _int(0, MAX_SEED, initial=1, required=False,
-                help_text="The same seed gives the same latencies and failures.")
+    requests = _int(
+        1, settings.MAX_REQUESTS, initial=10, required=False, help_text="How many HTTP requests the run makes."
+    )
+    latency_ms = _int(
+        0,
+        settings.MAX_LATENCY_MS,
+        "ms",
+        initial=200,
+        required=False,
+        label="Latency (ms)",
+        help_text="How long the demo API takes to answer each request.",
+    )
+    jitter_ms = _int(
+        0,
+        settings.MAX_LATENCY_MS,
+        "ms",
+        initial=0,
+        required=False,
+        label="Jitter (ms)",
+        help_text="Each latency varies by up to this much, seeded.",
+    )
+    latencies_ms = LatencyListField(
+        required=False, label="Latencies (ms)", help_text="Optional: one latency per request, e.g. 300, 500, 200."
+    )
+    failure_rate = _float(
+        0, 1, initial=0, required=False, help_text="Share of requests the API answers with an error (0 to 1)."
+    )
+    seed = _int(
+        0, MAX_SEED, initial=1, required=False, help_text="The same seed gives the same latencies and failures."
+    )
     # How the demo API misbehaves (left out of the spec when off)
-    hang_rate = _float(0, 1, initial=0, required=False,
-                       help_text="Share of requests the API never answers (0 to 1).")
-    reset_rate = _float(0, 1, initial=0, required=False,
-                        help_text="Share of requests whose connection the API drops (0 to 1).")
-    server_rate = _float(MIN_RATE, MAX_RATE, "requests/s", required=False, label="Server rate (requests/s)",
-                         help_text="The API answers 429 (with Retry-After) above this many requests a second.")
-    server_limit = _int(1, settings.MAX_REQUESTS, required=False,
-                        help_text="The API answers 503 above this many of the run's requests at once.")
+    hang_rate = _float(0, 1, initial=0, required=False, help_text="Share of requests the API never answers (0 to 1).")
+    reset_rate = _float(
+        0, 1, initial=0, required=False, help_text="Share of requests whose connection the API drops (0 to 1)."
+    )
+    server_rate = _float(
+        MIN_RATE,
+        MAX_RATE,
+        "requests/s",
+        required=False,
+        label="Server rate (requests/s)",
+        help_text="The API answers 429 (with Retry-After) above this many requests a second.",
+    )
+    server_limit = _int(
+        1,
+        settings.MAX_REQUESTS,
+        required=False,
+        help_text="The API answers 503 above this many of the run's requests at once.",
+    )
     # Strategy and its parameters
-    target = forms.ChoiceField(choices=[], initial="demo", required=False,
-                               help_text="Where the requests go: the demo API, or a target your teacher allowed.")
+    target = forms.ChoiceField(
+        choices=[],
+        initial="demo",
+        required=False,
+        help_text="Where the requests go: the demo API, or a target your teacher allowed.",
+    )
     strategy = forms.ChoiceField(choices=[], initial="gather")
-    batch_size = _int(1, settings.MAX_REQUESTS, required=False,
-                      help_text="Requests per batch; the next batch waits for the whole batch.")
-    workers = _int(1, MAX_WORKERS, required=False,
-                   help_text="How many worker tasks take requests from the queue.")
-    return_exceptions = forms.BooleanField(required=False,
-                                           help_text="Collect failures as results instead of raising.")
+    batch_size = _int(
+        1,
+        settings.MAX_REQUESTS,
+        required=False,
+        help_text="Requests per batch; the next batch waits for the whole batch.",
+    )
+    workers = _int(1, MAX_WORKERS, required=False, help_text="How many worker tasks take requests from the queue.")
+    return_exceptions = forms.BooleanField(required=False, help_text="Collect failures as results instead of raising.")
     # Guards: any strategy can have them; the strategies named after them read them themselves
-    limit = _int(1, settings.MAX_REQUESTS, required=False,
-                 help_text="At most this many requests in flight.")
-    rate = _float(MIN_RATE, MAX_RATE, "requests/s", required=False, label="Rate (requests/s)",
-                  help_text="At most this many requests start in any second.")
-    timeout_ms = _int(1, MAX_TIMEOUT_MS, "ms", required=False, label="Timeout per request (ms)",
-                      help_text="Each attempt gives up after this long.")
-    retries = _int(0, MAX_RETRIES, required=False,
-                   help_text="Try a request that timed out, lost its connection or got 429/5xx again, "
-                   "this many times.")
-    deadline_ms = _int(1, settings.MAX_RUN_SECONDS * 1000, "ms", required=False, label="Deadline (ms)",
-                       help_text="The whole run stops after this long; requests still running time out.")
+    limit = _int(1, settings.MAX_REQUESTS, required=False, help_text="At most this many requests in flight.")
+    rate = _float(
+        MIN_RATE,
+        MAX_RATE,
+        "requests/s",
+        required=False,
+        label="Rate (requests/s)",
+        help_text="At most this many requests start in any second.",
+    )
+    timeout_ms = _int(
+        1,
+        MAX_TIMEOUT_MS,
+        "ms",
+        required=False,
+        label="Timeout per request (ms)",
+        help_text="Each attempt gives up after this long.",
+    )
+    retries = _int(
+        0,
+        MAX_RETRIES,
+        required=False,
+        help_text="Try a request that timed out, lost its connection or got 429/5xx again, this many times.",
+    )
+    deadline_ms = _int(
+        1,
+        settings.MAX_RUN_SECONDS * 1000,
+        "ms",
+        required=False,
+        label="Deadline (ms)",
+        help_text="The whole run stops after this long; requests still running time out.",
+    )
     # The learner's prediction
-    guess_ms = _int(0, settings.MAX_RUN_SECONDS * 1000, "ms", required=False, label="Your guess (ms)",
-                    help_text="Before you run: how long will it take?")
+    guess_ms = _int(
+        0,
+        settings.MAX_RUN_SECONDS * 1000,
+        "ms",
+        required=False,
+        label="Your guess (ms)",
+        help_text="Before you run: how long will it take?",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +191,8 @@ class RunSpecForm(forms.Form):
         names = target_names()
         self.fields["target"].choices = [(name, name) for name in names]
         self.fields["target"].error_messages = {
-            "invalid_choice": f"Unknown target %(value)s; allowed targets: {', '.join(names)}."}
+            "invalid_choice": f"Unknown target %(value)s; allowed targets: {', '.join(names)}."
+        }
         allowed = ", ".join(STRATEGIES)
         self.fields["strategy"].error_messages = {
             "invalid_choice": f"Unknown strategy %(value)s; choose one of: {allowed}.",
@@ -144,8 +206,9 @@ class RunSpecForm(forms.Form):
             return data
         for name in strategy.required:
             if data.get(name) in (None, "") and name not in self.errors:
-                self.add_error(name, f"Required by the {strategy.name} strategy. "
-                               f"{self.fields[name].error_messages['required']}")
+                self.add_error(
+                    name, f"Required by the {strategy.name} strategy. {self.fields[name].error_messages['required']}"
+                )
         return data
 
     def spec(self) -> dict:

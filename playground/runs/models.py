@@ -1,4 +1,5 @@
 """A run and its events: everything a timeline needs to be drawn again later."""
+
 import uuid
 
 from django.db import models

@@ -1,4 +1,5 @@
 """An OpenAPI 3 description of the JSON API, built from the form's own fields."""
+
 from django import forms
 from django.conf import settings
 
@@ -15,8 +16,11 @@ def _schema(field: forms.Field) -> dict:
     elif isinstance(field, forms.IntegerField):
         out = {"type": "integer"}
     elif isinstance(field, LatencyListField):
-        out = {"type": "array", "maxItems": settings.MAX_REQUESTS,
-               "items": {"type": "number", "minimum": 0, "maximum": settings.MAX_LATENCY_MS}}
+        out = {
+            "type": "array",
+            "maxItems": settings.MAX_REQUESTS,
+            "items": {"type": "number", "minimum": 0, "maximum": settings.MAX_LATENCY_MS},
+        }
     elif isinstance(field, forms.ChoiceField):
         out = {"type": "string", "enum": [value for value, _ in field.choices]}
     else:
@@ -38,21 +42,36 @@ def _run_spec_schema() -> dict:
     form = RunSpecForm()
     props = {name: _schema(field) for name, field in form.fields.items()}
     # Each strategy's own required parameters, e.g. semaphore needs limit (and not null).
-    needs = [{"if": {"properties": {"strategy": {"const": s.name}}},
-              "then": {"required": list(s.required), "properties": {p: {"not": {"type": "null"}} for p in s.required}}}
-             for s in STRATEGIES.values() if s.required]
-    return {"type": "object", "required": ["strategy"], "properties": props, "additionalProperties": False,
-            "allOf": needs}
+    needs = [
+        {
+            "if": {"properties": {"strategy": {"const": s.name}}},
+            "then": {"required": list(s.required), "properties": {p: {"not": {"type": "null"}} for p in s.required}},
+        }
+        for s in STRATEGIES.values()
+        if s.required
+    ]
+    return {
+        "type": "object",
+        "required": ["strategy"],
+        "properties": props,
+        "additionalProperties": False,
+        "allOf": needs,
+    }
 
 
 _ERRORS = {
-    "type": "object", "required": ["errors"],
-    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+    "type": "object",
+    "required": ["errors"],
+    "properties": {
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+    },
 }
 _ERROR = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 # An id that is not a UUID matches no API route: Django answers with its HTML "Page not found".
-_NOT_FOUND = {"description": "No such run; an id that is not a UUID gets the site's HTML 404 page",
-              "content": {"application/json": {"schema": _ERROR}, "text/html": {"schema": {"type": "string"}}}}
+_NOT_FOUND = {
+    "description": "No such run; an id that is not a UUID gets the site's HTML 404 page",
+    "content": {"application/json": {"schema": _ERROR}, "text/html": {"schema": {"type": "string"}}},
+}
 _RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
 
 
@@ -61,45 +80,71 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def openapi_document(*, max_body: int, max_requests: int) -> dict:
-    created = {"type": "object", "required": ["id", "url", "ws"],
-               "properties": {k: {"type": "string"} for k in ("id", "url", "ws")}}
-    cancelling = {"type": "object", "required": ["id", "status"],
-                  "properties": {"id": {"type": "string"}, "status": {"const": "cancelling"}}}
-    run = {"type": "object", "required": ["id", "url", "ws", "spec", "status", "summary", "events"], "properties": {
-        "id": {"type": "string"}, "url": {"type": "string"}, "ws": {"type": "string"},
-        "spec": {"type": "object"},
-        "status": {"type": "string", "enum": list(Run.Status.values)},
-        "summary": {"type": ["object", "null"]},
-        "events": {"type": "array", "items": {"type": "object"}},
-    }}
+    created = {
+        "type": "object",
+        "required": ["id", "url", "ws"],
+        "properties": {k: {"type": "string"} for k in ("id", "url", "ws")},
+    }
+    cancelling = {
+        "type": "object",
+        "required": ["id", "status"],
+        "properties": {"id": {"type": "string"}, "status": {"const": "cancelling"}},
+    }
+    run = {
+        "type": "object",
+        "required": ["id", "url", "ws", "spec", "status", "summary", "events"],
+        "properties": {
+            "id": {"type": "string"},
+            "url": {"type": "string"},
+            "ws": {"type": "string"},
+            "spec": {"type": "object"},
+            "status": {"type": "string", "enum": list(Run.Status.values)},
+            "summary": {"type": ["object", "null"]},
+            "events": {"type": "array", "items": {"type": "object"}},
+        },
+    }
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Async playground API", "version": "1",
-                 "description": f"Start runs of up to {max_requests:,} requests and read their events. "
-                 f"Bodies larger than {max_body:,} bytes are refused."},
+        "info": {
+            "title": "Async playground API",
+            "version": "1",
+            "description": f"Start runs of up to {max_requests:,} requests and read their events. "
+            f"Bodies larger than {max_body:,} bytes are refused.",
+        },
         "paths": {
-            "/api/runs": {"post": {
-                "summary": "Start a run",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _run_spec_schema()}}},
-                "responses": {"201": _json(created, "The run was started"),
-                              "400": _json(_ERRORS, "Field errors, each naming the allowed range"),
-                              "403": _json(_ERROR, "CSRF check failed (requests carrying cookies)"),
-                              "413": _json(_ERROR, "Body too large"),
-                              "429": _json(_ERROR, "Too many runs in flight, yours or the server's")},
-            }},
-            "/api/runs/{run_id}": {"get": {
-                "summary": "A run: spec, status, summary and every event",
-                "parameters": [_RUN_ID],
-                "responses": {"200": _json(run, "The run"), "404": _NOT_FOUND},
-            }},
-            "/api/runs/{run_id}/cancel": {"post": {
-                "summary": "Cancel a run in flight",
-                "parameters": [_RUN_ID],
-                "responses": {"202": _json(cancelling, "Cancelling"),
-                              "403": _json(_ERROR, "Only the learner who started a run can cancel it; "
-                                           "or the CSRF check failed"),
-                              "404": _NOT_FOUND,
-                              "409": _json(_ERROR, "The run is not running")},
-            }},
+            "/api/runs": {
+                "post": {
+                    "summary": "Start a run",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _run_spec_schema()}}},
+                    "responses": {
+                        "201": _json(created, "The run was started"),
+                        "400": _json(_ERRORS, "Field errors, each naming the allowed range"),
+                        "403": _json(_ERROR, "CSRF check failed (requests carrying cookies)"),
+                        "413": _json(_ERROR, "Body too large"),
+                        "429": _json(_ERROR, "Too many runs in flight, yours or the server's"),
+                    },
+                }
+            },
+            "/api/runs/{run_id}": {
+                "get": {
+                    "summary": "A run: spec, status, summary and every event",
+                    "parameters": [_RUN_ID],
+                    "responses": {"200": _json(run, "The run"), "404": _NOT_FOUND},
+                }
+            },
+            "/api/runs/{run_id}/cancel": {
+                "post": {
+                    "summary": "Cancel a run in flight",
+                    "parameters": [_RUN_ID],
+                    "responses": {
+                        "202": _json(cancelling, "Cancelling"),
+                        "403": _json(
+                            _ERROR, "Only the learner who started a run can cancel it; or the CSRF check failed"
+                        ),
+                        "404": _NOT_FOUND,
+                        "409": _json(_ERROR, "The run is not running"),
+                    },
+                }
+            },
         },
     }

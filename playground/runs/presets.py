@@ -2,6 +2,7 @@
 
 Each preset is a run spec (as POST /api/runs takes it) and one sentence of what to notice.
 """
+
 UNEVEN_MS = [800, 100, 100, 100] * 3  # one slow request in every four
 
 PRESETS = [
@@ -44,8 +45,7 @@ PRESETS = [
     {
         "name": "rate-limited-gather",
         "label": "A rate-limited API: gather gets 429s",
-        "spec": {"strategy": "gather", "requests": 30, "latency_ms": 100, "server_rate": 10,
-                 "return_exceptions": True},
+        "spec": {"strategy": "gather", "requests": 30, "latency_ms": 100, "server_rate": 10, "return_exceptions": True},
         "text": "The server's bucket holds 10 tokens: the first 10 requests get through and the "
         "other 20 are turned away at once with 429 Too Many Requests.",
     },
@@ -58,8 +58,16 @@ PRESETS = [
     {
         "name": "flaky",
         "label": "A flaky API: errors, timeouts and retries",
-        "spec": {"strategy": "retry", "requests": 20, "latency_ms": 200, "jitter_ms": 100,
-                 "failure_rate": 0.2, "hang_rate": 0.1, "timeout_ms": 1000, "retries": 3},
+        "spec": {
+            "strategy": "retry",
+            "requests": 20,
+            "latency_ms": 200,
+            "jitter_ms": 100,
+            "failure_rate": 0.2,
+            "hang_rate": 0.1,
+            "timeout_ms": 1000,
+            "retries": 3,
+        },
         "text": "Two requests fail and three never answer; each attempt gives up after 1 s, and a "
         "failed request tries again after a short pause, so in the end all 20 succeed.",
     },

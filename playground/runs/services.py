@@ -1,9 +1,10 @@
 """The only writers of runs: create, start, cancel, finish.
 
-    run_launch(spec, owner): run_admit (admission.py) -> run_create -> Run(queued) -> run_start -> task
-    task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
-    (the task is kept in RUNNING_TASKS until done)
+run_launch(spec, owner): run_admit (admission.py) -> run_create -> Run(queued) -> run_start -> task
+task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
+(the task is kept in RUNNING_TASKS until done)
 """
+
 import asyncio
 import contextvars
 import datetime
@@ -175,8 +176,7 @@ def runs_interrupt_unfinished() -> int:
             last = Event.objects.filter(run=run).order_by("-seq").first()
             seq = last.seq + 1 if last else 0
             t = last.data.get("t", 0) if last else 0
-            end = {**events.run_finished("interrupted", None, "the server stopped during this run"),
-                   "seq": seq, "t": t}
+            end = {**events.run_finished("interrupted", None, "the server stopped during this run"), "seq": seq, "t": t}
             end = {"type": end["type"], **end}
             Event.objects.create(run=run, seq=seq, data=end)
             run.status = Run.Status.INTERRUPTED
@@ -204,8 +204,14 @@ async def _run_execute(run: Run) -> None:
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
         targets = configured_targets()
-        await execute(spec=run.spec, target=targets[run.spec.get("target", DEMO)], key=str(run.id),
-                      recorder=recorder, limits=run_limits(), allowed=list(targets.values()))
+        await execute(
+            spec=run.spec,
+            target=targets[run.spec.get("target", DEMO)],
+            key=str(run.id),
+            recorder=recorder,
+            limits=run_limits(),
+            allowed=list(targets.values()),
+        )
     except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
         asyncio.current_task().uncancel()
         _end_if_open(recorder, "cancelled", "cancelled by the learner")

@@ -7,6 +7,7 @@
 Every figure comes from what was measured; only the ideal is computed, from the
 time each request was planned to take and the strategy's formula.
 """
+
 import heapq
 import re
 from collections import Counter
@@ -16,8 +17,14 @@ from dataclasses import dataclass, field
 from playground.runs import events as ev
 
 REJECTED = (429, 503)  # the demo API's answers when its rate or concurrency limit is hit
-WAIT_WORDS = {"semaphore": "a free slot", "batch": "their batch", "rate": "a rate token",
-              "pool": "a pooled connection", "worker": "a free worker", "server": "the server"}
+WAIT_WORDS = {
+    "semaphore": "a free slot",
+    "batch": "their batch",
+    "rate": "a rate token",
+    "pool": "a pooled connection",
+    "worker": "a free worker",
+    "server": "the server",
+}
 
 
 # ---------------------------------------------------------------- the ideal
@@ -47,7 +54,7 @@ def slots_makespan(durations: list[float], slots: int) -> float:
 
 def waves_makespan(durations: list[float], size: int) -> float:
     """Batches of `size`, one after another: each lasts as long as its slowest request."""
-    return sum(max(durations[k:k + size]) for k in range(0, len(durations), size))
+    return sum(max(durations[k : k + size]) for k in range(0, len(durations), size))
 
 
 def paced_makespan(durations: list[float], rate: float) -> float:
@@ -57,16 +64,21 @@ def paced_makespan(durations: list[float], rate: float) -> float:
 
 SUM = Ideal("the sum of the latencies", lambda d, spec: sum(d))
 LONGEST = Ideal("the longest latency", lambda d, spec: max(d, default=0.0))
-WAVES = Ideal("the sum, batch after batch of {batch_size}, of each batch's longest latency",
-              lambda d, spec: waves_makespan(d, spec["batch_size"]))
-PACED = Ideal("request k starts at k / {rate:g} s; the last to finish sets the time",
-              lambda d, spec: paced_makespan(d, spec["rate"]))
+WAVES = Ideal(
+    "the sum, batch after batch of {batch_size}, of each batch's longest latency",
+    lambda d, spec: waves_makespan(d, spec["batch_size"]),
+)
+PACED = Ideal(
+    "request k starts at k / {rate:g} s; the last to finish sets the time",
+    lambda d, spec: paced_makespan(d, spec["rate"]),
+)
 
 
 def slots(param: str) -> Ideal:
     """The latencies shared, in order, over `spec[param]` lanes."""
-    return Ideal(f"the latencies shared in order over {{{param}}} slots",
-                 lambda d, spec: slots_makespan(d, spec[param]))
+    return Ideal(
+        f"the latencies shared in order over {{{param}}} slots", lambda d, spec: slots_makespan(d, spec[param])
+    )
 
 
 def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()) -> tuple[float, str]:
@@ -160,9 +172,15 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
 BUSY_LOOP_S = 0.05
 
 
-def summarize(history: list[dict], *, requests: int, wall_s: float,
-              ideal: tuple[float, str] | None = None, guess_ms: int | None = None,
-              loop_lag_s: float = 0.0) -> dict:
+def summarize(
+    history: list[dict],
+    *,
+    requests: int,
+    wall_s: float,
+    ideal: tuple[float, str] | None = None,
+    guess_ms: int | None = None,
+    loop_lag_s: float = 0.0,
+) -> dict:
     """Counts, concurrency, latency, retry and waiting figures of one run."""
     t = tally(history)
     counts = Counter({status: 0 for status in ev.TASK_STATUSES})
@@ -180,12 +198,13 @@ def summarize(history: list[dict], *, requests: int, wall_s: float,
         "retries": sum(e["attempt"] - 1 for e in t.final.values()),
         "backoff_s": round(t.backoff_s, 3),
         "rejected": t.rejected,
-        "waiting": {reason: {"waits": t.waited[reason], "mean_s": round(s / t.waited[reason], 3)}
-                    for reason, s in t.waiting_s.most_common()},
+        "waiting": {
+            reason: {"waits": t.waited[reason], "mean_s": round(s / t.waited[reason], 3)}
+            for reason, s in t.waiting_s.most_common()
+        },
         # Deadline cut-offs: fetch records a request cancelled after the deadline as a
         # timeout whose error is the CancelledError; a per-request timeout is a TimeoutError.
-        "cut_by_deadline": sum(e["status"] == "timeout" and e["error"] == "CancelledError"
-                               for e in t.final.values()),
+        "cut_by_deadline": sum(e["status"] == "timeout" and e["error"] == "CancelledError" for e in t.final.values()),
         "ideal_s": None,
         "ideal_formula": None,
         "efficiency": None,
@@ -194,8 +213,11 @@ def summarize(history: list[dict], *, requests: int, wall_s: float,
     }
     if ideal is not None:
         ideal_s, formula = ideal
-        summary.update(ideal_s=round(ideal_s, 4), ideal_formula=formula,
-                       efficiency=round(ideal_s / wall_s, 3) if wall_s > 0 else None)
+        summary.update(
+            ideal_s=round(ideal_s, 4),
+            ideal_formula=formula,
+            efficiency=round(ideal_s / wall_s, 3) if wall_s > 0 else None,
+        )
     summary["verdict"] = verdict(summary)
     return summary
 
@@ -215,8 +237,10 @@ def verdict(s: dict) -> str | None:
     if s["guess_s"] is not None:
         parts.append(_against_guess(s["guess_s"], s["wall_s"]))
     if (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
-        parts.append(f"the server was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
-                     "so these times include waiting for other work: run again when it is quieter")
+        parts.append(
+            f"the server was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
+            "so these times include waiting for other work: run again when it is quieter"
+        )
     return "; ".join(parts) + "." if parts else None
 
 
@@ -250,8 +274,10 @@ def _causes(s: dict) -> str:
         out.append(_count(c["error"], "error", "errors"))
     for reason, waited in s["waiting"].items():
         if waited["mean_s"] >= 0.01:
-            out.append(f"{_count(waited['waits'], 'wait', 'waits')} of "
-                       f"{waited['mean_s']:.2f} s on average for {WAIT_WORDS.get(reason, reason)}")
+            out.append(
+                f"{_count(waited['waits'], 'wait', 'waits')} of "
+                f"{waited['mean_s']:.2f} s on average for {WAIT_WORDS.get(reason, reason)}"
+            )
     return ", ".join(out)
 
 

@@ -9,6 +9,7 @@ time two guards keep requests inside the list before any connection is made:
     PinnedResolver   a name must resolve to the target's allowed addresses
     refuse_redirect  a redirect must stay on an allowed target's host and port
 """
+
 import ipaddress
 import socket
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Pages: the form (`/`) and a run's timeline (`/runs/<id>/`), one template."""
+
 import uuid
 
 from asgiref.sync import sync_to_async

@@ -9,8 +9,20 @@ and a `STRATEGY` entry describing it. `api.fetch(i)` makes request `i`;
                        guards its spec asks for (limit, rate, timeout_ms, retries,
                        deadline_ms) around api.fetch; shown_source(spec) lists that code
 """
-from playground.strategies import (as_completed, batches, gather, pool, rate_limit, retry,
-                                   semaphore, sequential, taskgroup, timeout, workers)
+
+from playground.strategies import (
+    as_completed,
+    batches,
+    gather,
+    pool,
+    rate_limit,
+    retry,
+    semaphore,
+    sequential,
+    taskgroup,
+    timeout,
+    workers,
+)
 from playground.strategies.base import Strategy
 from playground.strategies.guards import GUARD_PARAMS, wire
 

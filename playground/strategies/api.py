@@ -4,6 +4,7 @@
 before the request and `task.finished` after it, whatever the outcome, so every
 bar on the timeline ends truthfully (ok, error, timeout or cancelled).
 """
+
 import asyncio
 
 import aiohttp
@@ -12,8 +13,7 @@ import aiohttp.abc
 from playground.runs import events
 
 # Workload fields passed through to the demo API's query string.
-SERVER_FIELDS = ("jitter_ms", "failure_rate", "seed", "hang_rate", "reset_rate",
-                 "server_rate", "server_limit")
+SERVER_FIELDS = ("jitter_ms", "failure_rate", "seed", "hang_rate", "reset_rate", "server_rate", "server_limit")
 # The demo API decides a request by (seed, i), so asking again with the same seed
 # fails the same way. A retry is a fresh draw instead: attempt k asks with a seed
 # this far from the last, which a 31-bit run seed never reaches.
@@ -26,8 +26,16 @@ def attempt_seed(seed: int, attempt: int) -> int:
 
 
 class Api:
-    def __init__(self, *, session: aiohttp.ClientSession, target, spec: dict, emit, key: str,
-                 resolver: aiohttp.abc.AbstractResolver | None = None):
+    def __init__(
+        self,
+        *,
+        session: aiohttp.ClientSession,
+        target,
+        spec: dict,
+        emit,
+        key: str,
+        resolver: aiohttp.abc.AbstractResolver | None = None,
+    ):
         self.session = session
         self.url = target.url
         self._demo = target.demo  # only the demo API reads the workload from the query
@@ -78,8 +86,9 @@ class Api:
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
-                async with session.get(self.url, params=self.query(i, attempt),
-                                       trace_request_ctx=(i, attempt) if pooled else None) as response:
+                async with session.get(
+                    self.url, params=self.query(i, attempt), trace_request_ctx=(i, attempt) if pooled else None
+                ) as response:
                     http_status = response.status
                     response.raise_for_status()
                     body = await response.json()

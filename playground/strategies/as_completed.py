@@ -1,4 +1,5 @@
 """as_completed: start every request at once and handle each result as it arrives."""
+
 import asyncio
 
 from playground.runs.summary import LONGEST

@@ -1,4 +1,5 @@
 """What the catalog knows about a strategy, besides its code."""
+
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass

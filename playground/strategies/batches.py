@@ -1,4 +1,5 @@
 """Batches: gather a fixed-size chunk, wait for all of it, then the next chunk."""
+
 import asyncio
 
 from playground.runs.summary import WAVES

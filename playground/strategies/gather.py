@@ -1,4 +1,5 @@
 """gather: start every request at once and wait for all of them."""
+
 import asyncio
 
 from playground.runs.summary import LONGEST

@@ -14,6 +14,7 @@ one again -- the same as under the retry strategy, which wraps the guarded fetch
 strategy's own bound sits outside every guard, so under rate_limit a retried attempt
 is not paced again.
 """
+
 import asyncio
 import random
 
@@ -27,6 +28,7 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)  # answers that may differ next time
 
 def with_timeout(fetch, timeout_ms):
     """Each attempt gives up after `timeout_ms`; fetch records it as a timeout."""
+
     async def fetch_with_timeout(i, **kw):
         return await fetch(i, timeout=timeout_ms / 1000, **kw)
 
@@ -47,6 +49,7 @@ def at_rate(api, fetch, rate):
 
 def with_retries(api, fetch, retries):
     """Try a request again, up to `retries` times, when retry_delay() says it may help."""
+
     async def fetch_with_retries(i, **kw):
         for attempt in range(1, retries + 2):
             try:

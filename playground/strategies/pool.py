@@ -1,4 +1,5 @@
 """Pool: let the connection pool be the limit, with a session of its own."""
+
 import asyncio
 
 import aiohttp
@@ -14,8 +15,9 @@ async def pool(api, n, *, limit):
     connector = aiohttp.TCPConnector(limit=limit, resolver=api.resolver)
     # The same safety-net timeout as the playground's own session (aiohttp's default is
     # 5 minutes); it counts the wait for a connection too.
-    async with aiohttp.ClientSession(connector=connector, timeout=api.session.timeout,
-                                     trace_configs=[api.pool_trace(), *api.session.trace_configs]) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=api.session.timeout, trace_configs=[api.pool_trace(), *api.session.trace_configs]
+    ) as session:
         return await asyncio.gather(*(api.fetch(i, session=session) for i in range(n)))
 
 

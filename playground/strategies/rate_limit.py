@@ -1,4 +1,5 @@
 """Rate limit: start at most `rate` requests a second, evenly spaced."""
+
 import asyncio
 
 from aiolimiter import AsyncLimiter

@@ -1,4 +1,5 @@
 """Retry: try failed requests again, after a growing, jittered pause."""
+
 import asyncio
 
 from playground.runs.summary import LONGEST

@@ -1,4 +1,5 @@
 """Semaphore: gather, but at most `limit` requests in flight."""
+
 import asyncio
 
 from playground.runs.summary import slots

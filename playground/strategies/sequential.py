@@ -1,4 +1,5 @@
 """Sequential: await each request before starting the next -- the common mistake."""
+
 from playground.runs.summary import SUM
 from playground.strategies.base import Strategy
 

@@ -6,6 +6,7 @@
 The source text is read from the very function objects that run, so what a
 learner reads is what ran (tests/test_strategies.py checks this with a profiler).
 """
+
 import inspect
 import textwrap
 from collections.abc import Callable
@@ -38,8 +39,7 @@ def piece(title: str, fn: Callable) -> dict:
     code = fn.__code__
     path = Path(code.co_filename).resolve()
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-    return {"title": title, "source": textwrap.dedent(inspect.getsource(fn)),
-            "where": f"{where}:{code.co_firstlineno}"}
+    return {"title": title, "source": textwrap.dedent(inspect.getsource(fn)), "where": f"{where}:{code.co_firstlineno}"}
 
 
 def shown_source(strategy, spec: dict) -> list[dict]:

@@ -1,4 +1,5 @@
 """TaskGroup: every request in one group that fails together and ends together."""
+
 import asyncio
 
 from playground.runs.summary import LONGEST
@@ -20,8 +21,7 @@ STRATEGY = Strategy(
     ideal=LONGEST,
     what="Creates one task per request inside a TaskGroup (Python 3.11+). The block ends when "
     "all of them have ended; if one fails, the group cancels the rest.",
-    when="When the requests belong together: all of them are needed, and one failure makes "
-    "the others pointless.",
+    when="When the requests belong together: all of them are needed, and one failure makes the others pointless.",
     pitfall="The first failure cancels every sibling still in flight, and the error arrives "
     "wrapped in an ExceptionGroup: catch it with except*, not except.",
 )

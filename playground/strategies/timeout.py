@@ -1,4 +1,5 @@
 """Timeout: bound each request, and optionally the whole batch."""
+
 import asyncio
 
 from playground.runs.summary import LONGEST
@@ -23,8 +24,7 @@ STRATEGY = Strategy(
     label="asyncio.timeout per request and per batch",
     fn=timeout,
     ideal=LONGEST,
-    what="Gathers every request, each under its own timeout_ms, and the whole batch under "
-    "an optional deadline_ms.",
+    what="Gathers every request, each under its own timeout_ms, and the whole batch under an optional deadline_ms.",
     when="Always, in some form: a server that never answers would otherwise hold a request, "
     "and everything waiting on it, for as long as the connection lives.",
     pitfall="A timeout that is too short turns slow answers into failures; one without retries "

@@ -1,4 +1,5 @@
 """Workers: a fixed number of tasks take requests from a queue until it is empty."""
+
 import asyncio
 
 from playground.runs.summary import slots

@@ -3,6 +3,7 @@
 Handy to share one demo API between several playground processes: start it here,
 then set PLAYGROUND_DEMO_API_URL to the URL it prints.
 """
+
 import asyncio
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=DEFAULT_HOST)
-        parser.add_argument("--port", type=int, default=DEFAULT_PORT,
-                            help=f"0 picks a free port (default {DEFAULT_PORT})")
+        parser.add_argument(
+            "--port", type=int, default=DEFAULT_PORT, help=f"0 picks a free port (default {DEFAULT_PORT})"
+        )
 
     def handle(self, *args, host: str, port: int, **options) -> None:
         asyncio.run(serve(host, port, on_ready=self._announce))
