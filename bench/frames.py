@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM_FLAGS  # noqa: E402
-from tests.servers import start_daphne, stop  # noqa: E402
+from tests.support.browser import CHROMIUM_FLAGS  # noqa: E402
+from tests.support.servers import start_daphne, stop  # noqa: E402
 
 FEED = """(n) => {
   const events = [{type: "run.started", seq: 0, t: 0, spec: {strategy: "semaphore", requests: n, limit: 50}}];

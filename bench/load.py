@@ -35,9 +35,9 @@ from yarl import URL
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests import servers  # noqa: E402 (after the path)
-from tests.servers import HOST, Server, start_redis, stop  # noqa: E402
+from tests.support.servers import HOST, Server, start_redis, stop  # noqa: E402
 
-# HOST (tests/servers.py) is 127.0.0.1: a load script must never point at anyone else's machine.
+# HOST (tests/support/servers.py) is 127.0.0.1: a load script must never point at anyone else's machine.
 SPECS = {  # the lesson's mix: a tiny run, a bounded one, a wide one
     "gather [300,500,200]": {"strategy": "gather", "latencies_ms": [300, 500, 200]},
     "semaphore 200x100ms/20": {"strategy": "semaphore", "requests": 200, "latency_ms": 100, "limit": 20},
@@ -84,7 +84,7 @@ class Stats:
         return sum(sum(c.values()) for c in (self.http, self.ws, self.runs_failed, self.tasks_failed))
 
 
-# --- servers (tests/servers.py starts them, for the tests and for this bench) -----
+# --- servers (tests/support/servers.py starts them, for the tests and for this bench) -----
 
 
 def start_daphne(tmp: Path, demo_url: str, keep_caps: bool, redis_url: str = "") -> tuple[subprocess.Popen, Server]:

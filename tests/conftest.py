@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import servers
-from tests.servers import ROOT, stop
+from tests.support.servers import ROOT, start_test_daphne, stop
 
-pytest_plugins = ["tests.browser"]  # the `page` fixture: Debian's Chromium through Playwright
+pytest_plugins = ["tests.support.browser"]  # the `page` fixture: Debian's Chromium through Playwright
 
 # Playwright's loop and the ORM share a thread in the browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -41,16 +40,11 @@ def _use_demo_api(request, settings):
         settings.DEMO_API_URL = request.getfixturevalue("demo_api").url
 
 
-def start_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None, db: Path | None = None):
-    """A test server: as in class, but a learner may have 20 runs going (tests start many)."""
-    return servers.start_daphne(tmp, demo_url, {"PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **(extra_env or {})}, db)
-
-
 @pytest.fixture(scope="session")
 def server(demo_api):
     """A real Daphne serving the playground, with its own file-backed database."""
     tmp = Path(tempfile.mkdtemp(prefix="playground-server-"))
-    proc, srv = start_daphne(tmp, demo_api.url)
+    proc, srv = start_test_daphne(tmp, demo_api.url)
     yield srv
     stop(proc)
     shutil.rmtree(tmp, ignore_errors=True)

@@ -6,7 +6,7 @@ import re
 import aiohttp
 import pytest
 
-from tests.wsclient import collect_run
+from tests.support.wsclient import collect_run
 
 BAD_SPECS = [
     ({"strategy": "gather", "requests": 0}, "requests", "between 1 and 10,000"),

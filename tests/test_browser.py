@@ -1,4 +1,4 @@
-"""A real Chromium (Debian's, via Playwright: the `page` fixture of tests/browser.py)
+"""A real Chromium (Debian's, via Playwright: the `page` fixture of tests/support/browser.py)
 against the real Daphne server."""
 
 import re
@@ -6,8 +6,8 @@ import re
 import aiohttp
 from playwright.async_api import expect
 
-from tests.browser import summary
-from tests.proxy import CuttableProxy
+from tests.support.browser import summary
+from tests.support.proxy import CuttableProxy
 
 
 async def fill_form(page, **values):

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from tests.browser import UI_TIMEOUT_MS, summary
+from tests.support.browser import UI_TIMEOUT_MS, summary
 
 SKY = (0x56, 0xB4, 0xE9)  # COLORS.sky in timeline-style.js: the concurrency strip's bars
 

@@ -4,7 +4,7 @@ import json
 
 import aiohttp
 
-from tests.wsclient import collect_run, read_events, start_run
+from tests.support.wsclient import collect_run, read_events, start_run
 
 SOCKET_TIMEOUT_S = 10
 

@@ -14,7 +14,7 @@ from playground.demoapi import process
 from playground.demoapi.management.commands.demoapi import Command
 from playground.demoapi.process import DemoApiProcess, demo_api_url
 from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket, plan
-from tests.demoapi_fixtures import start_test_server, until
+from tests.support.demoapi import start_test_server, until
 
 SHORT = aiohttp.ClientTimeout(total=5)  # every request gets an explicit, short timeout
 

@@ -3,7 +3,7 @@
 import asyncio
 
 from playground.runs import events
-from tests.helpers import Collected
+from tests.support.runs import Collected
 
 
 async def test_seq_is_contiguous_and_batches_are_capped():

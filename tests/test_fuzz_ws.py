@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from playground.runs.consumers import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, MAX_AFTER, MAX_MESSAGE_BYTES
-from tests.test_fuzz_spec import assert_no_server_errors, new_log_lines
-from tests.wsclient import collect_run, start_run
+from tests.support.fuzzing import assert_no_server_errors, new_log_lines
+from tests.support.wsclient import collect_run, start_run
 
 RECEIVE_TIMEOUT_S = 5  # a finished run's replay is one small frame; longer than this is a hang
 MESSAGE_EXAMPLES = 600

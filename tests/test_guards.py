@@ -1,6 +1,6 @@
 """How guards sit around a strategy: order of starts, and retries outside the limit."""
 
-from tests.helpers import run_spec
+from tests.support.runs import run_spec
 
 
 def started(evts):

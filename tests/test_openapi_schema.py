@@ -25,9 +25,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from playground.runs.forms import RunSpecForm
 from playground.strategies import STRATEGIES
-from tests.test_fuzz_spec import FIELDS, assert_no_server_errors, new_log_lines, small_run
-from tests.wsclient import collect_run, start_run
+from tests.support.fuzzing import assert_no_server_errors, new_log_lines, small_run
+from tests.support.wsclient import collect_run, start_run
 
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
@@ -122,8 +123,9 @@ def with_run_id(pair):
 def test_the_document_states_each_fields_type_and_range(api):
     spec = api.raw_schema["paths"]["/api/runs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     props = spec["properties"]
-    assert set(props) == set(FIELDS)
-    for name, field in FIELDS.items():
+    fields = RunSpecForm().fields
+    assert set(props) == set(fields)
+    for name, field in fields.items():
         kind = {"FloatField": "number", "IntegerField": "integer"}.get(type(field).__name__)
         if kind:
             assert props[name]["type"] == [kind, "null"], (name, props[name])  # null: not set

@@ -7,15 +7,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import start_daphne
-from tests.servers import stop
-from tests.wsclient import read_events, start_run
+from tests.support.servers import start_test_daphne, stop
+from tests.support.wsclient import read_events, start_run
 
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 async def test_runs_left_unfinished_are_interrupted_on_restart(demo_api, how):
     with tempfile.TemporaryDirectory(prefix="playground-restart-") as tmp:
-        proc, srv = start_daphne(Path(tmp), demo_api.url)
+        proc, srv = start_test_daphne(Path(tmp), demo_api.url)
         try:
             run_id = await start_run(srv, {"strategy": "sequential", "requests": 100, "latency_ms": 200})
             async with aiohttp.ClientSession() as http:
@@ -25,7 +24,7 @@ async def test_runs_left_unfinished_are_interrupted_on_restart(demo_api, how):
                     proc.wait(timeout=20)
         finally:
             stop(proc)
-        proc, srv = start_daphne(Path(tmp), demo_api.url)  # same database file
+        proc, srv = start_test_daphne(Path(tmp), demo_api.url)  # same database file
         try:
             async with aiohttp.ClientSession() as http:
                 async with http.get(f"{srv.base}/api/runs/{run_id}") as r:

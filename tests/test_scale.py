@@ -8,9 +8,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import start_daphne
-from tests.servers import start_redis, stop
-from tests.wsclient import read_events, start_run
+from tests.support.servers import start_redis, start_test_daphne, stop
+from tests.support.wsclient import read_events, start_run
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +27,8 @@ def two_servers(demo_api, redis_url):
         env = {"REDIS_URL": redis_url}
         (Path(tmp) / "a").mkdir()
         (Path(tmp) / "b").mkdir()
-        a_proc, a = start_daphne(Path(tmp) / "a", demo_api.url, env, db=db)
-        b_proc, b = start_daphne(Path(tmp) / "b", demo_api.url, env, db=db)
+        a_proc, a = start_test_daphne(Path(tmp) / "a", demo_api.url, env, db=db)
+        b_proc, b = start_test_daphne(Path(tmp) / "b", demo_api.url, env, db=db)
         yield a, b
         stop(a_proc)
         stop(b_proc)
@@ -64,7 +63,7 @@ async def test_starting_a_second_process_leaves_the_first_ones_runs_alone(two_se
     run_id = await start_run(a, {"strategy": "sequential", "requests": 15, "latency_ms": 100})
     with tempfile.TemporaryDirectory(prefix="playground-scale-c-") as tmp:
         # A third process starting on the same database runs the start-up sweep.
-        c_proc, _ = start_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"}, db=a.db)
+        c_proc, _ = start_test_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"}, db=a.db)
         stop(c_proc)
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(f"{a.ws_base}/ws/runs/{run_id}/", origin=a.base) as ws:

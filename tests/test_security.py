@@ -6,7 +6,7 @@ import sys
 
 import aiohttp
 
-from tests.servers import ROOT
+from tests.support.servers import ROOT
 
 PRODUCTION_ENV = {
     "PLAYGROUND_DEBUG": "0",

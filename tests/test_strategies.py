@@ -14,7 +14,7 @@ from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import Api
 from playground.strategies.guards import retry_delay
 from playground.strategies.shown import shown_functions
-from tests.helpers import LIMITS, bars, final_status, of_type, run_spec
+from tests.support.runs import LIMITS, bars, final_status, of_type, run_spec
 
 # Wall-time bounds are generous upwards (a shared, noisy machine) and tight
 # downwards: a strategy can never beat its own ideal.

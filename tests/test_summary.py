@@ -148,7 +148,7 @@ async def test_the_recorder_measures_how_late_the_loop_woke_it():
     import asyncio
     import time
 
-    from tests.helpers import Collected
+    from tests.support.runs import Collected
 
     c = Collected(interval=0.01)
     c.recorder.start()

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from playground.runs.forms import RunSpecForm
 from playground.runs.targets import Target, target_from_setting
-from tests.helpers import bars, run_spec
+from tests.support.runs import bars, run_spec
 
 
 class Recording:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 START_S = 30  # Daphne imports Django and Twisted: a few seconds on a busy machine
 POLL_S = 0.05  # how often a starting server is asked whether it listens yet
@@ -87,6 +87,11 @@ def start_daphne(tmp: Path, demo_url: str, env: dict | None = None, db: Path | N
         stop(proc)
         raise RuntimeError(f"daphne did not start; its log: {log}") from None
     return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid)
+
+
+def start_test_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None, db: Path | None = None):
+    """A test server: as in class, but a learner may have 20 runs going (tests start many)."""
+    return start_daphne(tmp, demo_url, {"PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **(extra_env or {})}, db)
 
 
 def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
