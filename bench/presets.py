@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 async def measure(presets, url):
-    from playground.runs import events
     from playground.runs.executor import Limits, execute
     from playground.runs.forms import form_from_json
+    from playground.runs.recorder import Recorder
     from playground.runs.targets import demo_target
 
     async def discard(batch):
@@ -28,7 +28,7 @@ async def measure(presets, url):
     for preset in presets:
         form = form_from_json(preset["spec"])
         assert form.is_valid(), (preset["name"], form.errors)
-        recorder = events.Recorder(store=discard, publish=discard, interval=0.05, batch_max=500)
+        recorder = Recorder(store=discard, publish=discard, interval=0.05, batch_max=500)
         recorder.start()
         outcome = await execute(
             spec=form.spec(), target=demo_target(url), key=str(uuid.uuid4()), recorder=recorder, limits=limits

@@ -12,8 +12,9 @@ from aiohttp.test_utils import TestClient
 
 from playground.demoapi import process
 from playground.demoapi.management.commands.demoapi import Command
+from playground.demoapi.plan import plan
 from playground.demoapi.process import DemoApiProcess, demo_api_url
-from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket, plan
+from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket
 from tests.support.demoapi import start_test_server, until
 
 SHORT = aiohttp.ClientTimeout(total=5)  # every request gets an explicit, short timeout

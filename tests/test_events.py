@@ -2,7 +2,8 @@
 
 import asyncio
 
-from playground.runs import events
+from playground import events
+from playground.runs.recorder import Recorder
 from tests.support.runs import Collected
 
 
@@ -53,7 +54,7 @@ async def test_failed_store_keeps_the_batch_for_the_next_flush():
     async def publish(batch):
         pass
 
-    rec = events.Recorder(store=store, publish=publish, interval=1, batch_max=500)
+    rec = Recorder(store=store, publish=publish, interval=1, batch_max=500)
     rec.emit(events.task_started(0, 1))
     try:
         await rec.flush()
@@ -66,7 +67,7 @@ async def test_failed_store_keeps_the_batch_for_the_next_flush():
 
 
 def test_every_event_has_type_seq_t_first():
-    rec = events.Recorder(store=None, publish=None, interval=1, batch_max=1)
+    rec = Recorder(store=None, publish=None, interval=1, batch_max=1)
     e = rec.emit(events.task_finished(3, 2, "timeout", None, "TimeoutError"))
     assert list(e)[:3] == ["type", "seq", "t"]
     assert e["status"] == "timeout" and e["attempt"] == 2

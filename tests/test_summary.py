@@ -2,9 +2,10 @@
 
 import pytest
 
-from playground.runs import events as ev
-from playground.runs.summary import LONGEST, PACED, SUM, WAVES, ideal_time, percentile, slots, summarize
+from playground import events as ev
+from playground.runs.summary import percentile, summarize
 from playground.strategies import STRATEGIES
+from playground.strategies.ideal import LONGEST, PACED, SUM, WAVES, ideal_time, slots
 
 LAT = [0.3, 0.5, 0.2]
 

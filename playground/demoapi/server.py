@@ -24,16 +24,16 @@ import argparse
 import asyncio
 import math
 import os
-import random
 import signal
 import socket
 import struct
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
 
 from aiohttp import web
+
+from playground.demoapi.plan import plan
 
 READY_PREFIX = "DEMO_API_READY"
 DEFAULT_HOST = "127.0.0.1"
@@ -52,43 +52,6 @@ MAX_SERVER_LIMIT = 100_000  # more than the playground's MAX_REQUESTS can ever p
 BACKLOG = 4096
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PARENT_POLL_S = 1.0  # how long an orphaned server may outlive its playground
-
-Outcome = Literal["ok", "failure", "hang", "reset"]
-
-
-class Plan(NamedTuple):
-    """What one request will do: wait `latency_s`, then `outcome`."""
-
-    latency_s: float
-    outcome: Outcome
-
-
-def plan(
-    i: int,
-    seed: int,
-    latency_ms: float,
-    jitter_ms: float = 0.0,
-    failure_rate: float = 0.0,
-    hang_rate: float = 0.0,
-    reset_rate: float = 0.0,
-) -> Plan:
-    """Decide request `i` of `seed`; the same arguments always give the same plan.
-
-    The draws come in a fixed order (jitter, fail, hang, reset) and are independent,
-    so raising failure_rate never reshuffles which requests hang or reset.
-    """
-    rng = random.Random(f"{seed}:{i}")
-    jitter = rng.uniform(-jitter_ms, jitter_ms)
-    u_fail, u_hang, u_reset = rng.random(), rng.random(), rng.random()
-    latency_s = max(0.0, latency_ms + jitter) / 1000.0
-    if u_reset < reset_rate:
-        return Plan(latency_s, "reset")
-    if u_hang < hang_rate:
-        return Plan(latency_s, "hang")
-    if u_fail < failure_rate:
-        return Plan(latency_s, "failure")
-    return Plan(latency_s, "ok")
-
 
 # ---------------------------------------------------------------- query parsing
 

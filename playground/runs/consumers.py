@@ -19,9 +19,8 @@ from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from playground.runs import events
 from playground.runs.models import Run
-from playground.runs.services import events_after
+from playground.runs.services import events_after, group_name
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
@@ -44,7 +43,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         except ValueError as exc:
             return await self._refuse(str(exc) or "bad run id", CLOSE_BAD_REQUEST)
         self.run_id, self.last = run_id, after
-        self.group = events.group_name(run_id)
+        self.group = group_name(run_id)
         await self.accept()
         # Daphne finishes the handshake only when connect() returns, and gives up after
         # 5 s: joining the group (Redis) and reading the database (even whether the run

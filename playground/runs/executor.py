@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from playground.runs import events
-from playground.runs.summary import ideal_time, summarize
+from playground import events
+from playground.runs.recorder import Recorder
+from playground.runs.summary import summarize
 from playground.runs.targets import PinnedResolver, Target, redirect_guard
 from playground.strategies import STRATEGIES, wire
-from playground.strategies.api import Api, attempt_seed
+from playground.strategies.api import Api
+from playground.strategies.ideal import ideal_time, planned_durations
 
 
 @dataclass(frozen=True)
@@ -32,32 +34,6 @@ class Outcome:
     status: str  # finished | failed | cancelled
     summary: dict
     error: str | None
-
-
-def planned_durations(spec: dict, safety_timeout_s: float) -> list[float]:
-    """Each request's planned seconds: its attempts back to back, each cut at its timeout."""
-    from playground.demoapi.server import plan
-
-    cut = spec["timeout_ms"] / 1000 if spec.get("timeout_ms") else safety_timeout_s
-    base, seed = spec.get("latencies_ms"), spec.get("seed", 0)
-    out = []
-    for i in range(spec["requests"]):
-        total = 0.0
-        for attempt in range(1, 2 + spec.get("retries", 0)):
-            p = plan(
-                i,
-                seed=attempt_seed(seed, attempt),
-                latency_ms=base[i] if base else spec.get("latency_ms", 0),
-                jitter_ms=spec.get("jitter_ms", 0),
-                failure_rate=spec.get("failure_rate", 0),
-                hang_rate=spec.get("hang_rate", 0),
-                reset_rate=spec.get("reset_rate", 0),
-            )
-            total += cut if p.outcome == "hang" else min(p.latency_s, cut)
-            if p.outcome == "ok":
-                break
-        out.append(total)
-    return out
 
 
 def describe_error(exc: BaseException) -> str:
@@ -93,7 +69,7 @@ async def execute(
     spec: dict,
     target: Target,
     key: str,
-    recorder: events.Recorder,
+    recorder: Recorder,
     limits: Limits,
     allowed: list[Target] | None = None,
 ) -> Outcome:

@@ -19,10 +19,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from playground.runs import events
+from playground import events
 from playground.runs.admission import run_admit, run_release
 from playground.runs.executor import Limits, execute
 from playground.runs.models import Event, Run
+from playground.runs.recorder import Recorder
 from playground.runs.targets import DEMO, configured_targets
 
 logger = logging.getLogger(__name__)
@@ -89,8 +90,18 @@ async def run_cancel(*, run: Run) -> bool:
     if run.status not in Run.ACTIVE:
         return False
     # Another process executes it (channels_redis): it listens on this group.
-    await get_channel_layer().group_send(events.control_group_name(run.id), {"type": "run.cancel"})
+    await get_channel_layer().group_send(control_group_name(run.id), {"type": "run.cancel"})
     return True
+
+
+def group_name(run_id) -> str:
+    """The channel-layer group every socket watching this run joins."""
+    return f"run-{run_id}"
+
+
+def control_group_name(run_id) -> str:
+    """The group the process executing this run listens on (for run.cancel)."""
+    return f"run-control-{run_id}"
 
 
 CANCEL_LISTEN_RETRY_S = 1.0  # a channel layer that failed (Redis busy or gone) is asked again
@@ -100,7 +111,7 @@ async def _cancel_on_request(run_id, task: asyncio.Task) -> None:
     """Cancel `task` when a run.cancel message reaches the run's control group."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
-    group = events.control_group_name(run_id)
+    group = control_group_name(run_id)
     try:
         while True:
             try:
@@ -188,12 +199,12 @@ def runs_interrupt_unfinished() -> int:
 
 async def _run_execute(run: Run) -> None:
     layer = get_channel_layer()
-    group = events.group_name(run.id)
+    group = group_name(run.id)
 
     async def publish(batch):
         await layer.group_send(group, {"type": "run.events", "events": batch})
 
-    recorder = events.Recorder(
+    recorder = Recorder(
         store=sync_to_async(lambda batch: events_store(run.id, batch)),
         publish=publish,
         interval=settings.EVENT_FLUSH_INTERVAL_S,
@@ -225,6 +236,6 @@ async def _run_execute(run: Run) -> None:
         await asyncio.shield(recorder.close())
 
 
-def _end_if_open(recorder: events.Recorder, status: str, error: str) -> None:
+def _end_if_open(recorder: Recorder, status: str, error: str) -> None:
     if not recorder.history or recorder.history[-1]["type"] != events.RUN_FINISHED:
         recorder.emit(events.run_finished(status, None, error))

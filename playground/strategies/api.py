@@ -10,7 +10,7 @@ import asyncio
 import aiohttp
 import aiohttp.abc
 
-from playground.runs import events
+from playground import events
 
 # Workload fields passed through to the demo API's query string.
 SERVER_FIELDS = ("jitter_ms", "failure_rate", "seed", "hang_rate", "reset_rate", "server_rate", "server_limit")

@@ -4,8 +4,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from playground.runs.summary import Ideal
 from playground.strategies.guards import GUARD_PARAMS
+from playground.strategies.ideal import Ideal
 from playground.strategies.shown import piece, shown_source
 
 

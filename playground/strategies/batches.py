@@ -2,8 +2,8 @@
 
 import asyncio
 
-from playground.runs.summary import WAVES
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import WAVES
 
 
 async def batches(api, n, *, batch_size):

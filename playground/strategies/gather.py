@@ -2,8 +2,8 @@
 
 import asyncio
 
-from playground.runs.summary import LONGEST
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import LONGEST
 
 
 async def gather(api, n, *, return_exceptions=False):

@@ -4,8 +4,8 @@ import asyncio
 
 import aiohttp
 
-from playground.runs.summary import slots
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import slots
 
 
 async def pool(api, n, *, limit):

@@ -4,8 +4,8 @@ import asyncio
 
 from aiolimiter import AsyncLimiter
 
-from playground.runs.summary import PACED
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import PACED
 
 
 async def rate_limit(api, n, *, rate):

@@ -2,9 +2,9 @@
 
 import asyncio
 
-from playground.runs.summary import LONGEST
 from playground.strategies.base import Strategy
 from playground.strategies.guards import retry_delay, with_retries
+from playground.strategies.ideal import LONGEST
 
 
 async def retry(api, n, *, retries):

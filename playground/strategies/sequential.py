@@ -1,7 +1,7 @@
 """Sequential: await each request before starting the next -- the common mistake."""
 
-from playground.runs.summary import SUM
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import SUM
 
 
 async def sequential(api, n):

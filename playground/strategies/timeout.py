@@ -2,8 +2,8 @@
 
 import asyncio
 
-from playground.runs.summary import LONGEST
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import LONGEST
 
 
 async def timeout(api, n, *, timeout_ms, deadline_ms=None):

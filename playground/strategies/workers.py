@@ -2,8 +2,8 @@
 
 import asyncio
 
-from playground.runs.summary import slots
 from playground.strategies.base import Strategy
+from playground.strategies.ideal import slots
 
 
 async def workers(api, n, *, workers):

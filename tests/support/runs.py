@@ -2,8 +2,8 @@
 
 import uuid
 
-from playground.runs import events
 from playground.runs.executor import Limits, execute
+from playground.runs.recorder import Recorder
 from playground.runs.targets import demo_target
 
 LIMITS = Limits(connection_limit=10_000, request_timeout_s=30, max_run_s=60)
@@ -25,7 +25,7 @@ class Collected:
             self.calls.append(("publish", batch[0]["seq"]))
             self.published.append(list(batch))
 
-        self.recorder = events.Recorder(store=store, publish=publish, interval=interval, batch_max=batch_max)
+        self.recorder = Recorder(store=store, publish=publish, interval=interval, batch_max=batch_max)
 
     @property
     def events(self) -> list[dict]:
