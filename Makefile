@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-py test-js bench setup setup-test migrate chromium node redis clean
+.PHONY: run test lint test-py test-js bench setup setup-test migrate chromium node redis clean
 
 run: setup migrate
 	@echo ""
@@ -16,8 +16,20 @@ run: setup migrate
 	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
 
 test: setup-test migrate chromium node redis
+	$(MAKE) lint
 	$(MAKE) test-js
 	$(MAKE) test-py
+
+# The house's own checks: style, types, migrations in step with the models, and the
+# production settings the README gives (a throwaway secret key, DEBUG off).
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	PLAYGROUND_DEBUG=0 PLAYGROUND_ALLOWED_HOSTS=playground.example.org \
+	  PLAYGROUND_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 test-py:
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
