@@ -54,7 +54,7 @@ def task_backoff(task: int, attempt: int, delay_s: float) -> dict:
     return {"type": TASK_BACKOFF, "task": task, "attempt": attempt, "delay_s": round(delay_s, 6)}
 
 
-def run_finished(status: str, summary: dict, error: str | None = None) -> dict:
+def run_finished(status: str, summary: dict | None, error: str | None = None) -> dict:
     if status not in RUN_END_STATUSES:
         raise ValueError(f"status: must be one of {', '.join(RUN_END_STATUSES)}, got {status!r}")
     return {"type": RUN_FINISHED, "status": status, "error": error, "summary": summary}

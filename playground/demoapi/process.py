@@ -103,6 +103,7 @@ class DemoApiProcess:
         self._reader.join()  # EOF follows the child's exit
 
     def _release(self) -> None:
+        assert self.proc.stdout is not None  # started with stdout=PIPE
         self.proc.stdout.close()
         self._stderr.close()
 

@@ -30,6 +30,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -129,7 +130,7 @@ class Query:
 
 def parse_query(query: Mapping[str, str]) -> Query:
     """Validate a /work query string; raise BadParam naming the first bad parameter."""
-    values = {}
+    values: dict[str, Any] = {}
     for param in PARAMS:
         raw = query.get(param.name)
         if raw is not None:

@@ -36,6 +36,13 @@ class Outcome:
     error: str | None
 
 
+def uncancel() -> None:
+    """Take back a cancel this task has caught and turned into a result."""
+    task = asyncio.current_task()
+    assert task is not None  # only ever called from inside a coroutine
+    task.uncancel()
+
+
 def describe_error(exc: BaseException) -> str:
     """`Type: message`; for an ExceptionGroup, also the first error inside it."""
     text = f"{type(exc).__name__}: {exc}"
@@ -51,7 +58,7 @@ async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str |
         async with asyncio.timeout(limits.max_run_s) as run_limit:
             await wire(api, spec, STRATEGIES[spec["strategy"]])
     except asyncio.CancelledError:
-        asyncio.current_task().uncancel()
+        uncancel()
         return "cancelled", "cancelled by the learner"
     except TimeoutError as exc:
         if run_limit.expired():

@@ -7,7 +7,7 @@ from playground.strategies.ideal import slots
 
 
 async def workers(api, n, *, workers):
-    queue = asyncio.Queue()
+    queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(n):
         queue.put_nowait(i)
         api.waiting(i, "worker")  # queued until a worker is free to take it
