@@ -9,6 +9,8 @@ fields of its type. Events are stored before they are sent, so a browser
 that connects late finds in the database everything it did not get live.
 """
 
+from typing import Any, Literal, TypedDict, get_args
+
 RUN_STARTED = "run.started"
 TASK_WAITING = "task.waiting"
 TASK_STARTED = "task.started"
@@ -17,30 +19,83 @@ TASK_BACKOFF = "task.backoff"
 RUN_FINISHED = "run.finished"
 
 # The words the server and the page share; the page gets them in its boot data (vocabulary()).
-TASK_STATUSES = ("ok", "error", "timeout", "cancelled")
-RUN_END_STATUSES = ("finished", "failed", "cancelled", "interrupted")
-WAIT_REASONS = ("semaphore", "batch", "rate", "pool", "worker", "server")
+TaskStatus = Literal["ok", "error", "timeout", "cancelled"]
+RunEndStatus = Literal["finished", "failed", "cancelled", "interrupted"]
+WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "server"]
+TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
+RUN_END_STATUSES: tuple[RunEndStatus, ...] = get_args(RunEndStatus)
+WAIT_REASONS: tuple[WaitReason, ...] = get_args(WaitReason)
 
 
-def run_started(spec: dict) -> dict:
-    return {"type": RUN_STARTED, "spec": spec}
+class RunStarted(TypedDict):
+    type: Literal["run.started"]
+    spec: dict[str, Any]  # the validated run spec
+    code: list[dict[str, str]]  # every piece of code the run runs (strategies/shown.py)
 
 
-def task_waiting(task: int, attempt: int, reason: str) -> dict:
+class TaskWaiting(TypedDict):
+    type: Literal["task.waiting"]
+    task: int
+    attempt: int
+    reason: str  # one of WAIT_REASONS
+
+
+class TaskStarted(TypedDict):
+    type: Literal["task.started"]
+    task: int
+    attempt: int
+
+
+class TaskFinished(TypedDict):
+    type: Literal["task.finished"]
+    task: int
+    attempt: int
+    status: str  # one of TASK_STATUSES
+    http_status: int | None
+    error: str | None  # the exception's type name
+
+
+class TaskBackoff(TypedDict):
+    type: Literal["task.backoff"]
+    task: int
+    attempt: int
+    delay_s: float
+
+
+class RunFinished(TypedDict):
+    type: Literal["run.finished"]
+    status: str  # one of RUN_END_STATUSES
+    error: str | None
+    summary: dict[str, Any] | None  # runs/summary.py; None when the run ended before it could be made
+
+
+Event = RunStarted | TaskWaiting | TaskStarted | TaskFinished | TaskBackoff | RunFinished
+
+
+def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {value!r}")
+
+
+def run_started(spec: dict[str, Any], code: list[dict[str, str]]) -> RunStarted:
+    return {"type": "run.started", "spec": spec, "code": code}
+
+
+def task_waiting(task: int, attempt: int, reason: str) -> TaskWaiting:
     """The task waits (for a slot, a token, a connection, a worker) until it starts."""
-    if reason not in WAIT_REASONS:
-        raise ValueError(f"reason: must be one of {', '.join(WAIT_REASONS)}, got {reason!r}")
-    return {"type": TASK_WAITING, "task": task, "attempt": attempt, "reason": reason}
+    _check("reason", reason, WAIT_REASONS)
+    return {"type": "task.waiting", "task": task, "attempt": attempt, "reason": reason}
 
 
-def task_started(task: int, attempt: int) -> dict:
+def task_started(task: int, attempt: int) -> TaskStarted:
     """The HTTP request is in flight."""
-    return {"type": TASK_STARTED, "task": task, "attempt": attempt}
+    return {"type": "task.started", "task": task, "attempt": attempt}
 
 
-def task_finished(task: int, attempt: int, status: str, http_status: int | None, error: str | None) -> dict:
+def task_finished(task: int, attempt: int, status: str, http_status: int | None, error: str | None) -> TaskFinished:
+    _check("status", status, TASK_STATUSES)
     return {
-        "type": TASK_FINISHED,
+        "type": "task.finished",
         "task": task,
         "attempt": attempt,
         "status": status,
@@ -49,12 +104,11 @@ def task_finished(task: int, attempt: int, status: str, http_status: int | None,
     }
 
 
-def task_backoff(task: int, attempt: int, delay_s: float) -> dict:
+def task_backoff(task: int, attempt: int, delay_s: float) -> TaskBackoff:
     """Attempt `attempt` failed; the next one comes after `delay_s`."""
-    return {"type": TASK_BACKOFF, "task": task, "attempt": attempt, "delay_s": round(delay_s, 6)}
+    return {"type": "task.backoff", "task": task, "attempt": attempt, "delay_s": round(delay_s, 6)}
 
 
-def run_finished(status: str, summary: dict | None, error: str | None = None) -> dict:
-    if status not in RUN_END_STATUSES:
-        raise ValueError(f"status: must be one of {', '.join(RUN_END_STATUSES)}, got {status!r}")
-    return {"type": RUN_FINISHED, "status": status, "error": error, "summary": summary}
+def run_finished(status: str, summary: dict[str, Any] | None, error: str | None = None) -> RunFinished:
+    _check("status", status, RUN_END_STATUSES)
+    return {"type": "run.finished", "status": status, "error": error, "summary": summary}

@@ -27,7 +27,7 @@ async def test_each_batch_is_stored_before_it_is_published():
 async def test_periodic_flush_sends_without_waiting_for_close():
     c = Collected(interval=0.01)
     c.recorder.start()
-    c.recorder.emit(events.run_started({"strategy": "gather"}))
+    c.recorder.emit(events.run_started({"strategy": "gather"}, []))
     flushed = asyncio.Event()
 
     async def watch():

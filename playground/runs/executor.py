@@ -86,7 +86,7 @@ async def execute(
     only to their allowed addresses, and a redirect elsewhere is refused unsent.
     """
     strategy = STRATEGIES[spec["strategy"]]
-    recorder.emit({**events.run_started(spec), "code": strategy.shown_source(spec)})
+    recorder.emit(events.run_started(spec, strategy.shown_source(spec)))
     allowed = allowed or [target]
     resolver = PinnedResolver(allowed)
     connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
