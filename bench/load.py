@@ -34,7 +34,7 @@ from yarl import URL
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests import servers  # noqa: E402 (after the path)
+from tests.support import servers  # noqa: E402 (after the path)
 from tests.support.servers import HOST, Server, start_redis, stop  # noqa: E402
 
 # HOST (tests/support/servers.py) is 127.0.0.1: a load script must never point at anyone else's machine.
