@@ -15,11 +15,22 @@ TASK_STARTED = "task.started"
 TASK_FINISHED = "task.finished"
 TASK_BACKOFF = "task.backoff"
 RUN_FINISHED = "run.finished"
+EVENT_TYPES = (RUN_STARTED, TASK_WAITING, TASK_STARTED, TASK_FINISHED, TASK_BACKOFF, RUN_FINISHED)
 
 # The words the server and the page share; the page gets them in its boot data (vocabulary()).
 TASK_STATUSES = ("ok", "error", "timeout", "cancelled")
 RUN_END_STATUSES = ("finished", "failed", "cancelled", "interrupted")
 WAIT_REASONS = ("semaphore", "batch", "rate", "pool", "worker", "server")
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """The shared words as the page receives them (runs/boot.py); static/playground/ keeps no copy."""
+    return {
+        "event_types": list(EVENT_TYPES),
+        "task_statuses": list(TASK_STATUSES),
+        "run_end_statuses": list(RUN_END_STATUSES),
+        "wait_reasons": list(WAIT_REASONS),
+    }
 
 
 def run_started(spec: dict) -> dict:
