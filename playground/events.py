@@ -17,6 +17,7 @@ TASK_STARTED = "task.started"
 TASK_FINISHED = "task.finished"
 TASK_BACKOFF = "task.backoff"
 RUN_FINISHED = "run.finished"
+EVENT_TYPES = (RUN_STARTED, TASK_WAITING, TASK_STARTED, TASK_FINISHED, TASK_BACKOFF, RUN_FINISHED)
 
 # The words the server and the page share; the page gets them in its boot data (vocabulary()).
 TaskStatus = Literal["ok", "error", "timeout", "cancelled"]
@@ -25,6 +26,16 @@ WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "server"]
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 RUN_END_STATUSES: tuple[RunEndStatus, ...] = get_args(RunEndStatus)
 WAIT_REASONS: tuple[WaitReason, ...] = get_args(WaitReason)
+
+
+def vocabulary() -> dict[str, list[str]]:
+    """The shared words as the page receives them (runs/boot.py); static/playground/ keeps no copy."""
+    return {
+        "event_types": list(EVENT_TYPES),
+        "task_statuses": list(TASK_STATUSES),
+        "run_end_statuses": list(RUN_END_STATUSES),
+        "wait_reasons": list(WAIT_REASONS),
+    }
 
 
 class RunStarted(TypedDict):

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.async_api import expect
 
+from playground import events
 from tests.support.browser import UI_TIMEOUT_MS, summary
 
 SKY = (0x56, 0xB4, 0xE9)  # COLORS.sky in timeline-style.js: the concurrency strip's bars
@@ -67,7 +68,7 @@ async def check_drawn_and_summarised(page, *, requests: int):
     assert float(await summary(page, "ideal_s")) > 0
     assert await summary_text(page, "ideal_formula")
     assert await summary(page, "requests") == str(requests)
-    counted = [int(await summary(page, f"count-{status}")) for status in ("ok", "error", "timeout", "cancelled")]
+    counted = [int(await summary(page, f"count-{status}")) for status in events.TASK_STATUSES]
     assert sum(counted) == requests
     await expect(page.locator("#summary .verdict")).to_be_visible()
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from playground import events
 from playground.demoapi.process import demo_api_url
 from playground.runs.forms import RunSpecForm
 from playground.runs.presets import PRESETS
@@ -28,6 +29,7 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
         "run": None if run is None else {**urls, "status": run.status, "spec": run.spec, "owned": owned},
         "api": {"runs": "/api/runs"},
         "demo_api_url": demo_api_url(),
+        "vocabulary": events.vocabulary(),  # statuses, wait reasons, end states: the JS keeps no copy
         "strategies": [s.describe() for s in STRATEGIES.values()],
         "params": field_limits(RunSpecForm()),
         "presets": PRESETS,

@@ -1,6 +1,5 @@
 """What the catalog knows about a strategy, besides its code."""
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,11 +21,6 @@ class Strategy:
     required: tuple[str, ...] = ()
     helpers: tuple[Callable, ...] = ()  # functions of ours it calls, shown after it
 
-    @property
-    def source(self) -> str:
-        """The source of the function that runs: what the page shows."""
-        return inspect.getsource(self.fn)
-
     async def run(self, api, n: int, spec: dict):
         kwargs = {name: spec[name] for name in self.params if name in spec}
         return await self.fn(api, n, **kwargs)
@@ -42,7 +36,7 @@ class Strategy:
             "params": list(self.params),
             "required": list(self.required),
             "guards": [p for p in GUARD_PARAMS if p not in self.params],
-            "source": self.source,
+            "code": piece(f"Strategy: {self.label}", self.fn),  # what the page shows before a run
             "helpers": [piece(fn.__name__, fn) for fn in self.helpers],
             "ideal": self.ideal.explain(),
             "what": self.what,

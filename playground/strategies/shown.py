@@ -5,17 +5,28 @@
 
 The source text is read from the very function objects that run, so what a
 learner reads is what ran (tests/test_strategies.py checks this with a profiler).
+Each piece also carries its source highlighted by Pygments: HTML of flat
+`<span class="k">` tokens (nowrap: no wrapper, no inline styles), which the
+code panel (static/playground/code-panel.js) rebuilds and app.css colours.
 """
 
 import inspect
 import textwrap
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
 
 from playground.strategies.api import Api
 from playground.strategies.guards import active_guards, wire
 
 ROOT = Path(__file__).resolve().parents[2]  # paths are shown relative to the project
+# stripnl=False: the highlighted text is the source exactly, blank lines included.
+LEXER = PythonLexer(stripnl=False)
+FORMATTER = HtmlFormatter(nowrap=True)  # CSS classes (k, nf, s2 ...), escaped text, nothing else
 
 
 def shown_functions(strategy, spec: dict) -> list[tuple[str, Callable]]:
@@ -35,13 +46,21 @@ def shown_functions(strategy, spec: dict) -> list[tuple[str, Callable]]:
     return out
 
 
+@lru_cache(maxsize=256)  # the catalog's sources, highlighted once per process, not per page
+def highlighted(source: str) -> str:
+    """`source` as Pygments HTML: token spans with CSS classes; its text is `source` exactly."""
+    return highlight(source, LEXER, FORMATTER)
+
+
 def piece(title: str, fn: Callable) -> dict:
+    """{"title", "source", "where", "html"}: one function's code, its file:line, and it highlighted."""
     code = fn.__code__
     path = Path(code.co_filename).resolve()
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
-    return {"title": title, "source": textwrap.dedent(inspect.getsource(fn)), "where": f"{where}:{code.co_firstlineno}"}
+    source = textwrap.dedent(inspect.getsource(fn))
+    return {"title": title, "source": source, "where": f"{where}:{code.co_firstlineno}", "html": highlighted(source)}
 
 
 def shown_source(strategy, spec: dict) -> list[dict]:
-    """[{"title", "source", "where"}, ...]: the code a run of `spec` runs."""
+    """[{"title", "source", "where", "html"}, ...]: the code a run of `spec` runs."""
     return [piece(title, fn) for title, fn in shown_functions(strategy, spec)]

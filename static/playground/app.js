@@ -3,6 +3,7 @@
  * run is shown".
  *
  *   boot (json_script) ──> form (presets, strategy, POST) ──201──> showRun(run)
+ *   boot.vocabulary (the server's shared words) ──> model, legend, which statuses end a run
  *                          form ──onPlanChange──> code panel: the code that will run
  *   showRun: pushState, reset model + view, connectRun(ws) ──events──> model.apply
  *            ──> view.markDirty(), summary, legend, connection status,
@@ -18,18 +19,20 @@ import { renderSummary } from "./summary.js";
 import { createTimeline } from "./timeline-model.js";
 import { createTimelineView } from "./timeline-view.js";
 
-const TERMINAL = new Set(["finished", "failed", "cancelled", "interrupted"]);
 const SUMMARY_TICK_MS = 100; // the live wall clock in the summary: ten updates a second is plenty
 
 const $ = (id) => document.getElementById(id);
 const boot = JSON.parse($("boot")?.textContent ?? "{}");
-const model = createTimeline();
+// The words the server and the page share (playground/events.py vocabulary()); no copy here.
+const vocabulary = boot.vocabulary;
+const TERMINAL = new Set(vocabulary.run_end_statuses);
+const model = createTimeline(vocabulary);
 const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), model });
 const summaryEl = $("summary");
 const connEl = $("conn-status");
 const stopButton = $("stop-button");
 const canvasLabel = $("timeline").getAttribute("aria-label");
-const legend = createLegend($("legend"));
+const legend = createLegend($("legend"), vocabulary);
 const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
 let handledCode = null; // the last run.started code put on the code panel (once per run)
 let panelShowsRun = false; // the code panel shows what ran (true) or what will run (false)

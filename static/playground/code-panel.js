@@ -1,15 +1,19 @@
 /**
  * The code panel: the code that will run (before a run) or that ran (a run on screen).
  *
- *   form: strategy + guard fields ──showPlan()──> the strategy's source, its helpers, and
+ *   form: strategy + guard fields ──showPlan()──> the strategy's code, its helpers, and
  *                                                 a line naming the guards the fields add
- *   run.started {code: [{title, source, where}]} ──showRun()──> every piece, in order:
+ *   run.started {code: [{title, source, where, html}]} ──showRun()──> every piece, in order:
  *         the strategy open, the rest (helpers, guards, wire, Api.fetch) in <details>
  *
- * guardPlan() is pure (Node tests it); the rest writes the panel's DOM, text only.
+ * The server highlights each piece with Pygments (playground/strategies/shown.py): `html`
+ * is flat <span class="k">…</span> tokens that app.css colours. pygmentsTokens() reads
+ * that grammar and nothing else; showSource() builds spans from the tokens' class and text,
+ * and shows the plain `source` when there is no html (a run stored before the server sent
+ * it) or when the tokens' text is not the source exactly.
+ *
+ * guardPlan() and pygmentsTokens() are pure (Node tests them); the rest writes the DOM.
  */
-
-import { renderPython } from "./highlight.js";
 
 // The function each guard parameter adds around api.fetch, as wire() applies them
 // (playground/strategies/guards.py); the deadline is wire()'s own asyncio.timeout_at.
@@ -76,7 +80,7 @@ export function createCodePanel({ panel, boot }) {
     where.textContent = main?.where ?? "";
     where.hidden = !main?.where;
     const code = $("#strategy-source code") ?? $("#strategy-source");
-    renderPython(code, main?.source ?? "# Choose a strategy to see the code that runs.");
+    showSource(code, main ?? { source: "# Choose a strategy to see the code that runs." });
     $("#code-more").replaceChildren(...rest.map(collapsed));
     sentence($("[data-code='note']"), note);
     for (const key of ["what", "when", "pitfall", "ideal"]) {
@@ -91,7 +95,7 @@ export function createCodePanel({ panel, boot }) {
     /** Before a run: `strategy` (a name) and the form's `values`. */
     showPlan({ strategy: name, values }) {
       const strategy = strategies.find((s) => s.name === name);
-      const pieces = strategy ? [{ title: `Strategy: ${strategy.label}`, source: strategy.source, where: null }, ...(strategy.helpers ?? [])] : [];
+      const pieces = strategy ? [strategy.code, ...(strategy.helpers ?? [])] : [];
       render({ ran: false, strategy, pieces, note: strategy ? planNote(guardPlan(strategy, values)) : [] });
     },
     /** A run's own code, from its run.started; `spec` names its strategy. */
@@ -120,8 +124,45 @@ function collapsed(piece) {
   if (piece.where) summary.append(" ", Object.assign(document.createElement("code"), { className: "where", textContent: piece.where }));
   const pre = Object.assign(document.createElement("pre"), { className: "code", tabIndex: 0 });
   const code = document.createElement("code");
-  renderPython(code, piece.source ?? "");
+  showSource(code, piece);
   pre.append(code);
   details.append(summary, pre);
   return details;
+}
+
+/** Fill `code` (a <code> element) with a piece's source: highlighted when it can be, else plain. */
+export function showSource(code, piece) {
+  const source = piece?.source ?? "";
+  const tokens = piece?.html ? pygmentsTokens(piece.html) : null;
+  if (!tokens || tokens.map((token) => token.text).join("") !== source) {
+    code.textContent = source;
+    return;
+  }
+  const doc = code.ownerDocument;
+  code.replaceChildren(
+    ...tokens.map(({ cls, text }) => (cls ? Object.assign(doc.createElement("span"), { className: cls, textContent: text }) : doc.createTextNode(text))),
+  );
+}
+
+// Pygments' nowrap HTML is flat: escaped text and <span class="..."> around escaped text,
+// escaped with html.escape(quote=False) (&amp; &lt; &gt;). Nothing else is read.
+const TEXT = String.raw`(?:[^<&]|&(?:amp|lt|gt);)`;
+const TOKEN = new RegExp(String.raw`<span class="([\w -]+)">(${TEXT}*)</span>|(${TEXT}+)`, "y");
+const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">" };
+
+/**
+ * Pygments' HTML -> [{cls, text}] (cls null for plain text), or null if it is anything
+ * but that flat grammar. Pure: the HTML is never handed to the browser's parser, so no
+ * tag or attribute in it can reach the page; its text is set as text.
+ */
+export function pygmentsTokens(html) {
+  const tokens = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < html.length) {
+    const match = TOKEN.exec(html);
+    if (!match) return null;
+    const [, cls = null, inSpan, plain] = match;
+    tokens.push({ cls, text: (inSpan ?? plain).replace(/&(?:amp|lt|gt);/g, (entity) => ENTITIES[entity]) });
+  }
+  return tokens;
 }

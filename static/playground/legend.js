@@ -1,13 +1,25 @@
 /**
- * The legend under the timeline: one entry per look (timeline-style.js LEGEND). With a
- * run on screen it marks the looks that run has drawn (the others fade) and says what
- * its requests waited for; the tooltip names the reason of each single wait.
+ * The legend under the timeline: one entry per look (timeline-style.js LOOKS), in the
+ * order legendEntries() gives: the phases, the server's task statuses, back-off, retry.
+ * With a run on screen it marks the looks that run has drawn (the others fade) and says
+ * what its requests waited for; the tooltip names the reason of each single wait.
  *
+ *   vocabulary (boot data) ──legendEntries()──> [{key, label, hint}]   pure: Node tests it
  *   model ──LegendScan.update()──> {looks, reasons}   pure and incremental: Node tests it
  *         ──createLegend().update(model)──> [data-legend=key][data-present], waiting's words
  */
 
-import { LEGEND, REASONS, styleOf, swatch } from "./timeline-style.js";
+import { LOOKS, REASONS, styleOf, swatch } from "./timeline-style.js";
+
+/** The legend's entries for the server's `vocabulary`: a look per phase and per task status. */
+export function legendEntries(vocabulary) {
+  const waits = orList(vocabulary.wait_reasons.map((reason) => REASONS[reason] ?? reason));
+  return ["waiting", "flight", ...vocabulary.task_statuses, "backoff", "link"].map((key) => ({
+    key,
+    label: LOOKS[key]?.label ?? key,
+    hint: key === "waiting" ? `for ${waits}: the tooltip says which` : LOOKS[key]?.hint,
+  }));
+}
 
 /** The looks and wait reasons a model holds; closed segments are read once each. */
 export class LegendScan {
@@ -40,17 +52,21 @@ export class LegendScan {
 /** The waiting entry's words: what this run's requests waited for. */
 export function waitingLabel(reasons) {
   const words = [...reasons].map((reason) => REASONS[reason] ?? reason);
-  if (!words.length) return "waiting";
-  const last = words.pop();
-  return `waiting for ${words.length ? `${words.join(", ")} or ${last}` : last}`;
+  return words.length ? `waiting for ${orList(words)}` : "waiting";
 }
 
-export function createLegend(list) {
+/** "a, b or c". */
+function orList(words) {
+  return words.length > 1 ? `${words.slice(0, -1).join(", ")} or ${words.at(-1)}` : (words[0] ?? "");
+}
+
+/** The legend in `list` (a <ul>), its entries from the server's `vocabulary`. */
+export function createLegend(list, vocabulary) {
   if (!list) return { update() {} };
   const scan = new LegendScan();
   const items = new Map();
   list.replaceChildren(
-    ...LEGEND.map(({ key, label, hint }) => {
+    ...legendEntries(vocabulary).map(({ key, label, hint }) => {
       const item = document.createElement("li");
       item.dataset.legend = key;
       const words = Object.assign(document.createElement("span"), { textContent: label });

@@ -11,7 +11,6 @@
 import { formatMs, formatSeconds } from "./scale.js";
 import { REASONS } from "./timeline-style.js";
 
-const COUNT_KEYS = ["ok", "error", "timeout", "cancelled"];
 const FINISH_ORDER_SHOWN = 12; // beyond this, a list of task numbers stops being readable
 
 /** Display values keyed like the DOM hooks: wall_s, count-ok, max_in_flight, ... */
@@ -27,9 +26,9 @@ export function summaryValues(model, now) {
     const wall = summary.wall_s ?? (model.end ?? now);
     put("wall_s", wall, formatSeconds);
     const counts = summary.counts ?? model.counts;
-    for (const key of COUNT_KEYS) put(`count-${key}`, counts[key] ?? 0);
+    for (const key of model.statuses) put(`count-${key}`, counts[key] ?? 0);
     // Counts the server may add (e.g. not_started after a cancel) show when non-zero.
-    for (const [key, n] of Object.entries(counts)) if (!COUNT_KEYS.includes(key) && n) put(`count-${key}`, n);
+    for (const [key, n] of Object.entries(counts)) if (!model.statuses.includes(key) && n) put(`count-${key}`, n);
     put("requests", summary.requests ?? model.laneCount);
     put("max_in_flight", summary.max_in_flight ?? model.maxInFlight);
   }

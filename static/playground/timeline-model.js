@@ -11,18 +11,27 @@
  *                             (attempt 1 ...........)       (attempt 2 .....)
  * A segment opens at its event's `t` and closes when the next phase of its task
  * begins (or at the run's end). Open segments end at a "now" the caller supplies.
+ *
+ * The words it counts by come from the server: `vocabulary` is the boot data's
+ * (playground/events.py vocabulary()), so the model keeps no list of statuses.
  */
 
-export const STATUSES = ["ok", "error", "timeout", "cancelled"];
 // A task index beyond this is a corrupt event, not a lane to allocate.
 const MAX_LANES = 100_000;
+// A task.finished whose status the vocabulary lacks is drawn and counted as this one.
+const UNKNOWN_STATUS = "error";
 
-export function createTimeline() {
-  return new Timeline();
+/** `vocabulary`: {task_statuses: [...], ...}, as the server's boot data gives it. */
+export function createTimeline(vocabulary) {
+  return new Timeline(vocabulary);
 }
 
 export class Timeline {
-  constructor() {
+  constructor(vocabulary) {
+    if (!Array.isArray(vocabulary?.task_statuses)) {
+      throw new TypeError("createTimeline(vocabulary): vocabulary.task_statuses (the boot data's) is required");
+    }
+    this.statuses = [...vocabulary.task_statuses]; // what counts, in the server's order
     this.version = 0; // bumps on every change: cheap cache key for views
     this.epoch = 0; // bumps on reset: a view drops everything it drew
     this.reset();
@@ -35,7 +44,7 @@ export class Timeline {
     this.lastSeq = -1;
     this.spec = null;
     this.code = null; // [{title, source, where}]: the code that ran, from run.started
-    this.status = "idle"; // idle | running | finished | failed | cancelled | interrupted
+    this.status = "idle"; // idle | running | a run end status (vocabulary.run_end_statuses)
     this.error = null;
     this.summary = null;
     this.end = null; // server t of run.finished
@@ -50,7 +59,7 @@ export class Timeline {
     this.series = { t: [], n: [] }; // in-flight count after each change, at time t
     this.inFlight = 0;
     this.maxInFlight = 0;
-    this.counts = { ok: 0, error: 0, timeout: 0, cancelled: 0 };
+    this.counts = Object.fromEntries(this.statuses.map((status) => [status, 0]));
     this.segmentCount = 0;
     this.finishLog = []; // {task, superseded} per task.finished, in order
     this.ranked = null; // cached {version, order, rank}
@@ -259,7 +268,7 @@ function onTaskPhase(phase) {
 function onTaskFinished(model, event, t) {
   const lane = model.lane(event.task);
   if (!lane) return;
-  const status = STATUSES.includes(event.status) ? event.status : "error";
+  const status = model.statuses.includes(event.status) ? event.status : UNKNOWN_STATUS;
   // The open segment of this attempt takes the outcome: usually its flight, or its
   // wait when it was cancelled before it started. With none, a zero-length flight does.
   let segment = lane.segments[lane.segments.length - 1];
@@ -304,3 +313,5 @@ const HANDLERS = {
   "task.backoff": onTaskBackoff,
   "run.finished": onRunFinished,
 };
+/** The event types the model reads (Node checks them against the server's vocabulary.event_types). */
+export const HANDLED_EVENTS = Object.freeze(Object.keys(HANDLERS));

@@ -22,19 +22,60 @@ export const COLORS = {
   muted: "#6b7280",
 };
 
-/** Legend order and words: a key per look. */
-export const LEGEND = [
-  { key: "waiting", label: "waiting", hint: "for a semaphore slot, its batch, a rate-limit token, a free connection or a free worker: the tooltip says which" },
-  { key: "flight", label: "in flight", hint: "request sent, no answer yet" },
-  { key: "ok", label: "ok" },
-  { key: "error", label: "error", hint: "HTTP error (429/503 included) or connection failure" },
-  { key: "timeout", label: "timed out", hint: "stripes and an end cap: the client gave up" },
-  { key: "cancelled", label: "cancelled", hint: "cross-hatched: stopped before an answer; a cancelled wait ends in a grey cap" },
-  { key: "backoff", label: "back-off", hint: "dashed: the pause before a retry" },
-  { key: "link", label: "retry", hint: "joins one attempt to the next" },
-];
+/**
+ * Every look: its words for the legend and how it is painted. Keyed by phase (waiting,
+ * flight, backoff), by the task statuses the server sends (playground/events.py
+ * TASK_STATUSES, in the boot data's vocabulary) and by "link". The words themselves come
+ * from the server; this table only says how each one looks (missingLooks() finds gaps).
+ * paint(kit) gives a fill style; kit.tile and kit.diagonal draw patterns for one canvas.
+ */
+export const LOOKS = {
+  waiting: {
+    label: "waiting",
+    paint: ({ tile, diagonal }) =>
+      tile(6, (c, s) => {
+        c.fillStyle = "#fbeec9";
+        c.fillRect(0, 0, s, s);
+        diagonal(c, s, COLORS.orange, 1.1, true);
+      }),
+  },
+  flight: { label: "in flight", hint: "request sent, no answer yet", paint: () => COLORS.sky },
+  ok: { label: "ok", paint: () => COLORS.blue },
+  error: { label: "error", hint: "HTTP error (429/503 included) or connection failure", paint: () => COLORS.ink },
+  timeout: {
+    label: "timed out",
+    hint: "stripes and an end cap: the client gave up",
+    paint: ({ tile, diagonal }) =>
+      tile(8, (c, s) => {
+        c.fillStyle = COLORS.vermillion;
+        c.fillRect(0, 0, s, s);
+        diagonal(c, s, "rgba(255,255,255,0.55)", 1.5, false);
+      }),
+  },
+  cancelled: {
+    label: "cancelled",
+    hint: "cross-hatched: stopped before an answer; a cancelled wait ends in a grey cap",
+    paint: ({ tile, diagonal }) =>
+      tile(6, (c, s) => {
+        c.fillStyle = "#f3f4f6";
+        c.fillRect(0, 0, s, s);
+        diagonal(c, s, "#9ca3af", 0.8, true);
+        diagonal(c, s, "#9ca3af", 0.8, false);
+      }),
+  },
+  backoff: {
+    label: "back-off",
+    hint: "dashed: the pause before a retry",
+    paint: ({ tile }) =>
+      tile(4, (c, s) => {
+        c.fillStyle = COLORS.purple;
+        c.fillRect(0, 0, s / 2, s); // dashes: half on, half off
+      }),
+  },
+  link: { label: "retry", hint: "joins one attempt to the next", paint: () => COLORS.purple },
+};
 
-/** What a request waits for, by the reason in task.waiting (playground/runs/events.py WAIT_REASONS). */
+/** What a request waits for, by the reason in task.waiting (vocabulary.wait_reasons). */
 export const REASONS = {
   semaphore: "a semaphore slot",
   batch: "its batch",
@@ -44,6 +85,14 @@ export const REASONS = {
   server: "the server",
 };
 
+/** The server's words this file has no look (statuses) or no words (wait reasons) for. */
+export function missingLooks(vocabulary) {
+  return [
+    ...vocabulary.task_statuses.filter((status) => !Object.hasOwn(LOOKS, status)),
+    ...vocabulary.wait_reasons.filter((reason) => !Object.hasOwn(REASONS, reason)),
+  ];
+}
+
 /** The look of a segment. A flight still open when the run ended counts as cancelled. */
 export function styleOf(segment) {
   if (segment.phase === "waiting") return segment.status || segment.cut ? "waiting-cut" : "waiting";
@@ -52,9 +101,10 @@ export function styleOf(segment) {
   return segment.cut ? "cancelled" : "flight";
 }
 
-const FLIGHT_KEYS = new Set(["flight", "ok", "error", "timeout", "cancelled"]);
+// Looks that are not a flight; every other look (a flight, its outcome) is at least a pixel wide.
+const NOT_FLIGHT = new Set(["waiting", "waiting-cut", "backoff"]);
 
-/** Fill styles for one canvas at one devicePixelRatio: colours and patterns. */
+/** Fill styles for one canvas at one devicePixelRatio, by look; plus the cap and outline. */
 export function createPaints(ctx, dpr) {
   const tile = (size, draw) => {
     const canvas = document.createElement("canvas");
@@ -77,34 +127,8 @@ export function createPaints(ctx, dpr) {
     }
     c.stroke();
   };
-  return {
-    waiting: tile(6, (c, s) => {
-      c.fillStyle = "#fbeec9";
-      c.fillRect(0, 0, s, s);
-      diagonal(c, s, COLORS.orange, 1.1, true);
-    }),
-    flight: COLORS.sky,
-    ok: COLORS.blue,
-    error: COLORS.ink,
-    timeout: tile(8, (c, s) => {
-      c.fillStyle = COLORS.vermillion;
-      c.fillRect(0, 0, s, s);
-      diagonal(c, s, "rgba(255,255,255,0.55)", 1.5, false);
-    }),
-    cancelled: tile(6, (c, s) => {
-      c.fillStyle = "#f3f4f6";
-      c.fillRect(0, 0, s, s);
-      diagonal(c, s, "#9ca3af", 0.8, true);
-      diagonal(c, s, "#9ca3af", 0.8, false);
-    }),
-    backoff: tile(4, (c, s) => {
-      c.fillStyle = COLORS.purple;
-      c.fillRect(0, 0, s / 2, s); // dashes: half on, half off
-    }),
-    cap: COLORS.black,
-    outline: "#6b7280",
-    link: COLORS.purple,
-  };
+  const looks = Object.entries(LOOKS).map(([key, look]) => [key, look.paint({ tile, diagonal })]);
+  return { ...Object.fromEntries(looks), cap: COLORS.black, outline: "#6b7280" };
 }
 
 /** Bars batched by look: add() many, then fill() once per paint. */
@@ -125,7 +149,7 @@ export class BarBatch {
   /** A bar of look `key` in device px; flights get at least one pixel of width. */
   add(key, x, y, w, h) {
     const dpr = this.dpr;
-    if (FLIGHT_KEYS.has(key)) w = Math.max(w, 1);
+    if (!NOT_FLIGHT.has(key)) w = Math.max(w, 1);
     else if (w <= 0) return;
     if (h < 1) {
       // Lanes thinner than a device pixel: whole pixel rows, or every colour fades to pastel.

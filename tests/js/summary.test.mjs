@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 
 import { finishOrder, summaryValues, waitingText } from "../../static/playground/summary.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
+import { VOCABULARY } from "./vocabulary.mjs";
 
 function live() {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply([
     { seq: 0, type: "run.started", t: 0, spec: { requests: 2, guess_ms: 1000 } },
     { seq: 1, type: "task.started", t: 0, task: 0, attempt: 1 },
@@ -17,7 +18,7 @@ function live() {
 }
 
 test("an idle model shows nothing", () => {
-  assert.deepEqual(summaryValues(createTimeline(), 0), {});
+  assert.deepEqual(summaryValues(createTimeline(VOCABULARY), 0), {});
 });
 
 test("a live run counts from the model", () => {

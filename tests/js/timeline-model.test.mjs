@@ -2,7 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { createTimeline } from "../../static/playground/timeline-model.js";
+import { HANDLED_EVENTS, createTimeline } from "../../static/playground/timeline-model.js";
+import { VOCABULARY } from "./vocabulary.mjs";
 
 /** Number the events 0, 1, 2, ... as the server does. */
 function stream(...events) {
@@ -22,7 +23,7 @@ const THREE_TASKS = stream(
 );
 
 test("run.started allocates one lane per task", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS.slice(0, 1));
   assert.equal(model.laneCount, 3);
   assert.equal(model.status, "running");
@@ -31,7 +32,7 @@ test("run.started allocates one lane per task", () => {
 
 test("run.started keeps the code that ran, if the server sent it", () => {
   const code = [{ title: "Strategy: asyncio.gather", source: "async def gather(api, n): ...", where: "playground/strategies/gather.py:8" }];
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream({ type: "run.started", t: 0, spec: { requests: 1 }, code }));
   assert.deepEqual(model.code, code);
   model.reset();
@@ -41,13 +42,13 @@ test("run.started keeps the code that ran, if the server sent it", () => {
 });
 
 test("requests sets the lane count when no latencies are listed", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream({ type: "run.started", t: 0, spec: { requests: 7 } }));
   assert.equal(model.laneCount, 7);
 });
 
 test("a finished flight is a closed segment with its outcome", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS);
   const [flight] = model.lanes[1].segments;
   assert.equal(flight.phase, "flight");
@@ -62,7 +63,7 @@ test("a finished flight is a closed segment with its outcome", () => {
 });
 
 test("completion order differs from submission order", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS);
   assert.deepEqual(model.completionOrder(), [2, 0, 1]);
   assert.equal(model.completionRank(2), 1);
@@ -70,7 +71,7 @@ test("completion order differs from submission order", () => {
 });
 
 test("run.finished records end, status and summary", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS);
   assert.equal(model.status, "finished");
   assert.equal(model.end, 0.503);
@@ -80,7 +81,7 @@ test("run.finished records end, status and summary", () => {
 });
 
 test("in-flight series steps up and down; its max is the peak", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS);
   assert.deepEqual(model.series.t, [0.001, 0.002, 0.003, 0.203, 0.301, 0.502]);
   assert.deepEqual(model.series.n, [1, 2, 3, 2, 1, 0]);
@@ -88,7 +89,7 @@ test("in-flight series steps up and down; its max is the peak", () => {
 });
 
 test("waiting closes when the flight starts, keeping its reason", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "run.started", t: 0, spec: { requests: 1 } },
     { type: "task.waiting", t: 0.0, task: 0, attempt: 1, reason: "semaphore" },
@@ -102,7 +103,7 @@ test("waiting closes when the flight starts, keeping its reason", () => {
 });
 
 test("retries: one segment per attempt, a backoff between, and a link", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "run.started", t: 0, spec: { requests: 2 } },
     { type: "task.started", t: 0, task: 0, attempt: 1 },
@@ -128,7 +129,7 @@ test("retries: one segment per attempt, a backoff between, and a link", () => {
 });
 
 test("a retry without a backoff event still links and supersedes", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "task.started", t: 0, task: 0, attempt: 1 },
     { type: "task.finished", t: 0.1, task: 0, attempt: 1, status: "timeout", error: "TimeoutError" },
@@ -140,7 +141,7 @@ test("a retry without a backoff event still links and supersedes", () => {
 });
 
 test("a task cancelled while waiting ends its wait with that status", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "task.waiting", t: 0, task: 0, attempt: 1, reason: "semaphore" },
     { type: "task.finished", t: 0.4, task: 0, attempt: 1, status: "cancelled", http_status: null, error: "CancelledError" },
@@ -153,7 +154,7 @@ test("a task cancelled while waiting ends its wait with that status", () => {
 });
 
 test("run.finished cuts segments that are still open", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "run.started", t: 0, spec: { requests: 2 } },
     { type: "task.started", t: 0, task: 0, attempt: 1 },
@@ -171,7 +172,7 @@ test("run.finished cuts segments that are still open", () => {
 });
 
 test("lanes grow when a task index exceeds the announced count", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "run.started", t: 0, spec: { requests: 2 } },
     { type: "task.started", t: 0, task: 4, attempt: 1 },
@@ -181,7 +182,7 @@ test("lanes grow when a task index exceeds the announced count", () => {
 });
 
 test("unknown event types are ignored but still advance lastSeq", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   const result = model.apply(stream(
     { type: "run.started", t: 0, spec: { requests: 1 } },
     { type: "server.note", t: 0.1, text: "hello" },
@@ -193,7 +194,7 @@ test("unknown event types are ignored but still advance lastSeq", () => {
 });
 
 test("duplicates are skipped and a gap stops at the last contiguous seq", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS.slice(0, 3));
   const result = model.apply([THREE_TASKS[1], THREE_TASKS[2], THREE_TASKS[3], THREE_TASKS[5], THREE_TASKS[6]]);
   assert.deepEqual(result, { applied: 1, duplicates: 2, gap: true });
@@ -206,7 +207,7 @@ test("duplicates are skipped and a gap stops at the last contiguous seq", () => 
 });
 
 test("open segments end at now: last t plus local time since it arrived", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS.slice(0, 2), 1000);
   assert.equal(model.nowAt(1000), 0.001);
   assert.ok(Math.abs(model.nowAt(1250) - 0.251) < 1e-9);
@@ -216,7 +217,7 @@ test("open segments end at now: last t plus local time since it arrived", () => 
 });
 
 test("a held clock stops open bars; resumed, they grow from where they stopped", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS.slice(0, 2), 1000);
   assert.ok(Math.abs(model.nowAt(1500) - 0.501) < 1e-9);
   model.holdClock(); // the socket dropped
@@ -226,7 +227,7 @@ test("a held clock stops open bars; resumed, they grow from where they stopped",
 });
 
 test("hitTest finds the segment under a time, with tolerance", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(stream(
     { type: "task.waiting", t: 0, task: 0, attempt: 1, reason: "semaphore" },
     { type: "task.started", t: 0.2, task: 0, attempt: 1 },
@@ -241,7 +242,7 @@ test("hitTest finds the segment under a time, with tolerance", () => {
 });
 
 test("reset empties the model and bumps its epoch", () => {
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   model.apply(THREE_TASKS);
   const epoch = model.epoch;
   model.reset();
@@ -262,11 +263,21 @@ test("10,000 tasks (30,000 events) apply in well under a second", () => {
   }
   events.push({ type: "run.finished", t: 11, status: "finished", summary: {} });
   const numbered = events.map((event, seq) => ({ seq, ...event }));
-  const model = createTimeline();
+  const model = createTimeline(VOCABULARY);
   const started = performance.now();
   for (let i = 0; i < numbered.length; i += 500) model.apply(numbered.slice(i, i + 500));
   const elapsed = performance.now() - started;
   assert.equal(model.segmentCount, 2 * n);
   assert.equal(model.completionOrder().length, n);
   assert.ok(elapsed < 1000, `applying ${numbered.length} events took ${elapsed} ms`);
+});
+
+test("the model counts by the server's task statuses, and reads every event type it sends", () => {
+  assert.throws(() => createTimeline(), /vocabulary\.task_statuses/); // no list of its own to fall back on
+  const model = createTimeline(VOCABULARY);
+  assert.deepEqual(Object.keys(model.counts), VOCABULARY.task_statuses);
+  assert.deepEqual(VOCABULARY.event_types.filter((type) => !HANDLED_EVENTS.includes(type)), []);
+  const fewer = createTimeline({ ...VOCABULARY, task_statuses: ["ok", "error"] });
+  fewer.apply(stream({ type: "task.finished", t: 0.1, task: 0, attempt: 1, status: "timeout" }));
+  assert.deepEqual(fewer.counts, { ok: 0, error: 1 }); // a status the vocabulary lacks counts as an error
 });
