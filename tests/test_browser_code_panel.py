@@ -1,4 +1,4 @@
-"""The code panel in a real Chromium: the server's Pygments HTML, shown as the source it is.
+"""The code panel in a real Chromium: the server's Pygments tokens, shown as the source it is.
 
 Same set-up as tests/test_browser.py (Debian's Chromium through async Playwright, the
 session's real Daphne, the page's strict Content-Security-Policy).
@@ -47,7 +47,7 @@ async def test_the_plan_and_the_run_show_highlighted_source(server, page, output
     assert len(ran) >= 4  # the strategy, the retry guard, wire() and Api.fetch at least
 
 
-async def test_show_source_reads_only_token_spans_and_falls_back_to_text(server, page):
+async def test_show_source_makes_spans_of_tokens_and_falls_back_to_text(server, page):
     await page.goto(server.base + "/")
     result = await page.evaluate("""async () => {
         const src = document.querySelector('script[type="module"]').src;
@@ -58,21 +58,22 @@ async def test_show_source_reads_only_token_spans_and_falls_back_to_text(server,
             return {html: code.innerHTML, text: code.textContent};
         };
         return {
-            // A run stored before pieces carried html: its plain source.
+            // A run stored before pieces carried tokens: its plain source.
             stored: show({source: "x = 1\\n"}),
-            // Anything but Pygments' flat spans: the plain source, none of the markup.
-            markup: show({source: "x = 1\\n", html: '<img src="/nowhere" onerror="window.pwned = 1">x = 1\\n'}),
-            handler: show({source: "x\\n", html: '<span class="n" onclick="window.pwned = 1">x</span>\\n'}),
-            // Pygments' own: spans with their class, escaped text decoded once.
-            tokens: show({source: "a < b\\n", html: '<span class="n">a</span> <span class="o">&lt;</span> b\\n'}),
-            // HTML whose text is not the source: the source wins.
-            differs: show({source: "y\\n", html: '<span class="n">x</span>\\n'}),
+            // Tokens are class and text, never markup: a tag in the text stays text.
+            markup: show({source: "<img src=/ onerror=window.pwned=1>\\n",
+                          tokens: [["s2", "<img src=/ onerror=window.pwned=1>"], ["", "\\n"]]}),
+            tokens: show({source: "a < b\\n", tokens: [["n", "a"], ["", " "], ["o", "<"], ["", " b\\n"]]}),
+            // Tokens whose text is not the source: the source wins.
+            differs: show({source: "y\\n", tokens: [["n", "x"], ["", "\\n"]]}),
             pwned: window.pwned ?? null,
         };
     }""")
     assert result["stored"] == {"html": "x = 1\n", "text": "x = 1\n"}
-    assert result["markup"] == {"html": "x = 1\n", "text": "x = 1\n"}
-    assert result["handler"] == {"html": "x\n", "text": "x\n"}
+    assert result["markup"] == {
+        "html": '<span class="s2">&lt;img src=/ onerror=window.pwned=1&gt;</span>\n',
+        "text": "<img src=/ onerror=window.pwned=1>\n",
+    }
     assert result["tokens"] == {"html": '<span class="n">a</span> <span class="o">&lt;</span> b\n', "text": "a < b\n"}
     assert result["differs"] == {"html": "y\n", "text": "y\n"}
     assert result["pwned"] is None

@@ -29,7 +29,7 @@ async def test_the_page_gets_the_vocabulary_in_its_boot_data(server):
     boot = json.loads(re.search(r'<script id="boot" type="application/json">(.*?)</script>', page, re.S).group(1))
     assert boot["vocabulary"] == events.vocabulary()
     gather = next(s for s in boot["strategies"] if s["name"] == "gather")
-    assert '<span class="k">async</span>' in gather["code"]["html"]  # highlighted on the server
+    assert ["k", "async"] in gather["code"]["tokens"]  # highlighted on the server
 
 
 def test_the_summary_has_a_count_for_every_task_status():

@@ -5,9 +5,10 @@
 
 The source text is read from the very function objects that run, so what a
 learner reads is what ran (tests/test_strategies.py checks this with a profiler).
-Each piece also carries its source highlighted by Pygments: HTML of flat
-`<span class="k">` tokens (nowrap: no wrapper, no inline styles), which the
-code panel (static/playground/code-panel.js) rebuilds and app.css colours.
+Each piece also carries its source cut into tokens by Pygments' Python lexer, as
+data: [css class, text] pairs (the class names of Pygments' HTML formatter, "k",
+"nf", "s2" ...), which the code panel (static/playground/code-panel.js) turns into
+spans and app.css colours. No markup travels, so none can reach the page.
 """
 
 import inspect
@@ -16,17 +17,16 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
+from pygments import lex
 from pygments.lexers import PythonLexer
+from pygments.token import STANDARD_TYPES
 
 from playground.strategies.api import Api
 from playground.strategies.guards import active_guards, wire
 
 ROOT = Path(__file__).resolve().parents[2]  # paths are shown relative to the project
-# stripnl=False: the highlighted text is the source exactly, blank lines included.
+# stripnl=False: the tokens' text is the source exactly, blank lines included.
 LEXER = PythonLexer(stripnl=False)
-FORMATTER = HtmlFormatter(nowrap=True)  # CSS classes (k, nf, s2 ...), escaped text, nothing else
 
 
 def shown_functions(strategy, spec: dict) -> list[tuple[str, Callable]]:
@@ -46,21 +46,40 @@ def shown_functions(strategy, spec: dict) -> list[tuple[str, Callable]]:
     return out
 
 
+def css_class(ttype) -> str:
+    """Pygments' short class for a token type ("k", "nf"; "" for plain text), as its HTML uses."""
+    while ttype not in STANDARD_TYPES:
+        ttype = ttype.parent
+    return STANDARD_TYPES[ttype]
+
+
 @lru_cache(maxsize=256)  # the catalog's sources, highlighted once per process, not per page
-def highlighted(source: str) -> str:
-    """`source` as Pygments HTML: token spans with CSS classes; its text is `source` exactly."""
-    return highlight(source, LEXER, FORMATTER)
+def highlighted(source: str) -> tuple[tuple[str, str], ...]:
+    """`source` as (css class, text) tokens, neighbours of one class joined; their text is `source`."""
+    out: list[tuple[str, str]] = []
+    for ttype, text in lex(source, LEXER):
+        cls = css_class(ttype)
+        if out and out[-1][0] == cls:
+            out[-1] = (cls, out[-1][1] + text)
+        else:
+            out.append((cls, text))
+    return tuple(out)
 
 
 def piece(title: str, fn: Callable) -> dict:
-    """{"title", "source", "where", "html"}: one function's code, its file:line, and it highlighted."""
+    """{"title", "source", "where", "tokens"}: one function's code, its file:line, and it highlighted."""
     code = fn.__code__
     path = Path(code.co_filename).resolve()
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     source = textwrap.dedent(inspect.getsource(fn))
-    return {"title": title, "source": source, "where": f"{where}:{code.co_firstlineno}", "html": highlighted(source)}
+    return {
+        "title": title,
+        "source": source,
+        "where": f"{where}:{code.co_firstlineno}",
+        "tokens": [list(token) for token in highlighted(source)],
+    }
 
 
 def shown_source(strategy, spec: dict) -> list[dict]:
-    """[{"title", "source", "where", "html"}, ...]: the code a run of `spec` runs."""
+    """[{"title", "source", "where", "tokens"}, ...]: the code a run of `spec` runs."""
     return [piece(title, fn) for title, fn in shown_functions(strategy, spec)]

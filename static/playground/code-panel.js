@@ -3,16 +3,13 @@
  *
  *   form: strategy + guard fields ──showPlan()──> the strategy's code, its helpers, and
  *                                                 a line naming the guards the fields add
- *   run.started {code: [{title, source, where, html}]} ──showRun()──> every piece, in order:
+ *   run.started {code: [{title, source, where, tokens}]} ──showRun()──> every piece, in order:
  *         the strategy open, the rest (helpers, guards, wire, Api.fetch) in <details>
  *
- * The server highlights each piece with Pygments (playground/strategies/shown.py): `html`
- * is flat <span class="k">…</span> tokens that app.css colours. pygmentsTokens() reads
- * that grammar and nothing else; showSource() builds spans from the tokens' class and text,
- * and shows the plain `source` when there is no html (a run stored before the server sent
- * it) or when the tokens' text is not the source exactly.
+ * The server highlights each piece with Pygments (playground/strategies/shown.py): `tokens`
+ * are [css class, text] pairs; showSource() makes a span of each, which app.css colours.
  *
- * guardPlan() and pygmentsTokens() are pure (Node tests them); the rest writes the DOM.
+ * guardPlan() is pure (Node tests it); the rest writes the DOM.
  */
 
 // The function each guard parameter adds around api.fetch, as wire() applies them
@@ -130,39 +127,21 @@ function collapsed(piece) {
   return details;
 }
 
-/** Fill `code` (a <code> element) with a piece's source: highlighted when it can be, else plain. */
+/**
+ * Fill `code` (a <code> element) with a piece's source: highlighted from the server's
+ * Pygments tokens ([css class, text] pairs, set as class and text, never as markup), or
+ * plain when there are none (a run stored before pieces carried them) or their text is
+ * not the source exactly.
+ */
 export function showSource(code, piece) {
   const source = piece?.source ?? "";
-  const tokens = piece?.html ? pygmentsTokens(piece.html) : null;
-  if (!tokens || tokens.map((token) => token.text).join("") !== source) {
+  const tokens = Array.isArray(piece?.tokens) ? piece.tokens : [];
+  if (tokens.map(([, text]) => text).join("") !== source || source === "") {
     code.textContent = source;
     return;
   }
   const doc = code.ownerDocument;
   code.replaceChildren(
-    ...tokens.map(({ cls, text }) => (cls ? Object.assign(doc.createElement("span"), { className: cls, textContent: text }) : doc.createTextNode(text))),
+    ...tokens.map(([cls, text]) => (cls ? Object.assign(doc.createElement("span"), { className: cls, textContent: text }) : doc.createTextNode(text))),
   );
-}
-
-// Pygments' nowrap HTML is flat: escaped text and <span class="..."> around escaped text,
-// escaped with html.escape(quote=False) (&amp; &lt; &gt;). Nothing else is read.
-const TEXT = String.raw`(?:[^<&]|&(?:amp|lt|gt);)`;
-const TOKEN = new RegExp(String.raw`<span class="([\w -]+)">(${TEXT}*)</span>|(${TEXT}+)`, "y");
-const ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">" };
-
-/**
- * Pygments' HTML -> [{cls, text}] (cls null for plain text), or null if it is anything
- * but that flat grammar. Pure: the HTML is never handed to the browser's parser, so no
- * tag or attribute in it can reach the page; its text is set as text.
- */
-export function pygmentsTokens(html) {
-  const tokens = [];
-  TOKEN.lastIndex = 0;
-  while (TOKEN.lastIndex < html.length) {
-    const match = TOKEN.exec(html);
-    if (!match) return null;
-    const [, cls = null, inSpan, plain] = match;
-    tokens.push({ cls, text: (inSpan ?? plain).replace(/&(?:amp|lt|gt);/g, (entity) => ENTITIES[entity]) });
-  }
-  return tokens;
 }
