@@ -6,6 +6,7 @@ bar on the timeline ends truthfully (ok, error, timeout or cancelled).
 """
 
 import asyncio
+import random
 
 import aiohttp
 import aiohttp.abc
@@ -44,6 +45,7 @@ class Api:
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
         self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
+        self._seed = spec.get("seed", 0)
         self._attempts: dict[int, int] = {}
         self._queued: dict[int, int] = {}  # request -> attempt marked waiting, not yet begun
         self._tasks: set[asyncio.Task] = set()
@@ -68,6 +70,10 @@ class Api:
         latency = self._latencies[i] if self._latencies else self._query["latency_ms"]
         seed = attempt_seed(self._query.get("seed", 0), attempt)
         return {**self._query, "i": i, "latency_ms": latency, "seed": seed}
+
+    def rng(self, i: int, attempt: int) -> random.Random:
+        """Random draws fixed by (seed, request, attempt): the same spec and seed draw the same."""
+        return random.Random(f"{self._seed}:{i}:{attempt}")
 
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
         """GET request `i` from the demo API; return its JSON body, or raise.
