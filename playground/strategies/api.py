@@ -76,7 +76,7 @@ class Api:
         return random.Random(f"{self._seed}:{i}:{attempt}")
 
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
-        """GET request `i` from the demo API; return its JSON body, or raise.
+        """GET request `i` from the target; return its body (parsed if it is JSON), or raise.
 
         `timeout` bounds this one attempt (seconds). A `session` made with
         `api.pool_trace()` marks the request as waiting until the pool hands it
@@ -97,7 +97,10 @@ class Api:
                 ) as response:
                     http_status = response.status
                     response.raise_for_status()
-                    body = await response.json()
+                    if response.content_type == "application/json":
+                        body = await response.json()
+                    else:  # another server may answer with HTML, text or bytes: still an answer
+                        body = await response.read()
             status = "ok"
             return body
         except TimeoutError as exc:
