@@ -194,3 +194,17 @@ async def test_a_run_whose_store_keeps_failing_ends_failed_keeping_what_was_stor
     assert await read_to_end(socket) == stored, "the watcher saw the run end"
     assert await read_to_end(await watch(run.id)) == stored, "so does a page that connects later"
     assert await read_to_end(await watch(run.id, after=len(stored) - 2)) == [end]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_watching_a_run_whose_end_was_never_stored_is_told_so():
+    # What _run_close leaves when even the end could not be stored: the Run row marked
+    # failed, its stored events without a run.finished.
+    run = await Run.objects.acreate(spec={"strategy": "gather", "requests": 1}, status=Run.Status.FAILED)
+    await Event.objects.acreate(run=run, seq=0, data={"type": "run.started", "seq": 0, "t": 0.0})
+    socket = await watch(run.id)
+    replayed = await socket.receive_json_from(timeout=SOCKET_TIMEOUT_S)
+    assert [e["seq"] for e in replayed["events"]] == [0]
+    told = await socket.receive_json_from(timeout=SOCKET_TIMEOUT_S)
+    assert told == {"type": "error", "error": "this run ended failed, but its end could not be recorded"}
+    assert (await socket.receive_output(timeout=SOCKET_TIMEOUT_S))["type"] == "websocket.close"
