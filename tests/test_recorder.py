@@ -153,7 +153,7 @@ def assert_gapless(evts: list[dict]) -> None:
 @pytest.mark.django_db(transaction=True)
 async def test_a_run_whose_store_fails_once_finishes_with_every_event_stored_once(demo_api, lock, caplog):
     caplog.set_level(logging.WARNING, logger="playground.runs.recorder")
-    lock.acquire()  # the first batch (run.started) meets the lock
+    await lock.acquire()  # the first batch (run.started) meets the lock
     spec = {"strategy": "sequential", "requests": 5, "latency_ms": 20}
     run, task = await services.run_launch(spec=spec, owner="flaky-store")
     socket = await watch(run.id)
@@ -177,7 +177,7 @@ async def test_a_run_whose_store_keeps_failing_ends_failed_keeping_what_was_stor
     run, task = await services.run_launch(spec=spec, owner="broken-store")
     socket = await watch(run.id)
     await until(lambda: Event.objects.filter(run_id=run.id, data__type="task.finished").count() >= 3)
-    lock.acquire()
+    await lock.acquire()
     kept = Event.objects.filter(run_id=run.id).count()
     await until(lambda: logged(caplog, "giving up"), timeout=GIVE_UP_S)
     lock.release()  # the store works again: too late for the run, in time for its end

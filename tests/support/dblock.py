@@ -7,9 +7,12 @@ So while the lock is held every store of an event batch fails, deterministically
 fast, and the rest of the database (the Run row) stays writable.
 """
 
+import asyncio
 import sqlite3
 
 from django.db import connection
+
+from tests.support.demoapi import UNTIL_TIMEOUT_S
 
 
 class EventTableLock:
@@ -19,10 +22,17 @@ class EventTableLock:
         self._holder = sqlite3.connect(name, uri=True, check_same_thread=False)
         self.held = False
 
-    def acquire(self) -> None:
-        self._holder.execute("BEGIN")
-        self._holder.execute("SELECT count(*) FROM runs_event").fetchall()  # the read lock, until rollback
-        self.held = True
+    async def acquire(self) -> None:
+        """Take the lock; a store in progress holds the table, so wait for it to end."""
+        async with asyncio.timeout(UNTIL_TIMEOUT_S):
+            while not self.held:
+                try:
+                    self._holder.execute("BEGIN")
+                    self._holder.execute("SELECT count(*) FROM runs_event").fetchall()  # locked until rollback
+                    self.held = True
+                except sqlite3.OperationalError:  # "database table is locked": a store is writing
+                    self._holder.rollback()
+                    await asyncio.sleep(0.001)
 
     def release(self) -> None:
         self._holder.rollback()
