@@ -103,6 +103,29 @@ async def test_an_end_that_cannot_be_stored_is_still_sent():
     assert [(e["seq"], e["type"]) for e in s.published] == [(0, "run.finished")]
 
 
+async def test_a_failed_publish_is_not_fatal():
+    # Stored already, a batch that could not be sent is refilled from the database by
+    # the socket that misses it; the flushing goes on.
+    s = FlakyStore()
+    sent = []
+
+    async def publish(batch):
+        if not sent:
+            sent.append(None)
+            raise ConnectionError("channel layer gone")
+        sent.extend(batch)
+
+    rec = Recorder(store=s.store, publish=publish, interval=0.01, batch_max=500)
+    rec.start()
+    rec.emit(events.task_started(0, 1))
+    await until(lambda: sent)
+    rec.emit(events.task_started(1, 1))
+    await until(lambda: len(sent) == 2)
+    await rec.close()
+    assert [e["seq"] for e in s.stored] == [0, 1] and rec.failure is None
+    assert [e["seq"] for e in sent[1:]] == [1]
+
+
 # --- Whole runs on the real database -------------------------------------------------
 
 
