@@ -3,6 +3,7 @@
 demo_api  (session)  playground.demoapi.server on a free loopback port
 server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
                      pointed at demo_api
+httpbin   (session)  httpbin (PyPI) under gunicorn on a free loopback port: a real third-party target
 """
 
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.httpbin import start_httpbin
 from tests.support.servers import ROOT, start_test_daphne, stop
 
 pytest_plugins = ["tests.support.browser"]  # the `page` fixture: Debian's Chromium through Playwright
@@ -47,6 +49,16 @@ def server(demo_api):
     proc, srv = start_test_daphne(tmp, demo_api.url)
     yield srv
     stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def httpbin():
+    """httpbin under gunicorn: a server the playground was not written for."""
+    tmp = Path(tempfile.mkdtemp(prefix="playground-httpbin-"))
+    server = start_httpbin(tmp)
+    yield server
+    stop(server.proc)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -3,6 +3,7 @@
 import ast
 import asyncio
 import inspect
+import random
 import sys
 import textwrap
 from pathlib import Path
@@ -204,10 +205,11 @@ def test_retry_delay_retries_only_what_may_pass():
         headers = {"Retry-After": retry_after} if retry_after else {}
         return aiohttp.ClientResponseError(None, (), status=status, headers=headers)
 
-    assert retry_delay(answer(404), 1) is None and retry_delay(answer(400), 1) is None
-    assert 0.05 <= retry_delay(answer(500), 1) <= 0.1 and 0.2 <= retry_delay(TimeoutError(), 3) <= 0.4
-    assert 2 <= retry_delay(answer(429, "2"), 1) <= 2.05  # Retry-After, plus a little jitter
-    assert retry_delay(aiohttp.ClientConnectionError(), 30) <= 10  # capped
+    rng = random.Random(0)
+    assert retry_delay(answer(404), 1, rng) is None and retry_delay(answer(400), 1, rng) is None
+    assert 0.05 <= retry_delay(answer(500), 1, rng) <= 0.1 and 0.2 <= retry_delay(TimeoutError(), 3, rng) <= 0.4
+    assert 2 <= retry_delay(answer(429, "2"), 1, rng) <= 2.05  # Retry-After, plus a little jitter
+    assert retry_delay(aiohttp.ClientConnectionError(), 30, rng) <= 10  # capped
 
 
 async def test_a_limit_guard_bounds_any_launch_pattern(demo_api):

@@ -8,37 +8,8 @@ from aiohttp import web
 
 from playground.runs.forms import RunSpecForm
 from playground.runs.targets import Target, target_from_setting
+from tests.support.recording import Recording
 from tests.support.runs import bars, run_spec
-
-
-class Recording:
-    """A small real server that counts the requests it gets."""
-
-    def __init__(self, host="127.0.0.1"):
-        self.host, self.hits, self.runner, self.port = host, 0, None, None
-
-    async def start(self, routes):
-        app = web.Application()
-
-        @web.middleware
-        async def count(request, handler):
-            self.hits += 1
-            return await handler(request)
-
-        app.middlewares.append(count)
-        app.add_routes(routes)
-        self.runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, self.host, 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
-        return self
-
-    def url(self, path):
-        return f"http://{self.host}:{self.port}{path}"
-
-    async def close(self):
-        await self.runner.cleanup()
 
 
 @pytest.fixture
@@ -80,6 +51,16 @@ def target(url, **kw) -> Target:
 SPEC = {"strategy": "gather", "requests": 4, "return_exceptions": True}
 
 
+def assert_refused(evts, strategy):
+    """Every request ended refused; under pool (a gather that stops at the first error) the
+    ones not yet refused when the first was end cancelled, none of them sent."""
+    errors = [e["error"] for e in evts if e["type"] == "task.finished"]
+    assert len(errors) == 4 and "TargetRefused" in errors
+    assert (
+        set(errors) == {"TargetRefused"} if strategy == "gather" else set(errors) <= {"TargetRefused", "CancelledError"}
+    )
+
+
 def statuses(evts):
     return [(b["status"]) for b in bars(evts).values()]
 
@@ -96,19 +77,40 @@ async def test_a_redirect_within_the_allowlist_is_followed(allowed):
     assert outcome.summary["counts"]["ok"] == 4
 
 
-async def test_a_redirect_leaving_the_allowlist_is_refused_unsent(allowed, outside):
-    outcome, evts = await run_spec(SPEC, "unused", target=target(allowed.url("/outside")))
+# pool builds a session of its own (api.resolver, api.session.trace_configs): the
+# allowlist must hold there as it does on the playground's session.
+SPECS = {"gather": SPEC, "pool": {"strategy": "pool", "requests": 4, "limit": 2}}
+
+
+async def test_pool_uses_an_allowed_target(allowed):
+    outcome, evts = await run_spec(SPECS["pool"], "unused", target=target(allowed.url("/ok")))
+    assert outcome.status == "finished" and outcome.summary["counts"]["ok"] == 4 and allowed.hits == 4
+    assert outcome.summary["max_in_flight"] == 2
+
+
+@pytest.mark.parametrize("strategy", SPECS)
+async def test_a_redirect_leaving_the_allowlist_is_refused_unsent(allowed, outside, strategy):
+    outcome, evts = await run_spec(SPECS[strategy], "unused", target=target(allowed.url("/outside")))
     assert outside.hits == 0, "the outside server must never be contacted"
-    finished = [e for e in evts if e["type"] == "task.finished"]
-    assert {e["error"] for e in finished} == {"TargetRefused"} and len(finished) == 4
+    assert_refused(evts, strategy)
 
 
-async def test_a_name_resolving_elsewhere_is_refused_before_connecting(allowed):
+@pytest.mark.parametrize("strategy", SPECS)
+async def test_a_name_resolving_elsewhere_is_refused_before_connecting(allowed, strategy):
     t = target(f"http://localhost:{allowed.port}/ok", addresses=["127.0.0.9"])
-    outcome, evts = await run_spec(SPEC, "unused", target=t)
+    outcome, evts = await run_spec(SPECS[strategy], "unused", target=t)
     assert allowed.hits == 0
-    assert {e["error"] for e in evts if e["type"] == "task.finished"} == {"TargetRefused"}
-    assert outcome.status == "finished"
+    assert_refused(evts, strategy)
+    assert outcome.status == ("finished" if strategy == "gather" else "failed")
+
+
+@pytest.mark.parametrize("strategy", SPECS)
+async def test_a_redirect_from_httpbin_to_a_port_off_the_list_is_refused_unsent(httpbin, outside, strategy):
+    allowed_ = target_from_setting({"name": "httpbin", "url": httpbin.url("/get")})
+    leave = target_from_setting({"name": "leave", "url": httpbin.url(f"/redirect-to?url={outside.url('/ok')}")})
+    outcome, evts = await run_spec(SPECS[strategy], "unused", target=leave, allowed=[allowed_, leave])
+    assert outside.hits == 0, "the server off the list must never be contacted"
+    assert_refused(evts, strategy)
 
 
 async def test_a_refused_connection_ends_each_request_as_an_error():

@@ -19,7 +19,8 @@ from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from playground.runs.models import Run
+from playground.events import RUN_FINISHED
+from playground.runs.models import Event, Run
 from playground.runs.services import events_after, group_name
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
@@ -74,14 +75,24 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _replay(self):
         # Join before reading: an event stored after the read is then sent live.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        if not await Run.objects.filter(id=self.run_id).aexists():
+        status = await Run.objects.filter(id=self.run_id).values_list("status", flat=True).afirst()
+        if status is None:
             return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
         async with self.lock:
             stored = await sync_to_async(events_after)(run_id=self.run_id, after=self.last)
             await self._send_events(stored)
+            if status not in Run.ACTIVE and not await self._end_stored(stored):
+                # Its events could not all be stored, nor its end (services._run_close):
+                # say so, rather than leave the page waiting for an end that never comes.
+                return await self._refuse_message(f"this run ended {status}, but its end could not be recorded")
             self.replaying = False
             pending, self.pending = self.pending, []
             await self._send_fresh(pending)
+
+    async def _end_stored(self, replayed: list[dict]) -> bool:
+        if replayed and replayed[-1]["type"] == RUN_FINISHED:
+            return True
+        return await Event.objects.filter(run_id=self.run_id, data__type=RUN_FINISHED).aexists()
 
     async def run_events(self, message):
         """Group message from the run's Recorder: one batch of events."""

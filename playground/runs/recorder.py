@@ -2,21 +2,35 @@
 
 strategy / executor --emit()--> Recorder (seq, t) --every 50 ms--> 1. store (database)
                                                                2. publish (channel layer group)
+
+A store that fails is tried again (STORE_ATTEMPTS, with a growing pause). One that keeps
+failing stops storing for good -- a later batch is never stored after an earlier one was
+not, so the stored timeline has no gaps -- and tells the owner (`on_failure`), who stops the
+run and closes it with `abandon()`: one last event, numbered right after the last stored one.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
 Batch = list[dict]
 
+logger = logging.getLogger(__name__)
+
+# A locked database or a busy disk usually frees within a second (SQLite has already
+# waited its own busy timeout before saying "locked"); one that stays broken longer will
+# not recover while a learner watches: give the run up after 0.1 + 0.2 + 0.4 s of pauses.
+STORE_ATTEMPTS = 4
+STORE_RETRY_FIRST_S = 0.1  # doubles after each failed attempt
+
 
 class Recorder:
     """Numbers events as they happen and flushes them in batches.
 
-    `store(batch)` must persist the batch; `publish(batch)` sends it on. A batch
-    is stored before it is published, and flushes never overlap, so seq order
-    is kept in both places.
+    `store(batch)` must persist the batch, all of it or none (a failed store is tried
+    again); `publish(batch)` sends it on. A batch is stored before it is published,
+    and flushes never overlap, so seq order is kept in both places.
     """
 
     def __init__(
@@ -27,12 +41,14 @@ class Recorder:
         interval: float,
         batch_max: int,
         clock: Callable[[], float] = time.monotonic,
+        on_failure: Callable[[BaseException], None] = lambda exc: None,
     ):
         self._store = store
         self._publish = publish
         self._interval = interval
         self._batch_max = batch_max
         self._clock = clock
+        self._on_failure = on_failure
         self._t0 = clock()
         self._pending: Batch = []
         self._lock = asyncio.Lock()
@@ -40,6 +56,8 @@ class Recorder:
         self._closed = False
         self.history: Batch = []  # every event of the run, for its summary
         self.seq = 0
+        self.stored = 0  # seq of the first event not stored yet
+        self.failure: BaseException | None = None  # why storing stopped for good, if it did
         self.max_lag_s = 0.0  # how late the event loop woke the flusher: a busy server
 
     def now(self) -> float:
@@ -59,26 +77,70 @@ class Recorder:
     async def _flush_forever(self) -> None:
         # Never cancelled mid-store (a store cut short could be written twice):
         # close() raises the flag and waits for the loop to notice.
-        while not self._closed:
+        while not self._closed and self.failure is None:
             asked = self._clock()
             await asyncio.sleep(self._interval)
             # Oversleeping means other work held the loop, the run's requests included.
             self.max_lag_s = max(self.max_lag_s, self._clock() - asked - self._interval)
             await self.flush()
+        if self.failure is not None and not self._closed:
+            self._on_failure(self.failure)  # the owner stops the run: it can no longer be recorded
 
     async def flush(self) -> None:
+        """Store and publish what is pending; after a store failed for good, nothing."""
         async with self._lock:
-            while self._pending:
+            while self._pending and self.failure is None:
                 batch = self._pending[: self._batch_max]
-                await self._store(batch)
-                # Only drop what is stored: a failed store keeps the batch.
+                try:
+                    await self._store_retrying(batch)
+                except Exception as exc:
+                    self.failure = exc  # the batch stays pending: abandon() drops it
+                    return
                 del self._pending[: len(batch)]
-                await self._publish(batch)
+                self.stored = batch[-1]["seq"] + 1
+                await self._publish_or_log(batch)
+
+    async def _store_retrying(self, batch: Batch) -> None:
+        for attempt in range(1, STORE_ATTEMPTS + 1):
+            try:
+                return await self._store(batch)
+            except Exception as exc:
+                first = batch[0]["seq"]
+                if attempt == STORE_ATTEMPTS:
+                    logger.error("storing events from seq %s failed %s times (%r); giving up", first, attempt, exc)
+                    raise
+                logger.warning("storing events from seq %s failed (%r); trying again", first, exc)
+                await asyncio.sleep(STORE_RETRY_FIRST_S * 2 ** (attempt - 1))
+
+    async def _publish_or_log(self, batch: Batch) -> None:
+        try:
+            await self._publish(batch)
+        except Exception as exc:
+            # Stored already: a socket fills the gap from the database at the next batch it gets.
+            logger.warning("publishing events from seq %s failed (%r)", batch[0]["seq"], exc)
 
     async def close(self) -> None:
-        """Stop the periodic flush and flush what is left."""
+        """Stop the periodic flush and flush what is left (see `failure` for how that went)."""
         self._closed = True
         if self._flusher is not None:
             await self._flusher
             self._flusher = None
         await self.flush()
+
+    async def abandon(self, end: dict) -> bool:
+        """After storing failed for good: drop every event not stored, then store and send
+        `end` numbered right after the last stored one, so what is stored stays gapless.
+
+        False when `end` could not be stored either; it is sent all the same, so that
+        no one watching live waits for an end that never comes.
+        """
+        async with self._lock:
+            self._pending.clear()
+            end = {"type": end["type"], "seq": self.stored, "t": round(self.now(), 6), **end}
+            try:
+                await self._store_retrying([end])
+                stored = True
+            except Exception:
+                stored = False
+            await self._publish_or_log([end])
+            return stored

@@ -3,6 +3,9 @@
 run_launch(spec, owner): run_admit (admission.py) -> run_create -> Run(queued) -> run_start -> task
 task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
 (the task is kept in RUNNING_TASKS until done)
+
+If its events cannot be stored (the Recorder gave up after retrying), the run is stopped
+and closed as failed, with the reason, after the last event that was stored.
 """
 
 import asyncio
@@ -21,7 +24,7 @@ from django.utils import timezone
 
 from playground import events
 from playground.runs.admission import run_admit, run_release
-from playground.runs.executor import Limits, execute
+from playground.runs.executor import Limits, describe_error, execute
 from playground.runs.models import Event, Run
 from playground.runs.recorder import Recorder
 from playground.runs.targets import DEMO, configured_targets
@@ -200,6 +203,7 @@ def runs_interrupt_unfinished() -> int:
 async def _run_execute(run: Run) -> None:
     layer = get_channel_layer()
     group = group_name(run.id)
+    task = asyncio.current_task()
 
     async def publish(batch):
         await layer.group_send(group, {"type": "run.events", "events": batch})
@@ -209,9 +213,10 @@ async def _run_execute(run: Run) -> None:
         publish=publish,
         interval=settings.EVENT_FLUSH_INTERVAL_S,
         batch_max=settings.EVENT_BATCH_MAX,
+        on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
     )
     recorder.start()
-    listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, asyncio.current_task()))
+    listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, task))
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
         targets = configured_targets()
@@ -224,7 +229,7 @@ async def _run_execute(run: Run) -> None:
             allowed=list(targets.values()),
         )
     except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
-        asyncio.current_task().uncancel()
+        task.uncancel()
         _end_if_open(recorder, "cancelled", "cancelled by the learner")
     except Exception as exc:  # a bug of ours: still close the run on its timeline
         logger.exception("run %s crashed", run.id)
@@ -233,7 +238,23 @@ async def _run_execute(run: Run) -> None:
         listener.cancel()
         # Storing run.finished closes the Run row (events_store); shielded so that a
         # late cancel cannot cut a store short and leave the run open.
-        await asyncio.shield(recorder.close())
+        await asyncio.shield(_run_close(run, recorder))
+
+
+async def _run_close(run: Run, recorder: Recorder) -> None:
+    await recorder.close()
+    if recorder.failure is None:
+        return
+    # Events from recorder.stored on were never stored: the run ends right after the
+    # last one that was (whatever the strategy's own end said, it was not recorded).
+    error = f"could not store events: {describe_error(recorder.failure)}"
+    if await recorder.abandon(events.run_finished("failed", None, error)):
+        return
+    logger.error("run %s: its end could not be stored either; marking it failed", run.id)
+    try:
+        await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.FAILED)
+    except Exception:  # the database is gone: a restart interrupts the run (runs_interrupt_unfinished)
+        logger.exception("run %s: could not mark it failed", run.id)
 
 
 def _end_if_open(recorder: Recorder, status: str, error: str) -> None:

@@ -6,6 +6,7 @@ bar on the timeline ends truthfully (ok, error, timeout or cancelled).
 """
 
 import asyncio
+import random
 
 import aiohttp
 import aiohttp.abc
@@ -44,6 +45,7 @@ class Api:
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
         self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
+        self._seed = spec.get("seed", 0)
         self._attempts: dict[int, int] = {}
         self._queued: dict[int, int] = {}  # request -> attempt marked waiting, not yet begun
         self._tasks: set[asyncio.Task] = set()
@@ -69,8 +71,12 @@ class Api:
         seed = attempt_seed(self._query.get("seed", 0), attempt)
         return {**self._query, "i": i, "latency_ms": latency, "seed": seed}
 
+    def rng(self, i: int, attempt: int) -> random.Random:
+        """Random draws fixed by (seed, request, attempt): the same spec and seed draw the same."""
+        return random.Random(f"{self._seed}:{i}:{attempt}")
+
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
-        """GET request `i` from the demo API; return its JSON body, or raise.
+        """GET request `i` from the target; return its body (parsed if it is JSON), or raise.
 
         `timeout` bounds this one attempt (seconds). A `session` made with
         `api.pool_trace()` marks the request as waiting until the pool hands it
@@ -91,7 +97,10 @@ class Api:
                 ) as response:
                     http_status = response.status
                     response.raise_for_status()
-                    body = await response.json()
+                    if response.content_type == "application/json":
+                        body = await response.json()
+                    else:  # another server may answer with HTML, text or bytes: still an answer
+                        body = await response.read()
             status = "ok"
             return body
         except TimeoutError as exc:

@@ -7,15 +7,18 @@ from playground.strategies.ideal import LONGEST
 
 
 async def as_completed(api, n):
-    arrived = []
+    async def numbered(i):
+        return i, await api.fetch(i)  # the index travels with its answer
+
     # Tasks first, in order: handed bare coroutines, as_completed would start them in
     # the order of a set, not 0, 1, 2, ...
-    tasks = [asyncio.create_task(api.fetch(i)) for i in range(n)]
+    tasks = [asyncio.create_task(numbered(i)) for i in range(n)]
+    arrived = []
     # as_completed hands back the requests in the order they finish, fastest first,
     # so each answer can be used at once instead of after the slowest one.
     for next_done in asyncio.as_completed(tasks):
-        body = await next_done
-        arrived.append(body["i"])
+        i, body = await next_done
+        arrived.append((i, body))
     return arrived
 
 

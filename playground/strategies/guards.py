@@ -55,7 +55,7 @@ def with_retries(api, fetch, retries):
             try:
                 return await fetch(i, **kw)
             except (TimeoutError, aiohttp.ClientError) as exc:
-                delay = retry_delay(exc, attempt)
+                delay = retry_delay(exc, attempt, api.rng(i, attempt))
                 if delay is None or attempt > retries:
                     raise  # not worth retrying, or out of attempts: the caller sees it
             api.backoff(i, delay)  # the timeline links this attempt to the next
@@ -64,14 +64,17 @@ def with_retries(api, fetch, retries):
     return fetch_with_retries
 
 
-def retry_delay(exc, attempt):
-    """Seconds to pause before the next attempt, or None when trying again cannot help."""
+def retry_delay(exc, attempt, rng: random.Random):
+    """Seconds to pause before the next attempt, or None when trying again cannot help.
+
+    `rng` draws the jitter; seeded by (seed, request, attempt), the same run pauses the same.
+    """
     status = exc.status if isinstance(exc, aiohttp.ClientResponseError) else None
     if status is not None and status not in RETRY_STATUSES:
         return None  # a 400 or 404 would be answered the same way again
     backoff = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (attempt - 1))
     # Jitter: requests that failed together should not all come back together.
-    jitter = random.uniform(0, backoff / 2)
+    jitter = rng.uniform(0, backoff / 2)
     retry_after = (exc.headers or {}).get("Retry-After", "") if status in (429, 503) else ""
     if retry_after.isdigit():
         return int(retry_after) + jitter  # the server said when: not sooner
