@@ -1,0 +1,56 @@
+"""Cancelling a run at its edges, in-process against the real demo API and a real database.
+
+    queued:        the Run row exists, its task has not begun
+    not listening: another process's cancel (a channel-layer message) is sent before the
+                   executing process listens on the run's control group
+"""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from playground.runs import admission, services
+from playground.runs.models import Run
+
+RUN_TIMEOUT_S = 30  # these runs end at once when cancelled, and within ~2 s if not
+SLOW = {"strategy": "sequential", "requests": 20, "latency_ms": 100, "jitter_ms": 0, "seed": 1}
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _clean_admissions():
+    admission.ADMITTED.clear()
+    yield
+    admission.ADMITTED.clear()
+
+
+async def ended(run: Run) -> tuple[Run, list[dict]]:
+    run = await Run.objects.aget(id=run.id)
+    return run, await sync_to_async(services.events_after)(run_id=run.id, after=-1)
+
+
+async def test_a_run_cancelled_while_queued_ends_cancelled(demo_api):
+    run = await sync_to_async(services.run_create)(spec=SLOW, owner="ann")
+    task = services.run_start(run=run)
+    assert run.status == Run.Status.QUEUED
+    assert await services.run_cancel(run=run)  # before the task took a single step
+    await asyncio.wait_for(task, RUN_TIMEOUT_S)
+    run, evts = await ended(run)
+    assert run.status == Run.Status.CANCELLED
+    assert [e["type"] for e in evts].count("run.finished") == 1
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "cancelled"
+    assert not any(e["type"] == "task.started" for e in evts)
+
+
+async def test_a_cancel_sent_before_the_process_listens_still_stops_the_run(demo_api):
+    run = await sync_to_async(services.run_create)(spec=SLOW, owner="ann")
+    # Not in this process's RUNNING_TASKS: run_cancel asks whichever process executes it.
+    assert await services.run_cancel(run=run)
+    task = services.run_start(run=run)  # that process only now begins, and listens
+    await asyncio.wait_for(task, RUN_TIMEOUT_S)
+    run, evts = await ended(run)
+    assert run.status == Run.Status.CANCELLED
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "cancelled"
+    assert sum(e["type"] == "task.started" for e in evts) == 0
