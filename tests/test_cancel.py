@@ -1,8 +1,8 @@
 """Cancelling a run at its edges, in-process against the real demo API and a real database.
 
-    queued:        the Run row exists, its task has not begun
-    not listening: another process's cancel (a channel-layer message) is sent before the
-                   executing process listens on the run's control group
+queued:        the Run row exists, its task has not begun
+not listening: another process's cancel (a channel-layer message) is sent before the
+               executing process listens on the run's control group
 """
 
 import asyncio
