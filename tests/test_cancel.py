@@ -7,11 +7,13 @@ not listening: another process's cancel (a channel-layer message) is sent before
 
 import asyncio
 
+import aiohttp
 import pytest
 from asgiref.sync import sync_to_async
 
 from playground.runs import admission, services
 from playground.runs.models import Run
+from tests.support.wsclient import collect_run
 
 RUN_TIMEOUT_S = 30  # these runs end at once when cancelled, and within ~2 s if not
 SLOW = {"strategy": "sequential", "requests": 20, "latency_ms": 100, "jitter_ms": 0, "seed": 1}
@@ -54,3 +56,20 @@ async def test_a_cancel_sent_before_the_process_listens_still_stops_the_run(demo
     assert run.status == Run.Status.CANCELLED
     assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "cancelled"
     assert sum(e["type"] == "task.started" for e in evts) == 0
+
+
+async def test_a_cancel_right_after_the_start_ends_the_run_for_every_watcher(server):
+    """Over HTTP the cancel may find the run queued or running: either way it ends cancelled, once."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(server.base + "/api/runs", json=SLOW) as r:
+            assert r.status == 201
+            run_id = (await r.json())["id"]
+        async with http.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
+            assert r.status == 202
+        evts = await collect_run(server, run_id)
+        async with http.get(f"{server.base}/api/runs/{run_id}") as r:
+            stored = await r.json()
+    assert [e["seq"] for e in evts] == list(range(len(evts)))
+    assert [e["type"] for e in evts].count("run.finished") == 1
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "cancelled"
+    assert stored["status"] == "cancelled" and stored["events"] == evts
