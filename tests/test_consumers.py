@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from playground.routing import websocket_urlpatterns
 from playground.runs import services
 from playground.runs.models import Run
-from tests.support.wsclient import collect_run, read_events, start_run
+from tests.support.wsclient import collect_run, read_events, start_run, ws_connect_patiently
 
 SOCKET_TIMEOUT_S = 10
 
@@ -25,7 +25,9 @@ def assert_complete(evts: list[dict], after: int = -1) -> None:
 
 async def test_ten_thousand_requests_arrive_complete(server):
     run_id = await start_run(server, {"strategy": "gather", "requests": 10_000, "latency_ms": 100})
-    evts = await collect_run(server, run_id)
+    async with aiohttp.ClientSession() as http:
+        async with await ws_connect_patiently(http, server, run_id) as ws:  # as the page would
+            evts = await read_events(ws)
     assert_complete(evts)
     assert sum(e["type"] == "task.started" for e in evts) == 10_000
     assert sum(e["type"] == "task.finished" for e in evts) == 10_000
@@ -138,7 +140,8 @@ async def test_foreign_origins_are_refused(server):
 
 
 async def test_cancel_stops_a_run_and_ends_every_bar(server):
-    run_id = await start_run(server, {"strategy": "semaphore", "requests": 50, "latency_ms": 200, "limit": 5})
+    # 4 s unless cancelled: the cancel always finds it running.
+    run_id = await start_run(server, {"strategy": "semaphore", "requests": 50, "latency_ms": 400, "limit": 5})
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(f"{server.ws_base}/ws/runs/{run_id}/", origin=server.base) as ws:
             head = await read_events(ws, until_seq=5, until_finished=False)
