@@ -11,7 +11,6 @@ every cancel finds either a queued row or a listener.
 """
 
 import asyncio
-import contextlib
 import contextvars
 import datetime
 import json
@@ -249,8 +248,10 @@ async def _run_execute(run: Run) -> None:
     listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, asyncio.current_task(), listening))
     try:
         # Listen before leaving `queued`: a cancel from now on reaches the listener, an earlier one the row.
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(listening.wait(), CANCEL_LISTEN_WAIT_S)
+        except TimeoutError:
+            logger.warning("run %s: begins without a cancel listener (is the channel layer down?)", run.id)
         if not await sync_to_async(run_begin)(run_id=run.id):
             return  # cancelled while queued: run_cancel_queued closed it, run.finished included
         targets = configured_targets()
