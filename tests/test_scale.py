@@ -60,12 +60,18 @@ async def test_any_process_can_cancel_a_run(two_servers):
 
 async def test_starting_a_second_process_leaves_the_first_ones_runs_alone(two_servers, demo_api):
     a, _ = two_servers
-    run_id = await start_run(a, {"strategy": "sequential", "requests": 15, "latency_ms": 100})
-    with tempfile.TemporaryDirectory(prefix="playground-scale-c-") as tmp:
-        # A third process starting on the same database runs the start-up sweep.
-        c_proc, _ = start_test_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"}, db=a.db)
-        stop(c_proc)
+    run_id = await start_run(a, {"strategy": "sequential", "requests": 100, "latency_ms": 200})  # 20 s
     async with aiohttp.ClientSession() as http:
         async with http.ws_connect(f"{a.ws_base}/ws/runs/{run_id}/", origin=a.base) as ws:
-            evts = await read_events(ws)
-    assert evts[-1]["status"] == "finished", "the sibling's run was not interrupted"
+            head = await read_events(ws, until_seq=2, until_finished=False)  # it is running
+            with tempfile.TemporaryDirectory(prefix="playground-scale-c-") as tmp:
+                # A third process starting on the same database runs the start-up sweep before it listens.
+                c_proc, _ = start_test_daphne(Path(tmp), demo_api.url, {"REDIS_URL": "redis://127.0.0.1:1/0"}, db=a.db)
+                stop(c_proc)
+            async with http.get(f"{a.base}/api/runs/{run_id}") as r:
+                assert (await r.json())["status"] == "running", "the sibling's run was not interrupted"
+            async with http.post(f"{a.base}/api/runs/{run_id}/cancel") as r:
+                assert r.status == 202
+            evts = head + await read_events(ws)
+    assert [e["seq"] for e in evts] == list(range(len(evts)))
+    assert [(e["type"], e["status"]) for e in evts if e["type"] == "run.finished"] == [("run.finished", "cancelled")]

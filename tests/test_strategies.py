@@ -17,9 +17,11 @@ from playground.strategies.guards import retry_delay
 from playground.strategies.shown import shown_functions
 from tests.support.runs import LIMITS, bars, final_status, of_type, run_spec
 
-# Wall-time bounds are generous upwards (a shared, noisy machine) and tight
-# downwards: a strategy can never beat its own ideal.
-SLACK_S = 0.35
+# Wall times are checked downwards (a strategy can never beat its own ideal); upwards
+# only with at least SLACK_S to spare, on a shared and busy machine. Each strategy's
+# defining property is checked in the recorded order of its events instead. Speed
+# figures belong in bench/ (bench/presets.py measures ideal against measured).
+SLACK_S = 1.0
 UNEVEN = [800, 100, 100, 100, 100, 800, 100, 100, 100, 100, 800, 100]  # one slow request in every 4
 
 
@@ -32,30 +34,48 @@ def order(evts, kind, **match) -> list[int]:
     return [e["task"] for e in of_type(evts, kind) if all(e[k] == v for k, v in match.items())]
 
 
+def peak_in_flight(evts) -> int:
+    """The most requests in flight at once, counted from the events in their recorded order."""
+    spans, now, peak = bars(evts), 0, 0
+    for e in evts:
+        if e["type"] == "task.started":
+            now += 1
+            peak = max(peak, now)
+        elif e["type"] == "task.finished" and spans[(e["task"], e["attempt"])]["start"] is not None:
+            now -= 1  # a request cancelled while it waited was never in flight
+    return peak
+
+
+def steps(evts) -> list[tuple[str, int]]:
+    """("started" | "finished", task) in recorded order."""
+    return [(e["type"].split(".")[1], e["task"]) for e in evts if e["type"] in ("task.started", "task.finished")]
+
+
 async def test_gather_takes_the_longest_latency(demo_api):
-    outcome, _ = await run_spec({"strategy": "gather", "latencies_ms": [300, 500, 200]}, demo_api.url)
+    outcome, evts = await run_spec({"strategy": "gather", "latencies_ms": [300, 500, 200]}, demo_api.url)
     assert outcome.status == "finished"
-    assert 0.5 <= wall(outcome) < 0.5 + SLACK_S
-    assert outcome.summary["max_in_flight"] == 3
+    assert wall(outcome) >= 0.5
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 3
+    # All three start before any ends: the run lasts as long as its longest request, not the sum.
+    assert [kind for kind, _ in steps(evts)] == ["started"] * 3 + ["finished"] * 3
     assert outcome.summary["ideal_s"] == 0.5
 
 
 async def test_sequential_takes_the_sum(demo_api):
     outcome, evts = await run_spec({"strategy": "sequential", "latencies_ms": [300, 500, 200]}, demo_api.url)
-    assert 1.0 <= wall(outcome) < 1.0 + SLACK_S
-    assert outcome.summary["max_in_flight"] == 1
-    spans = bars(evts)
+    assert wall(outcome) >= 1.0
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 1
     # Each request starts only after the previous one finished.
-    for i in (1, 2):
-        assert spans[(i, 1)]["start"] >= spans[(i - 1, 1)]["end"]
+    assert steps(evts) == [(kind, i) for i in range(3) for kind in ("started", "finished")]
+    assert outcome.summary["ideal_s"] == 1.0
 
 
 async def test_semaphore_runs_in_waves_of_limit(demo_api):
     outcome, evts = await run_spec(
         {"strategy": "semaphore", "requests": 6, "latency_ms": 200, "limit": 2}, demo_api.url
     )
-    assert 0.6 <= wall(outcome) < 0.6 + SLACK_S
-    assert outcome.summary["max_in_flight"] == 2
+    assert wall(outcome) >= 0.6
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 2
     assert outcome.summary["ideal_s"] == pytest.approx(0.6)
     waiting = of_type(evts, "task.waiting")
     assert sorted(e["task"] for e in waiting) == list(range(6))
@@ -63,40 +83,47 @@ async def test_semaphore_runs_in_waves_of_limit(demo_api):
 
 
 async def test_as_completed_handles_results_in_finishing_order(demo_api):
-    outcome, evts = await run_spec({"strategy": "as_completed", "latencies_ms": [300, 100, 200]}, demo_api.url)
+    # A second apart, so that a busy machine cannot swap two answers.
+    outcome, evts = await run_spec({"strategy": "as_completed", "latencies_ms": [2100, 100, 1100]}, demo_api.url)
     assert outcome.status == "finished"
-    assert 0.3 <= wall(outcome) < 0.3 + SLACK_S
+    assert wall(outcome) >= 2.1
+    assert order(evts, "task.started") == [0, 1, 2]
     assert order(evts, "task.finished") == [1, 2, 0]
 
 
 async def test_taskgroup_first_failure_cancels_the_siblings(demo_api):
-    # Seed 1: request 2 fails after 0.1 s; the other nine take 0.14 to 0.53 s.
+    # Seed 1 with failure_rate 0.3: request 2 (and no other) fails, after 0.1 s; the nine others take 1.5 s.
+    latencies = [1500] * 10
+    latencies[2] = 100
     outcome, evts = await run_spec(
-        {"strategy": "taskgroup", "requests": 10, "latency_ms": 300, "jitter_ms": 250, "failure_rate": 0.3, "seed": 1},
-        demo_api.url,
+        {"strategy": "taskgroup", "latencies_ms": latencies, "failure_rate": 0.3, "seed": 1}, demo_api.url
     )
     assert outcome.status == "failed"
     assert "ExceptionGroup" in outcome.error and "ClientResponseError" in outcome.error
-    statuses = final_status(evts)
-    assert statuses[2] == "error" and len(statuses) == 10
-    assert set(statuses.values()) <= {"error", "ok", "cancelled"}
-    assert list(statuses.values()).count("cancelled") >= 7
-    # Siblings are cancelled at the failure, not left to run: the run ends near 0.1 s.
-    assert wall(outcome) < 0.1 + SLACK_S
+    # Siblings are cancelled at the failure, not left to run: the failure ends first, then all nine.
+    ends = of_type(evts, "task.finished")
+    assert [(e["task"], e["status"]) for e in ends[:1]] == [(2, "error")]
+    assert sorted(e["task"] for e in ends[1:]) == [0, 1, 3, 4, 5, 6, 7, 8, 9]
+    assert {e["status"] for e in ends[1:]} == {"cancelled"}
+    assert wall(outcome) < 0.1 + SLACK_S  # well before the siblings' 1.5 s
 
 
 async def test_batches_idle_on_uneven_latencies_where_a_semaphore_does_not(demo_api):
     work = {"latencies_ms": UNEVEN}
     batched, evts = await run_spec({"strategy": "batches", "batch_size": 4, **work}, demo_api.url)
-    sem, _ = await run_spec({"strategy": "semaphore", "limit": 4, **work}, demo_api.url)
-    assert 2.4 <= wall(batched) < 2.4 + SLACK_S  # three batches, each as slow as its 0.8 s request
-    assert wall(sem) < 1.0 + SLACK_S  # the slow ones overlap with the fast ones
-    assert wall(batched) > wall(sem) + 1.0
-    assert batched.summary["max_in_flight"] == 4
+    sem, sem_evts = await run_spec({"strategy": "semaphore", "limit": 4, **work}, demo_api.url)
+    assert wall(batched) >= 2.4  # three batches, each as slow as its 0.8 s request
+    assert (batched.summary["ideal_s"], sem.summary["ideal_s"]) == (pytest.approx(2.4), pytest.approx(1.1))
+    assert batched.summary["max_in_flight"] == peak_in_flight(evts) == 4
+    assert sem.summary["max_in_flight"] == peak_in_flight(sem_evts) == 4
     assert order(evts, "task.waiting", reason="batch") == list(range(12))
-    # Batch 2 starts only after the slowest request of batch 1 ended.
-    spans = bars(evts)
-    assert min(spans[(i, 1)]["start"] for i in range(4, 8)) >= spans[(0, 1)]["end"]
+    # Batches: a batch starts only once every request of the one before has ended, the slow one too.
+    for first in (4, 8):
+        came = steps(evts)
+        assert came.index(("started", first)) > max(came.index(("finished", i)) for i in range(first - 4, first))
+    # A semaphore: the fast requests after request 0 go on in its slot's stead while it is still in flight.
+    came = steps(sem_evts)
+    assert came.index(("started", 4)) < came.index(("finished", 0))
 
 
 @pytest.mark.parametrize(
@@ -109,8 +136,8 @@ async def test_batches_idle_on_uneven_latencies_where_a_semaphore_does_not(demo_
 async def test_workers_and_pool_run_like_a_semaphore(demo_api, spec, reason):
     outcome, evts = await run_spec({**spec, "requests": 6, "latency_ms": 200}, demo_api.url)
     assert outcome.status == "finished"
-    assert 0.6 <= wall(outcome) < 0.6 + SLACK_S
-    assert outcome.summary["max_in_flight"] == 2
+    assert wall(outcome) >= 0.6
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 2
     assert outcome.summary["ideal_s"] == pytest.approx(0.6)
     assert sorted(order(evts, "task.waiting", reason=reason)) == list(range(6))
 
@@ -121,7 +148,9 @@ async def test_workers_raise_an_error_instead_of_dying_silently(demo_api):
         demo_api.url,
     )
     assert outcome.status == "failed" and "ClientResponseError" in outcome.error
-    assert all(b["end"] is not None for b in bars(evts).values()), "no worker is left running"
+    spans = bars(evts)
+    assert spans[(2, 1)]["status"] == "error"  # seed 1: request 2 fails
+    assert all(b["end"] is not None for b in spans.values()), "no worker is left running"
 
 
 async def test_rate_limit_paces_requests_and_avoids_429s(demo_api):
@@ -129,8 +158,9 @@ async def test_rate_limit_paces_requests_and_avoids_429s(demo_api):
     limited, evts = await run_spec({"strategy": "rate_limit", "rate": 10, **server}, demo_api.url)
     unlimited, _ = await run_spec({"strategy": "gather", "return_exceptions": True, **server}, demo_api.url)
     assert limited.summary["counts"]["ok"] == 15 and limited.summary["rejected"] == 0
-    assert 1.4 <= wall(limited) < 1.42 + SLACK_S  # (15 - 1) / 10 s, then the last request
+    assert wall(limited) >= 1.4  # (15 - 1) / 10 s, then the last request
     starts = [e["t"] for e in of_type(evts, "task.started")]
+    assert len(starts) == 15
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) > 0.09  # never a burst
     # The server's bucket holds 10 tokens: plain gather gets 5 answers of 429.
     assert unlimited.summary["rejected"] == 5
@@ -146,7 +176,7 @@ async def test_timeout_cuts_hanging_requests_at_timeout_ms(demo_api):
     spans = bars(evts)
     for i in (1, 5):
         assert spans[(i, 1)]["status"] == "timeout"
-        assert 0.3 <= spans[(i, 1)]["end"] - spans[(i, 1)]["start"] < 0.3 + SLACK_S
+        assert 0.3 <= spans[(i, 1)]["end"] - spans[(i, 1)]["start"] < 0.3 + SLACK_S  # they hang for good
     assert outcome.summary["counts"]["ok"] == 8
 
 
@@ -161,7 +191,7 @@ async def test_the_deadline_cuts_the_rest_off(demo_api, spec):
     outcome, evts = await run_spec({**spec, "latencies_ms": [100, 100, 2000, 2000]}, demo_api.url)
     assert outcome.status == "finished"
     assert outcome.error == "the 500 ms deadline cut 2 of 4 requests off"
-    assert 0.5 <= wall(outcome) < 0.5 + SLACK_S
+    assert 0.5 <= wall(outcome) < 0.5 + SLACK_S  # the 2 s requests would have taken 2 s
     statuses = final_status(evts)
     assert [statuses[i] for i in range(4)] == ["ok", "ok", "timeout", "timeout"]
 
@@ -216,7 +246,7 @@ async def test_a_limit_guard_bounds_any_launch_pattern(demo_api):
     outcome, evts = await run_spec(
         {"strategy": "as_completed", "requests": 8, "latency_ms": 100, "limit": 3}, demo_api.url
     )
-    assert outcome.summary["max_in_flight"] == 3
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 3
     assert sorted(order(evts, "task.waiting", reason="semaphore")) == list(range(8))
     assert outcome.summary["ideal_s"] == pytest.approx(0.3)
 
@@ -239,13 +269,13 @@ async def test_timeout_and_retry_guards_rescue_hangs_under_workers(demo_api):
     assert outcome.status == "finished" and outcome.summary["counts"]["ok"] == 10
     spans = bars(evts)
     assert spans[(1, 1)]["status"] == spans[(5, 1)]["status"] == "timeout"
-    assert 0.2 <= spans[(1, 1)]["end"] - spans[(1, 1)]["start"] < 0.2 + SLACK_S
+    assert 0.2 <= spans[(1, 1)]["end"] - spans[(1, 1)]["start"] < 0.2 + SLACK_S  # it hangs for good
 
 
 async def test_a_rate_guard_paces_gather(demo_api):
     outcome, evts = await run_spec({"strategy": "gather", "requests": 5, "latency_ms": 10, "rate": 20}, demo_api.url)
     starts = [e["t"] for e in of_type(evts, "task.started")]
-    assert starts[-1] - starts[0] >= 4 / 20 * 0.9
+    assert len(starts) == 5 and starts[-1] - starts[0] >= 4 / 20 * 0.9
     assert order(evts, "task.waiting", reason="rate") == list(range(5))
 
 
@@ -299,14 +329,14 @@ async def test_gather_return_exceptions_keeps_errors_as_data(demo_api):
     assert outcome.status == "finished"
     counts = outcome.summary["counts"]
     assert counts["error"] > 0 and counts["ok"] > 0 and counts["error"] + counts["ok"] == 20
-    assert all(e["http_status"] in (200, 500) for e in of_type(evts, "task.finished"))
+    answers = {(e["status"], e["http_status"]) for e in of_type(evts, "task.finished")}
+    assert answers == {("ok", 200), ("error", 500)}
 
 
 async def test_connector_limit_is_stated_not_defaulted(demo_api):
     # aiohttp's default connector limit is 100: 150 requests must all be in flight at once.
-    outcome, _ = await run_spec({"strategy": "gather", "requests": 150, "latency_ms": 300}, demo_api.url)
-    assert outcome.summary["max_in_flight"] == 150
-    assert wall(outcome) < 0.3 + 1.0
+    outcome, evts = await run_spec({"strategy": "gather", "requests": 150, "latency_ms": 300}, demo_api.url)
+    assert outcome.summary["max_in_flight"] == peak_in_flight(evts) == 150
 
 
 # Every guard on (each strategy keeps its own), and a seed whose request 2 fails twice,

@@ -1,8 +1,13 @@
 """The only writers of runs: create, start, cancel, finish.
 
 run_launch(spec, owner): run_admit (admission.py) -> run_create -> Run(queued) -> run_start -> task
-task: _run_execute -> executor.execute() -> run_mark(status, summary) -> run_release
-(the task is kept in RUNNING_TASKS until done)
+task: _run_execute -> listen for cancels -> run_begin (queued -> running) -> executor.execute()
+      -> run_mark(status, summary) -> run_release   (the task is kept in RUNNING_TASKS until done)
+
+run_cancel: a queued run is closed in its row by whoever cancels it (run_cancel_queued);
+a running one is cancelled through its task, here or in the process that executes it.
+The executor listens for cancels before it turns its run from queued to running, so
+every cancel finds either a queued row or a listener.
 
 If its events cannot be stored (the Recorder gave up after retrying), the run is stopped
 and closed as failed, with the reason, after the last event that was stored.
@@ -86,15 +91,40 @@ async def run_cancel(*, run: Run) -> bool:
 
     False if the run is already over.
     """
+    if (end := await sync_to_async(run_cancel_queued)(run_id=run.id)) is not None:
+        await get_channel_layer().group_send(group_name(run.id), {"type": "run.events", "events": [end]})
+        return True
     task = RUNNING_TASKS.get(str(run.id))
     if task is not None and not task.done():
         task.cancel()
         return True
-    if run.status not in Run.ACTIVE:
-        return False
-    # Another process executes it (channels_redis): it listens on this group.
-    await get_channel_layer().group_send(control_group_name(run.id), {"type": "run.cancel"})
-    return True
+    if await Run.objects.filter(id=run.id, status__in=Run.ACTIVE).aexists():
+        # Another process executes it (channels_redis): it listens on this group since before it began.
+        await get_channel_layer().group_send(control_group_name(run.id), {"type": "run.cancel"})
+        return True
+    return False
+
+
+def run_cancel_queued(*, run_id) -> dict | None:
+    """Close a run that no process has begun: its row and its one event, run.finished.
+
+    Returns that event, or None if the run was not queued. The executor finds the
+    row closed in run_begin and does not start it.
+    """
+    with transaction.atomic():
+        if not Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(
+            status=Run.Status.CANCELLED, finished=timezone.now()
+        ):
+            return None
+        end = events.run_finished("cancelled", None, "cancelled by the learner before it began")
+        end = {"type": end["type"], "seq": 0, "t": 0.0, **end}
+        Event.objects.create(run_id=run_id, seq=0, data=end)
+    return end
+
+
+def run_begin(*, run_id) -> bool:
+    """Queued -> running; False if the run was cancelled while queued (run_cancel_queued)."""
+    return bool(Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING))
 
 
 def group_name(run_id) -> str:
@@ -108,10 +138,12 @@ def control_group_name(run_id) -> str:
 
 
 CANCEL_LISTEN_RETRY_S = 1.0  # a channel layer that failed (Redis busy or gone) is asked again
+# A run waits this long for its cancel listener before it begins without one (a channel layer that is down).
+CANCEL_LISTEN_WAIT_S = 5.0
 
 
-async def _cancel_on_request(run_id, task: asyncio.Task) -> None:
-    """Cancel `task` when a run.cancel message reaches the run's control group."""
+async def _cancel_on_request(run_id, task: asyncio.Task, listening: asyncio.Event) -> None:
+    """Cancel `task` when a run.cancel message reaches the run's control group; set `listening` once joined."""
     layer = get_channel_layer()
     channel = await layer.new_channel()
     group = control_group_name(run_id)
@@ -119,6 +151,7 @@ async def _cancel_on_request(run_id, task: asyncio.Task) -> None:
         while True:
             try:
                 await layer.group_add(group, channel)
+                listening.set()
                 while (await layer.receive(channel)).get("type") != "run.cancel":
                     continue
                 task.cancel()
@@ -216,9 +249,16 @@ async def _run_execute(run: Run) -> None:
         on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
     )
     recorder.start()
-    listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, task))
+    listening = asyncio.Event()
+    listener = asyncio.get_running_loop().create_task(_cancel_on_request(run.id, task, listening))
     try:
-        await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.RUNNING)
+        # Listen before leaving `queued`: a cancel from now on reaches the listener, an earlier one the row.
+        try:
+            await asyncio.wait_for(listening.wait(), CANCEL_LISTEN_WAIT_S)
+        except TimeoutError:
+            logger.warning("run %s: begins without a cancel listener (is the channel layer down?)", run.id)
+        if not await sync_to_async(run_begin)(run_id=run.id):
+            return  # cancelled while queued: run_cancel_queued closed it, run.finished included
         targets = configured_targets()
         await execute(
             spec=run.spec,

@@ -252,7 +252,9 @@ test("reset empties the model and bumps its epoch", () => {
   assert.equal(model.epoch, epoch + 1);
 });
 
-test("10,000 tasks (30,000 events) apply in well under a second", () => {
+// A guard against a per-event cost that grows with the run (~0.15 s here): 2 s leaves a busy machine
+// its slack. How fast it really is belongs to a benchmark, not to this test.
+test("10,000 tasks (30,000 events) apply without a blow-up", () => {
   const n = 10_000;
   const events = [{ type: "run.started", t: 0, spec: { requests: n } }];
   for (let task = 0; task < n; task += 1) events.push({ type: "task.waiting", t: 0, task, attempt: 1, reason: "semaphore" });
@@ -269,7 +271,7 @@ test("10,000 tasks (30,000 events) apply in well under a second", () => {
   const elapsed = performance.now() - started;
   assert.equal(model.segmentCount, 2 * n);
   assert.equal(model.completionOrder().length, n);
-  assert.ok(elapsed < 1000, `applying ${numbered.length} events took ${elapsed} ms`);
+  assert.ok(elapsed < 2000, `applying ${numbered.length} events took ${elapsed} ms`);
 });
 
 test("the model counts by the server's task statuses, and reads every event type it sends", () => {

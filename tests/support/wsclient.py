@@ -36,3 +36,20 @@ async def start_run(server, spec: dict) -> str:
         async with http.post(server.base + "/api/runs", json=spec) as r:
             assert r.status == 201, await r.text()
             return (await r.json())["id"]
+
+
+# Daphne refuses (403) a websocket whose handshake its loop did not finish within 5 s: the
+# start of a 10,000-request run can hold a loaded machine's loop that long. The page then
+# reconnects; a test that watches such a run does the same, a bounded number of times.
+HANDSHAKE_ATTEMPTS = 4
+
+
+async def ws_connect_patiently(http: aiohttp.ClientSession, server, run_id: str, after: int = -1):
+    """A socket on the run's events, retrying a handshake a busy server refused."""
+    url = f"{server.ws_base}/ws/runs/{run_id}/?after={after}"
+    for attempt in range(1, HANDSHAKE_ATTEMPTS + 1):
+        try:
+            return await http.ws_connect(url, origin=server.base)
+        except aiohttp.WSServerHandshakeError as exc:
+            if exc.status != 403 or attempt == HANDSHAKE_ATTEMPTS:
+                raise
