@@ -77,7 +77,7 @@ async def test_a_store_that_keeps_failing_stops_storing_tells_the_owner_and_can_
     failures = []
     rec = recorder_for(s, on_failure=failures.append)
     rec.start()
-    rec.emit(events.run_started({"strategy": "gather"}))
+    rec.emit(events.run_started({"strategy": "gather"}, []))
     await until(lambda: s.stored)
     s.failing = True
     rec.emit(events.task_started(0, 1))
@@ -96,7 +96,7 @@ async def test_an_end_that_cannot_be_stored_is_still_sent():
     s = FlakyStore()
     rec = recorder_for(s)
     s.failing = True
-    rec.emit(events.run_started({"strategy": "gather"}))
+    rec.emit(events.run_started({"strategy": "gather"}, []))
     await rec.close()  # no periodic flush: close() itself meets the failure
     assert isinstance(rec.failure, OSError) and s.stored == []
     assert not await rec.abandon(events.run_finished("failed", None, "could not store events"))
