@@ -81,6 +81,12 @@ class RunFinished(TypedDict):
 
 
 Event = RunStarted | TaskWaiting | TaskStarted | TaskFinished | TaskBackoff | RunFinished
+Recorded = dict[str, Any]  # an event as stored and sent: its fields after `type`, `seq` and `t`
+
+
+def numbered(event: Event, seq: int, t: float) -> Recorded:
+    """The event as recorded: `type`, `seq` and `t` first (the order a reader scans them in)."""
+    return {"type": event["type"], "seq": seq, "t": round(t, 6), **event}
 
 
 def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -14,7 +14,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-Batch = list[dict]
+from playground.events import Event, Recorded, numbered
+
+Batch = list[Recorded]
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class Recorder:
         interval: float,
         batch_max: int,
         clock: Callable[[], float] = time.monotonic,
-        on_failure: Callable[[BaseException], None] = lambda exc: None,
+        on_failure: Callable[[BaseException], object] = lambda exc: None,
     ):
         self._store = store
         self._publish = publish
@@ -63,12 +65,12 @@ class Recorder:
     def now(self) -> float:
         return self._clock() - self._t0
 
-    def emit(self, event: dict) -> dict:
-        event = {"type": event["type"], "seq": self.seq, "t": round(self.now(), 6), **event}
+    def emit(self, event: Event) -> Recorded:
+        recorded = numbered(event, self.seq, self.now())
         self.seq += 1
-        self._pending.append(event)
-        self.history.append(event)
-        return event
+        self._pending.append(recorded)
+        self.history.append(recorded)
+        return recorded
 
     def start(self) -> None:
         """Begin flushing every `interval` seconds until `close()`."""
@@ -127,7 +129,7 @@ class Recorder:
             self._flusher = None
         await self.flush()
 
-    async def abandon(self, end: dict) -> bool:
+    async def abandon(self, end: Event) -> bool:
         """After storing failed for good: drop every event not stored, then store and send
         `end` numbered right after the last stored one, so what is stored stays gapless.
 
@@ -136,11 +138,11 @@ class Recorder:
         """
         async with self._lock:
             self._pending.clear()
-            end = {"type": end["type"], "seq": self.stored, "t": round(self.now(), 6), **end}
+            last = [numbered(end, self.stored, self.now())]
             try:
-                await self._store_retrying([end])
+                await self._store_retrying(last)
                 stored = True
             except Exception:
                 stored = False
-            await self._publish_or_log([end])
+            await self._publish_or_log(last)
             return stored

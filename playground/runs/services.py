@@ -105,7 +105,7 @@ async def run_cancel(*, run: Run) -> bool:
     return False
 
 
-def run_cancel_queued(*, run_id) -> dict | None:
+def run_cancel_queued(*, run_id) -> events.Recorded | None:
     """Close a run that no process has begun: its row and its one event, run.finished.
 
     Returns that event, or None if the run was not queued. The executor finds the
@@ -116,8 +116,7 @@ def run_cancel_queued(*, run_id) -> dict | None:
             status=Run.Status.CANCELLED, finished=timezone.now()
         ):
             return None
-        end = events.run_finished("cancelled", None, "cancelled by the learner before it began")
-        end = {"type": end["type"], "seq": 0, "t": 0.0, **end}
+        end = events.numbered(events.run_finished("cancelled", None, "cancelled by the learner before it began"), 0, 0)
         Event.objects.create(run_id=run_id, seq=0, data=end)
     return end
 
@@ -187,7 +186,7 @@ def events_after(*, run_id, after: int, limit: int | None = None) -> list[dict]:
 
 
 def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
-    fields = {"status": status}
+    fields: dict[str, object] = {"status": status}
     if status not in Run.ACTIVE:
         fields.update(summary=summary, finished=timezone.now())
     Run.objects.filter(id=run_id).update(**fields)
@@ -223,8 +222,9 @@ def runs_interrupt_unfinished() -> int:
             last = Event.objects.filter(run=run).order_by("-seq").first()
             seq = last.seq + 1 if last else 0
             t = last.data.get("t", 0) if last else 0
-            end = {**events.run_finished("interrupted", None, "the server stopped during this run"), "seq": seq, "t": t}
-            end = {"type": end["type"], **end}
+            end = events.numbered(
+                events.run_finished("interrupted", None, "the server stopped during this run"), seq, t
+            )
             Event.objects.create(run=run, seq=seq, data=end)
             run.status = Run.Status.INTERRUPTED
             run.finished = timezone.now()
@@ -237,6 +237,7 @@ async def _run_execute(run: Run) -> None:
     layer = get_channel_layer()
     group = group_name(run.id)
     task = asyncio.current_task()
+    assert task is not None  # run_start made it
 
     async def publish(batch):
         await layer.group_send(group, {"type": "run.events", "events": batch})

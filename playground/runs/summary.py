@@ -10,6 +10,7 @@ time each request was planned to take and the strategy's formula.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from playground import events as ev
 
@@ -106,7 +107,7 @@ def summarize(
     counts = Counter({status: 0 for status in ev.TASK_STATUSES})
     counts.update(e["status"] for e in t.final.values())
     latencies = sorted(t.ok_latencies)
-    summary = {
+    summary: dict[str, Any] = {
         "wall_s": round(wall_s, 4),
         "requests": requests,
         "attempts": t.attempts,

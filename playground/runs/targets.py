@@ -54,7 +54,7 @@ def target_from_setting(entry: dict) -> Target:
             addresses = [str(ipaddress.ip_address(parts.hostname))]
         except ValueError:
             addresses = sorted({info[4][0] for info in socket.getaddrinfo(parts.hostname, None)})
-    return Target(name=name, url=url, addresses=frozenset(addresses))
+    return Target(name=name, url=str(url), addresses=frozenset(addresses))
 
 
 def demo_target(url: str) -> Target:

@@ -17,6 +17,7 @@ is not paced again.
 
 import asyncio
 import random
+from collections.abc import Callable
 
 import aiohttp
 from aiolimiter import AsyncLimiter
@@ -114,7 +115,7 @@ async def wire(api, spec, strategy):
 
 
 # (spec parameter, guard, the helpers it calls), innermost first, as wire() applies them.
-GUARDS = (
+GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
     ("timeout_ms", with_timeout, ()),
     ("rate", at_rate, ()),
     ("limit", limited, ()),
@@ -123,6 +124,6 @@ GUARDS = (
 GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
 
 
-def active_guards(strategy, spec) -> list[tuple[str, object, tuple]]:
+def active_guards(strategy, spec) -> list[tuple[str, Callable, tuple[Callable, ...]]]:
     """The guards wire() puts around api.fetch for this strategy and spec."""
     return [g for g in GUARDS if spec.get(g[0]) and g[0] not in strategy.params]
