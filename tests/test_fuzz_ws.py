@@ -20,13 +20,15 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from playground.runs.consumers import CLOSE_BAD_REQUEST, CLOSE_NOT_FOUND, MAX_AFTER, MAX_MESSAGE_BYTES
-from tests.support.fuzzing import assert_no_server_errors, new_log_lines
+from tests.support.fuzzing import assert_no_server_errors, examples, new_log_lines
 from tests.support.wsclient import collect_run, start_run
 
 RECEIVE_TIMEOUT_S = 5  # a finished run's replay is one small frame; longer than this is a hang
-MESSAGE_EXAMPLES = 600
-AFTER_EXAMPLES = 250
-RUN_ID_EXAMPLES = 250
+# In `make test` these counts, derandomized; `make fuzz` runs FUZZ_EXAMPLES messages, and as many
+# connections shared between the ?after= and run id tests.
+MESSAGE_EXAMPLES = examples(600, surface=600)
+AFTER_EXAMPLES = examples(250, surface=500)
+RUN_ID_EXAMPLES = examples(250, surface=500)
 CLOSED = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
 FUZZ_SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
