@@ -17,6 +17,7 @@ from typing import Any, Literal
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
@@ -115,9 +116,18 @@ class BodyParser(Parser):
 
 def cookie_csrf(request) -> bool:
     """Ninja's auth hook, used as a gate: a request carrying cookies must pass Django's CSRF check."""
-    if request.COOKIES and CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {}):
+    if request.COOKIES and _csrf_refusal(request) is not None:
         raise CsrfRefused("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
     return True
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
+    """Django's own CSRF check, as its middleware runs it before a view: a 403 response, or None."""
+
+    def not_called(request: HttpRequest) -> HttpResponse:
+        raise AssertionError("process_view only checks")
+
+    return CsrfViewMiddleware(not_called).process_view(request, not_called, (), {})
 
 
 api = NinjaAPI(
@@ -139,8 +149,8 @@ def refused(request, status: int, message: str):
 
 @api.exception_handler(ValidationError)
 def _invalid_spec(request, exc: ValidationError):
-    errors = [{**e, "loc": tuple(e["loc"])[2:]} for e in exc.errors]  # loc: ("body", "spec", field, ...)
-    return api.create_response(request, {"errors": error_messages(errors)}, status=400)
+    errors = error_messages(exc.errors, skip=2)  # loc: ("body", "spec", field, ...)
+    return api.create_response(request, {"errors": errors}, status=400)
 
 
 @api.exception_handler(HttpError)

@@ -10,10 +10,12 @@ optional field. Every range and help text is declared once, on the field; `error
 turns pydantic's errors into messages naming the field's range, keyed by field.
 """
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.config import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core._pydantic_core import list_all_errors
 
@@ -35,7 +37,7 @@ SERVER_FIELDS = ("hang_rate", "reset_rate", "server_rate", "server_limit")
 
 def _number(lo, hi, title: str, description: str, unit: str = "", default=None):
     """A number field: its range, label and help, declared once (unit is for messages: "ms")."""
-    extra = {"x-unit": unit} if unit else None
+    extra: JsonDict | None = {"x-unit": unit} if unit else None
     return Field(default, ge=lo, le=hi, title=title, description=description, json_schema_extra=extra)
 
 
@@ -190,7 +192,7 @@ FIELDS = RunSpec.model_fields
 BUILT_IN_ERRORS = {e["type"] for e in list_all_errors()}
 
 
-def _error_type(error: dict) -> str | PydanticCustomError:
+def _error_type(error: Any) -> str | PydanticCustomError:
     """An error's type as ValidationError.from_exception_data takes it: ours are rebuilt."""
     if error["type"] in BUILT_IN_ERRORS:
         return error["type"]
@@ -305,7 +307,7 @@ def _message(name: str, error: dict) -> str:
     return accepts(name)
 
 
-def error_messages(errors: list[dict], skip: int = 0) -> dict[str, list[str]]:
+def error_messages(errors: Iterable[Any], skip: int = 0) -> dict[str, list[str]]:
     """pydantic's errors as {field: [message naming what it accepts]}; `skip` leading loc items (ninja's)."""
     out: dict[str, list[str]] = {}
     for error in errors:
