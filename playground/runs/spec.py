@@ -233,7 +233,7 @@ def spec_from_json(payload: Any) -> dict:
 
 
 def kind_of(name: str) -> str:
-    """ "whole", "number", "list", "bool" or "choice": how a field is typed, entered and shown."""
+    """How a field is typed, entered and shown: "whole", "number", "list", "bool" or "choice"."""
     annotation = FIELDS[name].annotation
     if annotation == int | None:
         return "whole"
@@ -260,7 +260,7 @@ def choices_of(name: str) -> list[str]:
 
 
 def range_text(name: str) -> str:
-    """ "Must be between 1 ms and 60,000 ms." (trio-style: the field's range, in its unit)."""
+    """The field's range in its unit, trio-style: "Must be between 1 ms and 60,000 ms."."""
     lo, hi = limits_of(name)
     unit = (FIELDS[name].json_schema_extra or {}).get("x-unit", "")  # type: ignore[union-attr]
     unit = f" {unit}" if unit else ""
@@ -295,13 +295,10 @@ def _message(name: str, error: dict) -> str:
         return f"Each latency must be a number of ms between 0 and {settings.MAX_LATENCY_MS:,} ms."
     if kind == "list" and code == "too_long":
         return f"At most {settings.MAX_REQUESTS:,} latencies (one per request)."
-    if name == "strategy":
-        allowed = ", ".join(STRATEGIES)
-        return (
-            f"Unknown strategy; choose one of: {allowed}."
-            if code == "literal_error"
-            else f"Choose a strategy: {allowed}."
-        )
+    if name == "strategy" and code == "literal_error":
+        return f"Unknown strategy; choose one of: {', '.join(STRATEGIES)}."
+    if name == "strategy":  # missing, null, or not a string
+        return f"Choose a strategy: {', '.join(STRATEGIES)}."
     if name == "target":
         return f"Unknown target; allowed targets: {', '.join(target_names())}."
     return accepts(name)
@@ -318,8 +315,6 @@ def error_messages(errors: Iterable[Any], skip: int = 0) -> dict[str, list[str]]
             message = "The body must be a JSON object (a run spec)."
         elif name not in FIELDS:
             message = f"Unknown field; allowed fields: {', '.join(FIELDS)}."
-        elif error["type"] == "missing":
-            message = _message(name, {**error, "type": "string_type"})
         else:
             message = _message(name, error)
         if message not in out.setdefault(str(name), []):
