@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint test-py test-js bench setup setup-test migrate chromium node redis clean
+.PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node redis clean
 
 run: setup migrate
 	@echo ""
@@ -36,6 +36,18 @@ test-py:
 
 test-js:
 	node --test tests/js/
+
+# The long random fuzzing campaign, not part of `make test` (which runs the same tests
+# derandomized): FUZZ_EXAMPLES examples a surface -- the spec in-process, raw bodies and
+# websocket messages through Daphne, the OpenAPI operations -- from a random seed. Each
+# finding is listed at the end with its failing example and the command that replays it.
+FUZZ_EXAMPLES ?= 10000
+FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+FUZZ_TESTS := tests/test_fuzz_spec.py tests/test_fuzz_ws.py tests/test_openapi_schema.py
+
+fuzz: setup-test
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	  $(BIN)/python -m pytest -q -s $(FUZZ_TESTS) --hypothesis-seed=$(FUZZ_SEED) $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 async def measure(presets, url):
     from playground.runs.executor import Limits, execute
-    from playground.runs.forms import form_from_json
     from playground.runs.recorder import Recorder
+    from playground.runs.spec import spec_from_json
     from playground.runs.targets import demo_target
 
     async def discard(batch):
@@ -26,12 +26,11 @@ async def measure(presets, url):
     limits = Limits(connection_limit=10_000, request_timeout_s=60, max_run_s=120)
     rows = []
     for preset in presets:
-        form = form_from_json(preset["spec"])
-        assert form.is_valid(), (preset["name"], form.errors)
+        spec = spec_from_json(preset["spec"])  # SpecError names a preset's bad field
         recorder = Recorder(store=discard, publish=discard, interval=0.05, batch_max=500)
         recorder.start()
         outcome = await execute(
-            spec=form.spec(), target=demo_target(url), key=str(uuid.uuid4()), recorder=recorder, limits=limits
+            spec=spec, target=demo_target(url), key=str(uuid.uuid4()), recorder=recorder, limits=limits
         )
         await recorder.close()
         rows.append((preset["label"], outcome.summary))

@@ -1,12 +1,10 @@
 from django.urls import path
 
-from playground.runs import api, views
+from playground.runs import views
+from playground.runs.api import api
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("runs/<uuid:run_id>/", views.run_page, name="run"),
-    path("api/runs", api.runs_create, name="api-runs"),
-    path("api/runs/<uuid:run_id>", api.runs_detail, name="api-run"),
-    path("api/runs/<uuid:run_id>/cancel", api.runs_cancel, name="api-run-cancel"),
-    path("api/openapi.json", api.openapi, name="openapi"),
+    path("api/", api.urls),  # /api/runs, /api/runs/<uuid>, /api/runs/<uuid>/cancel, /api/openapi.json
 ]

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real demo API and a real Daphne server, each in a subprocess.
+"""Shared fixtures: the real demo API and a real Daphne server, each in a subprocess; hypothesis profiles.
 
 demo_api  (session)  playground.demoapi.server on a free loopback port
 server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
@@ -12,11 +12,23 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.httpbin import start_httpbin
 from tests.support.servers import ROOT, start_test_daphne, stop
 
-pytest_plugins = ["tests.support.browser"]  # the `page` fixture: Debian's Chromium through Playwright
+pytest_plugins = [
+    "tests.support.browser",  # the `page` fixture: Debian's Chromium through Playwright
+    "tests.support.fuzzing",  # under `make fuzz`, each failure's replay command
+]
+
+# `make test` cannot flake: every property-based and schema-based test draws the same examples
+# each run (a seed from the test's own code) and keeps no example database between runs.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+# `make fuzz`: random examples from the seed pytest is given (--hypothesis-seed), many more of
+# them (FUZZ_EXAMPLES, see tests/support/fuzzing.py); a failure prints how to replay it.
+settings.register_profile("fuzz", derandomize=False, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # Playwright's loop and the ORM share a thread in the browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,52 +1,58 @@
-"""RunSpecForm: ranges named in every error, required parameters, and the spec it builds."""
+"""RunSpec and its HTML form: ranges named in every error, required parameters, the spec they build.
+
+The JSON API and the form go through the same model; here in-process, in test_api.py over HTTP.
+"""
 
 import pytest
 
-from playground.runs.forms import RunSpecForm, SpecTypeError, form_from_json
+from playground.runs.forms import RunSpecForm
 from playground.runs.presets import PRESETS
+from playground.runs.spec import FIELDS, RunSpec, SpecError, field_table, kind_of, limits_of, spec_from_json
 from playground.strategies import STRATEGIES
 
 BAD_VALUES = [
-    ("limit", 0, "between 1 and 10,000."),
-    ("batch_size", 10_001, "between 1 and 10,000."),
-    ("workers", 0, "between 1 and 1,000."),
-    ("workers", 1_001, "between 1 and 1,000."),
-    ("rate", 0.05, "between 0.1 requests/s and 10,000 requests/s."),
-    ("rate", 20_000, "between 0.1 requests/s and 10,000 requests/s."),
-    ("timeout_ms", 0, "between 1 ms and 60,000 ms."),
-    ("timeout_ms", 60_001, "between 1 ms and 60,000 ms."),
-    ("deadline_ms", 0, "between 1 ms and 120,000 ms."),
-    ("deadline_ms", 120_001, "between 1 ms and 120,000 ms."),
-    ("retries", -1, "between 0 and 10."),
-    ("retries", 11, "between 0 and 10."),
-    ("retries", 1.5, "between 0 and 10."),
-    ("hang_rate", 1.5, "between 0 and 1."),
-    ("reset_rate", -0.1, "between 0 and 1."),
-    ("server_rate", 0, "between 0.1 requests/s and 10,000 requests/s."),
-    ("server_limit", 0, "between 1 and 10,000."),
+    ("limit", 0, "Must be between 1 and 10,000."),
+    ("batch_size", 10_001, "Must be between 1 and 10,000."),
+    ("workers", 0, "Must be between 1 and 1,000."),
+    ("workers", 1_001, "Must be between 1 and 1,000."),
+    ("rate", 0.05, "Must be between 0.1 requests/s and 10,000 requests/s."),
+    ("rate", 20_000, "Must be between 0.1 requests/s and 10,000 requests/s."),
+    ("timeout_ms", 0, "Must be between 1 ms and 60,000 ms."),
+    ("timeout_ms", 60_001, "Must be between 1 ms and 60,000 ms."),
+    ("deadline_ms", 0, "Must be between 1 ms and 120,000 ms."),
+    ("deadline_ms", 120_001, "Must be between 1 ms and 120,000 ms."),
+    ("retries", -1, "Must be between 0 and 10."),
+    ("retries", 11, "Must be between 0 and 10."),
+    ("retries", 1.5, "Must be a whole number. Must be between 0 and 10."),
+    ("hang_rate", 1.5, "Must be between 0 and 1."),
+    ("reset_rate", -0.1, "Must be between 0 and 1."),
+    ("server_rate", 0, "Must be between 0.1 requests/s and 10,000 requests/s."),
+    ("server_limit", 0, "Must be between 1 and 10,000."),
 ]
 
 
-def errors_of(form) -> dict[str, list[str]]:
+def json_errors(payload) -> dict[str, list[str]]:
+    with pytest.raises(SpecError) as caught:
+        spec_from_json(payload)
+    return caught.value.errors
+
+
+def form_errors(data: dict) -> dict[str, list[str]]:
+    form = RunSpecForm(data=data)
     assert not form.is_valid()
     return {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
 
 
 @pytest.mark.parametrize("field,value,text", BAD_VALUES)
 def test_a_bad_value_gets_an_error_naming_the_range(field, value, text):
-    for form in (
-        form_from_json({"strategy": "gather", field: value}),  # the JSON API
-        RunSpecForm(data={"strategy": "gather", field: str(value)}),
-    ):  # the HTML form
-        errors = errors_of(form)
-        assert any(text in message for message in errors[field]), errors
+    assert text in json_errors({"strategy": "gather", field: value})[field]  # the JSON API
+    assert text in form_errors({"strategy": "gather", field: str(value)})[field]  # the HTML form
 
 
 @pytest.mark.parametrize("field", ["rate", "timeout_ms", "retries", "server_limit"])
 def test_a_json_string_is_not_a_number(field):
-    with pytest.raises(SpecTypeError) as caught:
-        form_from_json({"strategy": "gather", field: "10"})
-    assert "Must be a JSON number. Must be between" in caught.value.errors[field][0]
+    message = json_errors({"strategy": "gather", field: "10"})[field][0]
+    assert message.startswith("Must be a ") and "number. Must be between" in message, message
 
 
 REQUIRED = {
@@ -63,22 +69,21 @@ REQUIRED = {
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_each_strategy_requires_its_own_parameters(name):
     assert STRATEGIES[name].required == ((REQUIRED[name],) if name in REQUIRED else ())
-    form = form_from_json({"strategy": name})
     if name not in REQUIRED:
-        assert form.is_valid(), form.errors
+        assert spec_from_json({"strategy": name})["strategy"] == name
+        assert RunSpecForm(data={"strategy": name}).is_valid()
         return
-    message = errors_of(form)[REQUIRED[name]][0]
-    assert message.startswith(f"Required by the {name} strategy. Must be between")
-
-
-def spec_of(payload: dict) -> dict:
-    form = form_from_json(payload)
-    assert form.is_valid(), form.errors
-    return form.spec()
+    field = REQUIRED[name]
+    lo, hi = limits_of(field)
+    for errors in (json_errors({"strategy": name}), form_errors({"strategy": name, field: ""})):
+        assert errors[field][0].startswith(f"Required by the {name} strategy. Must be between {lo:,}"), errors
+    # Every other field's error is reported alongside, each at its own field.
+    errors = json_errors({"strategy": name, "requests": 0})
+    assert set(errors) == {field, "requests"}, errors
 
 
 def test_the_spec_keeps_the_strategys_parameters_and_the_guards_in_use():
-    spec = spec_of(
+    spec = spec_from_json(
         {
             "strategy": "as_completed",
             "requests": 5,
@@ -104,18 +109,18 @@ def test_the_spec_keeps_the_strategys_parameters_and_the_guards_in_use():
         "timeout_ms": 500,
         "retries": 2,
         "deadline_ms": 4000,
-    }  # batch_size, workers: other strategies'
+    }  # batch_size, workers, return_exceptions: other strategies'
 
 
 def test_the_spec_leaves_out_what_is_off():
-    spec = spec_of({"strategy": "gather", "retries": 0, "hang_rate": 0, "server_rate": None})
+    spec = spec_from_json({"strategy": "gather", "retries": 0, "hang_rate": 0, "server_rate": None})
     assert "retries" not in spec and "hang_rate" not in spec and "server_rate" not in spec
     assert spec["return_exceptions"] is False  # gather's own parameter is always stated
-    assert spec_of({"strategy": "retry", "retries": 0})["retries"] == 0  # the retry strategy's own
+    assert spec_from_json({"strategy": "retry", "retries": 0})["retries"] == 0  # the retry strategy's own
 
 
 def test_the_spec_keeps_the_demo_apis_misbehaviour():
-    spec = spec_of(
+    spec = spec_from_json(
         {"strategy": "retry", "retries": 3, "hang_rate": 0.1, "reset_rate": 0.05, "server_rate": 10, "server_limit": 4}
     )
     assert {k: spec[k] for k in ("hang_rate", "reset_rate", "server_rate", "server_limit")} == {
@@ -126,22 +131,32 @@ def test_the_spec_keeps_the_demo_apis_misbehaviour():
     }
 
 
-def test_every_guard_and_server_field_has_help_text():
-    form = RunSpecForm()
-    for name in (
-        "limit",
-        "rate",
-        "timeout_ms",
-        "retries",
-        "deadline_ms",
-        "batch_size",
-        "workers",
-        "hang_rate",
-        "reset_rate",
-        "server_rate",
-        "server_limit",
-    ):
-        assert form.fields[name].help_text, name
+def test_latencies_set_the_requests_and_a_whole_float_is_an_integer():
+    spec = spec_from_json({"strategy": "gather", "requests": 99, "latencies_ms": [300, 500.0, 0.5], "limit": 2.0})
+    assert spec["requests"] == 3 and spec["latencies_ms"] == [300, 500, 0.5]
+    assert type(spec["latencies_ms"][1]) is int and spec["limit"] == 2 and type(spec["limit"]) is int
+    assert spec_from_json({"strategy": "gather", "latencies_ms": []}).get("latencies_ms") is None  # empty: absent
+
+
+def test_null_means_absent_for_every_optional_field():
+    nulls = {name: None for name in FIELDS if name != "strategy"}
+    assert spec_from_json({"strategy": "gather", **nulls}) == spec_from_json({"strategy": "gather"})
+    assert "strategy" in json_errors({"strategy": None})
+
+
+@pytest.mark.parametrize("name", [n for n in FIELDS if kind_of(n) in ("whole", "number")])
+def test_every_number_fields_help_states_its_range(name):
+    lo, hi = limits_of(name)
+    shown = f"({lo:,} to {hi:,})"
+    assert shown in field_table()[name]["help"]
+    assert shown in str(RunSpecForm().fields[name].help_text)
+    assert FIELDS[name].description and shown not in FIELDS[name].description  # stated once, added by the table
+
+
+def test_every_field_has_a_label_and_help_text():
+    for name, info in field_table().items():
+        assert info["label"] and info["label"] == FIELDS[name].title, name
+        assert len(info["help"]) > 10, name
 
 
 def test_every_preset_is_a_valid_spec_with_something_to_notice():
@@ -156,5 +171,93 @@ def test_every_preset_is_a_valid_spec_with_something_to_notice():
         "thousand-50",
     ]  # the lesson's, kept
     for preset in PRESETS:
-        assert spec_of(preset["spec"])["strategy"] == preset["spec"]["strategy"]
+        assert spec_from_json(preset["spec"])["strategy"] == preset["spec"]["strategy"]
         assert preset["text"].endswith(".") and preset["label"]
+
+
+# --- The HTML form: text in, the same spec out ----------------------------------------
+
+
+def form_spec(data: dict) -> dict:
+    form = RunSpecForm(data=data)
+    assert form.is_valid(), form.errors
+    return form.spec()
+
+
+def test_form_text_gives_the_same_spec_as_the_json():
+    typed = {
+        "strategy": "semaphore",
+        "requests": " 10 ",
+        "latency_ms": "",  # empty: absent, the default
+        "latencies_ms": "300, 500 200;100ms",
+        "limit": "2",
+        "rate": "2.5",
+        "failure_rate": "0.1",
+        "return_exceptions": "on",
+        "target": "",
+        "guess_ms": "700",
+    }
+    as_json = {
+        "strategy": "semaphore",
+        "requests": 10,
+        "latencies_ms": [300, 500, 200, 100],
+        "limit": 2,
+        "rate": 2.5,
+        "failure_rate": 0.1,
+        "return_exceptions": True,
+        "guess_ms": 700,
+    }
+    assert form_spec(typed) == spec_from_json(as_json)
+    assert form_spec(typed)["requests"] == 4
+
+
+def test_a_checkbox_is_on_or_absent():
+    assert form_spec({"strategy": "gather", "return_exceptions": "on"})["return_exceptions"] is True
+    assert form_spec({"strategy": "gather"})["return_exceptions"] is False
+
+
+@pytest.mark.parametrize(
+    "field,text,message",
+    [
+        ("requests", "ten", "Enter a number. Must be between 1 and 10,000."),
+        ("failure_rate", "nan", "Enter a number. Must be between 0 and 1."),
+        ("latency_ms", "9" * 400, "Enter a number. Must be between 0 ms and 30,000 ms."),
+        ("latencies_ms", "300, five", "'five' is not a number of ms"),
+        ("latencies_ms", "300, 40000", "Each latency must be a number of ms between 0 and 30,000 ms."),
+        ("strategy", "warp", "Unknown strategy; choose one of: sequential, gather"),
+        ("strategy", "", "Choose a strategy: sequential, gather"),
+        ("target", "http://10.0.0.1/", "Unknown target; allowed targets: demo."),
+    ],
+)
+def test_form_text_that_is_not_a_value_gets_an_error_at_its_field(field, text, message):
+    data = {"strategy": "gather", field: text}
+    errors = form_errors(data)[field]
+    assert any(message in m for m in errors), errors
+
+
+def test_the_form_renders_each_fields_range_and_label_from_the_model():
+    form = RunSpecForm()
+    assert list(form.fields) == list(FIELDS)
+    html = form.as_div()
+    for name, field in FIELDS.items():
+        assert form.fields[name].label == field.title
+        lo, hi = limits_of(name)
+        if lo is not None:
+            assert f'name="{name}"' in html
+            assert f'min="{lo}" max="{hi}"' in str(form[name]), str(form[name])
+        if kind_of(name) == "number":
+            assert 'step="any"' in str(form[name])
+    assert 'type="checkbox" name="return_exceptions"' in html
+    assert '<option value="gather" selected>asyncio.gather</option>' in str(form["strategy"])
+
+
+def test_a_runs_spec_fills_the_form_back():
+    spec = spec_from_json({"strategy": "semaphore", "latencies_ms": [300, 500, 200], "limit": 2})
+    form = RunSpecForm(initial=spec)
+    assert 'value="300, 500, 200"' in str(form["latencies_ms"])
+    assert 'value="2"' in str(form["limit"])
+    assert '<option value="semaphore" selected>' in str(form["strategy"])
+
+
+def test_the_model_is_strict_for_json():
+    assert RunSpec.model_config["strict"] is True and RunSpec.model_config["extra"] == "forbid"

@@ -1,9 +1,12 @@
 """Property-based tests of the run spec: any JSON gets a valid spec or errors naming fields.
 
-spec_payloads (hypothesis) --form_from_json + is_valid--> a spec inside every range,
-                                                        or errors keyed by field
+spec_payloads (hypothesis) --spec_from_json (RunSpec, strict)--> a spec inside every range,
+                                                                or errors keyed by field; a value
+                                                                of the wrong JSON type is refused
 raw_bodies (hypothesis)  --POST /api/runs (real Daphne)--> 201/400/403/413/429 with a
                                                         JSON body, never a 5xx or a traceback
+
+Derandomized in `make test`; `make fuzz` runs FUZZ_EXAMPLES of each from a random seed.
 """
 
 import asyncio
@@ -12,22 +15,20 @@ import math
 import sys
 
 import aiohttp
-from django import forms
 from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from playground.runs.api import MAX_BODY_BYTES
-from playground.runs.forms import LatencyListField, RunSpecForm, SpecTypeError, form_from_json
+from playground.runs.spec import FIELDS, SpecError, choices_of, kind_of, limits_of, spec_from_json
 from playground.strategies import STRATEGIES
-from tests.support.fuzzing import assert_no_server_errors, new_log_lines, small_run
+from tests.support.fuzzing import assert_no_server_errors, examples, new_log_lines, small_run
 
-IN_PROCESS_EXAMPLES = 1_500  # a form validation is ~0.1 ms: cheap, so many
-SERVER_EXAMPLES = 400  # a round trip to Daphne is a few ms
+IN_PROCESS_EXAMPLES = examples(1_500, surface=1_500)  # a validation is ~0.1 ms: cheap, so many
+SERVER_EXAMPLES = examples(400, surface=400)  # a round trip to Daphne is a few ms
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=10)  # a request still unanswered after this hangs
 ALLOWED_STATUSES = {201, 400, 403, 413, 429}
-FIELDS = RunSpecForm().fields
-NUMERIC = {name: f for name, f in FIELDS.items() if isinstance(f, forms.IntegerField | forms.FloatField)}
+NUMERIC = {name: limits_of(name) for name in FIELDS if kind_of(name) in ("whole", "number")}
 
 # --- Strategies: JSON values, and run specs made of them ----------------------
 
@@ -63,16 +64,16 @@ JSON_VALUES = st.recursive(
 )
 
 
-def in_range(field: forms.Field) -> st.SearchStrategy:
-    lo, hi = field.min_value, field.max_value
-    if isinstance(field, forms.FloatField):  # first: Django's FloatField is an IntegerField
+def in_range(name: str) -> st.SearchStrategy:
+    lo, hi = NUMERIC[name]
+    if kind_of(name) == "number":
         return st.floats(lo, hi) | st.sampled_from([lo, hi])
     return st.integers(lo, hi) | st.sampled_from([lo, hi])
 
 
-def near_range(field: forms.Field) -> st.SearchStrategy:
+def near_range(name: str) -> st.SearchStrategy:
     """Values at and just past the field's documented range, of the right and wrong kind."""
-    lo, hi = field.min_value, field.max_value
+    lo, hi = NUMERIC[name]
     edges = [lo - 1, lo, hi, hi + 1, math.nextafter(lo, -math.inf), math.nextafter(hi, math.inf), hi * 2]
     return st.sampled_from(edges) | st.floats(lo - 10, hi + 10) | st.integers(math.floor(lo) - 10, math.ceil(hi) + 10)
 
@@ -88,13 +89,13 @@ STRATEGY_NAMES = st.sampled_from(sorted(STRATEGIES))
 
 
 def fuzzed_value(name: str) -> st.SearchStrategy:
-    field = FIELDS[name]
+    kind = kind_of(name)
     if name in NUMERIC:
-        typed = in_range(field) | near_range(field)
-    elif isinstance(field, LatencyListField):
+        typed = in_range(name) | near_range(name)
+    elif kind == "list":
         typed = LATENCY_VALUES
-    elif isinstance(field, forms.ChoiceField):
-        typed = st.sampled_from([value for value, _ in field.choices]) | st.text(max_size=12)
+    elif kind == "choice":
+        typed = st.sampled_from(choices_of(name)) | st.text(max_size=12)
     else:
         typed = st.booleans()
     return typed | typed | EDGE_NUMBERS | JSON_VALUES  # twice: mostly the right kind
@@ -106,9 +107,9 @@ def valid_specs(draw) -> dict:
     """A strategy with its required parameters and a few in-range extras."""
     strategy = STRATEGIES[draw(STRATEGY_NAMES)]
     spec = {"strategy": strategy.name}
-    spec.update({p: draw(in_range(FIELDS[p])) for p in strategy.required})
+    spec.update({p: draw(in_range(p)) for p in strategy.required})
     for name in draw(st.lists(st.sampled_from(sorted(NUMERIC)), unique=True, max_size=4)):
-        spec[name] = draw(in_range(FIELDS[name]))
+        spec[name] = draw(in_range(name))
     if draw(st.booleans()):
         spec["latencies_ms"] = draw(LATENCIES_IN_RANGE)
     if draw(st.booleans()):
@@ -140,12 +141,25 @@ SPEC_PAYLOADS = (
 def validate(payload) -> tuple[dict | None, dict | None]:
     """(spec, None) for a valid payload, (None, errors) for an invalid one; nothing else."""
     try:
-        form = form_from_json(payload)
-    except SpecTypeError as exc:
+        return spec_from_json(payload), None
+    except SpecError as exc:
         return None, exc.errors
-    if form.is_valid():
-        return form.spec(), None
-    return None, {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+
+
+def json_type_fits(name: str, value) -> bool:
+    """Whether a JSON value has a type the field takes (its range aside); null always does: absent."""
+    kind = kind_of(name)
+    if value is None:
+        return True
+    if kind == "bool":
+        return type(value) is bool
+    if kind == "list":
+        return type(value) is list
+    if kind == "choice":
+        return type(value) is str
+    if type(value) not in (int, float):
+        return False
+    return kind == "number" or type(value) is int or value.is_integer()
 
 
 def assert_spec_in_range(spec: dict) -> None:
@@ -153,19 +167,19 @@ def assert_spec_in_range(spec: dict) -> None:
     strategy = STRATEGIES[spec["strategy"]]
     assert set(strategy.required) <= set(spec), spec
     for name, value in spec.items():
-        field = FIELDS[name]
-        if isinstance(field, forms.FloatField):  # first: Django's FloatField is an IntegerField
-            assert type(value) in (int, float) and field.min_value <= value <= field.max_value, (name, value)
-        elif isinstance(field, forms.IntegerField):
-            assert type(value) is int and field.min_value <= value <= field.max_value, (name, value)
-        elif isinstance(field, LatencyListField):
+        kind = kind_of(name)
+        if kind in ("whole", "number"):
+            lo, hi = NUMERIC[name]
+            assert type(value) in ((int,) if kind == "whole" else (int, float)), (name, value)
+            assert lo <= value <= hi, (name, value)
+        elif kind == "list":
             assert 0 < len(value) <= django_settings.MAX_REQUESTS, value
             assert all(type(ms) in (int, float) and 0 <= ms <= django_settings.MAX_LATENCY_MS for ms in value)
             assert spec["requests"] == len(value)
-        elif isinstance(field, forms.BooleanField):
+        elif kind == "bool":
             assert type(value) is bool
-        elif isinstance(field, forms.ChoiceField):
-            assert value in dict(field.choices), (name, value)
+        else:
+            assert value in choices_of(name), (name, value)
     json.dumps(spec, allow_nan=False)  # stored, and sent in run.started: plain JSON only
 
 
@@ -179,7 +193,10 @@ def assert_errors_name_fields(payload, errors: dict) -> None:
         if unknown:
             assert all("Unknown field" in m for m in messages), messages
         if key in NUMERIC:
-            assert all(f"between {NUMERIC[key].min_value:,}" in m for m in messages), (key, messages)
+            assert all(f"between {NUMERIC[key][0]:,}" in m for m in messages), (key, messages)
+    if isinstance(payload, dict):  # strict: every value of the wrong JSON type is named
+        wrong = {k for k, v in payload.items() if k in FIELDS and not json_type_fits(k, v)}
+        assert wrong <= set(errors), (wrong - set(errors), payload, errors)
 
 
 def test_any_json_gets_a_spec_in_range_or_errors_naming_fields():
@@ -198,7 +215,7 @@ def test_any_json_gets_a_spec_in_range_or_errors_naming_fields():
 
     check()
     print(f"in-process spec cases: {outcomes}")
-    assert sum(outcomes.values()) >= 1_000
+    assert sum(outcomes.values()) >= IN_PROCESS_EXAMPLES
     assert min(outcomes.values()) >= 100, outcomes  # both sides of the property were exercised
 
 

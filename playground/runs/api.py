@@ -1,29 +1,177 @@
-"""The JSON API: create a run, read it back, cancel it; and its OpenAPI description.
+"""The JSON API on django-ninja: create a run, read it back, cancel it; /api/openapi.json from the models.
+
+    POST /api/runs ──body_parser (size, UTF-8, JSON)──> RunSpec (strict) ──> run_launch ──> 201 {id, url, ws}
+                   refusals: 400 {"errors": {field: [...]}}, 403 CSRF, 413 too large, 429 RunRefused
+    GET  /api/runs/<uuid>            200 the run and its events, 404
+    POST /api/runs/<uuid>/cancel     202, 403 not the owner, 404, 409 not running
 
 Requests that carry cookies (a browser) must pass Django's CSRF check; requests
-without cookies (curl, scripts) carry no ambient credentials to forge.
+without cookies (curl, scripts) carry no ambient credentials to forge. An id that is
+not a UUID matches no route: Django's HTML 404, as the document says.
 """
 
 import json
 import uuid
+from typing import Any, Literal
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from ninja import NinjaAPI
+from ninja.errors import HttpError, ValidationError
+from ninja.parser import Parser
+from pydantic import BaseModel
 
 from playground.runs import services
 from playground.runs.admission import RunRefused
-from playground.runs.forms import SpecTypeError, form_from_json
 from playground.runs.models import Run
-from playground.runs.openapi import openapi_document
+from playground.runs.spec import RunSpec, error_messages
 from playground.runs.views import visitor
 
 MAX_BODY_BYTES = 64 * 1024  # a run spec with 10,000 latencies is ~60 KB
 MAX_NUMBER_DIGITS = 300  # float() of a longer JSON integer overflows; every field's range needs far fewer
+
+
+# --- What goes out (each documented) ------------------------------------------------
+
+
+class Created(BaseModel):
+    id: str
+    url: str
+    ws: str
+
+
+class Cancelling(BaseModel):
+    id: str
+    status: Literal["cancelling"]
+
+
+class RunOut(BaseModel):
+    id: str
+    url: str
+    ws: str
+    spec: dict[str, Any]
+    status: Literal[tuple(Run.Status.values)]  # type: ignore[valid-type]
+    summary: dict[str, Any] | None
+    events: list[dict[str, Any]]
+
+
+class FieldErrors(BaseModel):
+    """Each field's messages, naming what it accepts; "__all__" for the body as a whole."""
+
+    errors: dict[str, list[str]]
+
+
+class ApiError(BaseModel):
+    error: str
+
+
+# --- What comes in ------------------------------------------------------------------
+
+
+class BodyRefused(Exception):
+    """A body refused before it is a run spec: too large, not UTF-8, not JSON, too deep."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class CsrfRefused(Exception):
+    pass
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise BodyRefused(
+            400, f"A number in the body has {digits:,} digits; no field takes more than {MAX_NUMBER_DIGITS}."
+        )
+    return int(text)
+
+
+def _no_constant(name: str):
+    raise BodyRefused(400, f"Body is not valid JSON: {name} is not a JSON number.")
+
+
+class BodyParser(Parser):
+    """Refuses what is not a small UTF-8 JSON document, each with its own message."""
+
+    def parse_body(self, request):
+        if len(request.body) > MAX_BODY_BYTES:
+            raise BodyRefused(413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
+        try:
+            text = request.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BodyRefused(400, f"Body is not UTF-8 text: {exc.reason} at byte {exc.start}.") from None
+        try:
+            return json.loads(text, parse_int=_json_int, parse_constant=_no_constant)
+        except RecursionError:  # json decodes nested arrays and objects by recursion
+            raise BodyRefused(400, "Body is nested too deeply: a run spec is one flat JSON object.") from None
+        except json.JSONDecodeError as exc:
+            raise BodyRefused(400, f"Body is not valid JSON: {exc}") from None
+
+
+def cookie_csrf(request) -> bool:
+    """Ninja's auth hook, used as a gate: a request carrying cookies must pass Django's CSRF check."""
+    if request.COOKIES and _csrf_refusal(request) is not None:
+        raise CsrfRefused("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
+    return True
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
+    """Django's own CSRF check, as its middleware runs it before a view: a 403 response, or None."""
+
+    def not_called(request: HttpRequest) -> HttpResponse:
+        raise AssertionError("process_view only checks")
+
+    return CsrfViewMiddleware(not_called).process_view(request, not_called, (), {})
+
+
+api = NinjaAPI(
+    title="Async playground API",
+    version="1",
+    description=f"Start runs of up to {settings.MAX_REQUESTS:,} requests and read their events. "
+    f"Bodies larger than {MAX_BODY_BYTES:,} bytes are refused with 413.",
+    docs_url=None,  # ninja's docs page loads its assets from a CDN; the page must work offline
+    parser=BodyParser(),
+    urls_namespace="api",
+)
+
+
+def refused(request, status: int, message: str):
+    if status == 400:
+        return api.create_response(request, {"errors": {"__all__": [message]}}, status=400)
+    return api.create_response(request, {"error": message}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def _invalid_spec(request, exc: ValidationError):
+    errors = error_messages(exc.errors, skip=2)  # loc: ("body", "spec", field, ...)
+    return api.create_response(request, {"errors": errors}, status=400)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    cause = exc.__cause__  # ninja wraps the parser's exception in a 400 "Cannot parse request body"
+    if isinstance(cause, BodyRefused):
+        return refused(request, cause.status, str(cause))
+    return refused(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)  # past DATA_UPLOAD_MAX_MEMORY_SIZE: Django will not read it
+def _too_big(request, exc):
+    return refused(request, 413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
+
+
+@api.exception_handler(CsrfRefused)
+def _csrf(request, exc):
+    return refused(request, 403, str(exc))
+
+
+# --- The operations -------------------------------------------------------------------
 
 
 def owner_of(request) -> str:
@@ -33,90 +181,84 @@ def owner_of(request) -> str:
     return "ip:" + request.META.get("REMOTE_ADDR", "?")
 
 
-def error(status: int, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+def described(**descriptions: str) -> dict:
+    """openapi_extra saying what each answer means (ninja keys responses by int status)."""
+    return {"responses": {int(status.lstrip("_")): {"description": text} for status, text in descriptions.items()}}
 
 
-def _csrf_failure(request) -> JsonResponse | None:
-    if not request.COOKIES:
-        return None
-    refused = CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {})
-    if refused is None:
-        return None
-    return error(403, "CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
+# An id that is not a UUID matches no route: Django answers with its own HTML 404 page.
+NOT_FOUND = {
+    "description": "No run with this id; an id that is not a UUID gets the site's HTML 404 page",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
 
 
-def _too_large(request) -> bool:
+@api.post(
+    "/runs",
+    auth=cookie_csrf,
+    response={201: Created, 400: FieldErrors, 403: ApiError, 413: ApiError, 429: ApiError},
+    summary="Start a run",
+    openapi_extra={
+        "requestBody": {"required": True},
+        **described(
+            _201="The run was started: its id, page and websocket",
+            _400="Field errors, each naming what the field accepts; __all__ for the body as a whole",
+            _403="The request carries cookies but not the CSRF token",
+            _413=f"Body larger than {MAX_BODY_BYTES:,} bytes",
+            _429="Too many runs in flight, yours or the server's",
+        ),
+    },
+)
+async def runs_create(request, spec: RunSpec):
     try:
-        return len(request.body) > MAX_BODY_BYTES
-    except RequestDataTooBig:  # past DATA_UPLOAD_MAX_MEMORY_SIZE, left alone: an HTML 400 and a traceback
-        return True
-
-
-def _json_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_NUMBER_DIGITS:
-        raise SpecTypeError(
-            {"__all__": [f"A number in the body has {digits:,} digits; no field takes more than {MAX_NUMBER_DIGITS}."]}
-        )
-    return int(text)
-
-
-@csrf_exempt
-@require_http_methods(["POST"])
-async def runs_create(request):
-    if _too_large(request):
-        return error(413, f"Body too large: at most {MAX_BODY_BYTES:,} bytes.")
-    if (refused := _csrf_failure(request)) is not None:
-        return refused
-    try:
-        payload = json.loads(request.body, parse_int=_json_int)
-        form = form_from_json(payload)
-    except RecursionError:  # json decodes nested arrays and objects by recursion
-        return JsonResponse(
-            {"errors": {"__all__": ["Body is nested too deeply: a run spec is one flat JSON object."]}}, status=400
-        )
-    except ValueError as exc:
-        errors = exc.errors if isinstance(exc, SpecTypeError) else {"__all__": [f"Body is not valid JSON: {exc}"]}
-        return JsonResponse({"errors": errors}, status=400)
-    if not form.is_valid():
-        errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
-        return JsonResponse({"errors": errors}, status=400)
-    try:
-        run, _ = await services.run_launch(spec=form.spec(), owner=owner_of(request))
+        run, _ = await services.run_launch(spec=spec.stored(), owner=owner_of(request))
     except RunRefused as exc:
-        return error(429, str(exc))
-    return JsonResponse(services.run_urls(run), status=201)
+        return 429, {"error": str(exc)}
+    return 201, services.run_urls(run)
 
 
-@csrf_exempt  # read-only: a PUT or DELETE gets require_GET's 405, not a CSRF 403 page
-@require_GET
+@api.get(
+    "/runs/{uuid:run_id}",
+    response={200: RunOut, 404: ApiError},
+    summary="A run: spec, status, summary and every event",
+    openapi_extra={"responses": {200: {"description": "The run"}, 404: NOT_FOUND}},
+)
 async def runs_detail(request, run_id: uuid.UUID):
     run = await Run.objects.filter(id=run_id).afirst()
     if run is None:
-        return error(404, f"No run with id {run_id}.")
+        return 404, {"error": f"No run with id {run_id}."}
     events = await sync_to_async(services.events_after)(run_id=run.id, after=-1)
-    return JsonResponse(
-        {**services.run_urls(run), "spec": run.spec, "status": run.status, "summary": run.summary, "events": events}
-    )
+    return 200, {
+        **services.run_urls(run),
+        "spec": run.spec,
+        "status": run.status,
+        "summary": run.summary,
+        "events": events,
+    }
 
 
-@csrf_exempt
-@require_http_methods(["POST"])
+@api.post(
+    "/runs/{uuid:run_id}/cancel",
+    auth=cookie_csrf,
+    response={202: Cancelling, 403: ApiError, 404: ApiError, 409: ApiError},
+    summary="Cancel a run in flight",
+    openapi_extra={
+        "responses": {
+            **described(
+                _202="Cancelling: the run ends with status cancelled",
+                _403="Not the learner who started the run (a shared link is read-only), or no CSRF token",
+                _409="The run is not running",
+            )["responses"],
+            404: NOT_FOUND,
+        }
+    },
+)
 async def runs_cancel(request, run_id: uuid.UUID):
-    if (refused := _csrf_failure(request)) is not None:
-        return refused
     run = await Run.objects.filter(id=run_id).afirst()
     if run is None:
-        return error(404, f"No run with id {run_id}.")
+        return 404, {"error": f"No run with id {run_id}."}
     if run.owner != owner_of(request):
-        return error(403, "Only the learner who started a run can cancel it; a shared link is read-only.")
+        return 403, {"error": "Only the learner who started a run can cancel it; a shared link is read-only."}
     if not await services.run_cancel(run=run):
-        return error(409, f"Run {run_id} is not running (status: {run.status}).")
-    return JsonResponse({"id": str(run.id), "status": "cancelling"}, status=202)
-
-
-@csrf_exempt  # read-only, as above
-@require_GET
-def openapi(request):
-    return JsonResponse(openapi_document(max_body=MAX_BODY_BYTES, max_requests=settings.MAX_REQUESTS))
+        return 409, {"error": f"Run {run_id} is not running (status: {run.status})."}
+    return 202, {"id": str(run.id), "status": "cancelling"}

@@ -10,17 +10,18 @@ from playground.strategies import STRATEGIES
 
 
 def field_limits(form: RunSpecForm) -> dict:
-    """Label, range and help of every field, for the page and the OpenAPI schema."""
-    out = {}
-    for name, field in form.fields.items():
-        out[name] = {
-            "label": str(field.label or name.replace("_", " ").capitalize()),
-            "min": getattr(field, "min_value", None),
-            "max": getattr(field, "max_value", None),
+    """Label, range, help and initial value of every field, as RunSpec declares them (the form shows them)."""
+    return {
+        name: {
+            "label": str(field.label),
+            "kind": form.table[name]["kind"],  # whole, number, list, bool or choice: how the page reads it
+            "min": form.table[name]["min"],
+            "max": form.table[name]["max"],
             "help": str(field.help_text),
             "initial": field.initial,
         }
-    return out
+        for name, field in form.fields.items()
+    }
 
 
 def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:

@@ -12,7 +12,7 @@
  * JavaScript.
  */
 
-import { LIST_FIELDS, formToSpec, presetValues, splitErrors, strategyParams } from "./spec.js";
+import { formToSpec, presetValues, splitErrors, strategyParams } from "./spec.js";
 
 // Fields a non-empty latencies list replaces (one latency per request).
 const OVERRIDDEN_BY_LIST = ["requests", "latency_ms"];
@@ -26,13 +26,13 @@ export function createRunForm({ form, boot, presets, presetNote, onCreated, onPl
   const planned = new Set(); // fields that change the code that runs: every strategy's params and guards
   for (const s of strategies) for (const param of [...(s.params ?? []), ...(s.guards ?? [])]) planned.add(param);
 
-  /** The form's fields as spec.js reads them. */
+  /** The form's fields as spec.js reads them; a list of numbers is typed as text (the server says which). */
   function fields() {
     return [...form.elements]
       .filter((el) => el.name && !el.disabled && el.type !== "submit" && el.type !== "button")
       .map((el) => ({
         name: el.name,
-        kind: LIST_FIELDS.has(el.name) ? "list" : el.type === "checkbox" ? "checkbox" : el.type === "number" ? "number" : "text",
+        kind: boot.params?.[el.name]?.kind === "list" ? "list" : el.type === "checkbox" ? "checkbox" : el.type === "number" ? "number" : "text",
         value: el.value,
         checked: el.checked,
         required: el.required,

@@ -9,8 +9,6 @@
  *   {name, kind: "number" | "checkbox" | "list" | "text", value, checked, required}
  */
 
-// Fields holding a list of numbers typed as text ("300, 500, 200").
-export const LIST_FIELDS = new Set(["latencies_ms"]);
 // Hidden inputs that belong to the form, not to the spec.
 const NOT_SPEC = new Set(["csrfmiddlewaretoken"]);
 

@@ -1,4 +1,68 @@
-"""Shared by the fuzzing tests: quick valid runs, and the server log's verdict."""
+"""Shared by the fuzzing tests: how many examples, quick valid runs, the server log's verdict.
+
+Also a pytest plugin (named in conftest.py): under `make fuzz`, each failed test is listed
+at the end with the command that replays it (same seed, same examples).
+
+    make test   profile "ci":   each test's own example count, derandomized
+    make fuzz   profile "fuzz": FUZZ_EXAMPLES (default 10,000) per surface, from a random seed
+"""
+
+import math
+import os
+import shlex
+
+from hypothesis import settings
+
+# Examples per surface in `make fuzz`: the spec in-process, raw bodies through Daphne, websocket
+# messages, the OpenAPI operations. Each test there takes its CI count's share of it.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10000"))
+
+
+def fuzzing() -> bool:
+    return settings.get_current_profile_name() == "fuzz"
+
+
+def examples(ci: int, *, surface: int) -> int:
+    """`ci` examples in `make test`; in `make fuzz`, this test's share (ci / surface) of FUZZ_EXAMPLES.
+
+    `surface`: the CI examples of every test fuzzing the same surface, this one's included.
+    """
+    return math.ceil(FUZZ_EXAMPLES * ci / surface) if fuzzing() else ci
+
+
+def replay_command(nodeid: str, seed) -> str:
+    env = f"HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES={FUZZ_EXAMPLES}"
+    return f"{env} .venv/bin/python -m pytest {shlex.quote(nodeid)} --hypothesis-seed={seed} -s"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not fuzzing():
+        return
+    seed = config.getoption("hypothesis_seed")
+    failed = terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+    terminalreporter.section(f"make fuzz: seed {seed}, {FUZZ_EXAMPLES:,} examples a surface")
+    if not failed:
+        terminalreporter.write_line("No findings.")
+    for report in failed:
+        terminalreporter.write_line(f"FINDING {report.nodeid}")
+        for line in falsifying_examples(report.longreprtext):
+            terminalreporter.write_line(f"  {line}")
+        terminalreporter.write_line(f"  replay: {replay_command(report.nodeid, seed)}")
+
+
+def falsifying_examples(text: str, max_lines: int = 12) -> list[str]:
+    """Hypothesis's "Failing test case: ..." blocks (and @reproduce_failure) from a failure's text."""
+    lines, out = text.splitlines(), []
+    for i, line in enumerate(lines):
+        if "Falsifying" in line or "Failing test case" in line or "@reproduce_failure" in line:
+            block = []
+            for item in lines[i : i + max_lines]:
+                block.append(item[:200])
+                if item.strip() == ")" or "@reproduce_failure" in item:
+                    break
+            out += block
+    return out or ["(no example: the failure is outside hypothesis; see its output above)"]
+
 
 SMALL = {"requests": 3, "latency_ms": 5, "jitter_ms": 5, "batch_size": 3, "workers": 3, "limit": 3, "retries": 1}
 # At least: 100 a second, three requests take 30 ms; and no timeout fires on a 5 ms request.
