@@ -7,6 +7,7 @@ import pytest
 from aiohttp import web
 
 from playground.runs.forms import RunSpecForm
+from playground.runs.spec import SpecError, spec_from_json
 from playground.runs.targets import Target, target_from_setting
 from tests.support.recording import Recording
 from tests.support.runs import bars, run_spec
@@ -147,13 +148,18 @@ async def test_garbage_and_resets_end_as_errors():
     assert outcome.status == "finished"
 
 
-def test_the_form_offers_only_allowed_targets(settings):
+def test_the_form_and_the_api_offer_only_allowed_targets(settings):
     settings.PLAYGROUND_TARGETS = [{"name": "httpbin", "url": "http://127.0.0.1:8080/get"}]
     ok = RunSpecForm(data={"strategy": "gather", "target": "httpbin"})
-    assert ok.is_valid(), ok.errors and ok.spec()["target"] == "httpbin"
+    assert ok.is_valid(), ok.errors
+    assert ok.spec()["target"] == "httpbin"
+    assert spec_from_json({"strategy": "gather", "target": "httpbin"})["target"] == "httpbin"
     bad = RunSpecForm(data={"strategy": "gather", "target": "http://10.0.0.1/"})
     assert not bad.is_valid()
     assert "allowed targets: demo, httpbin" in bad.errors["target"][0]
+    with pytest.raises(SpecError) as refused:
+        spec_from_json({"strategy": "gather", "target": "http://10.0.0.1/"})
+    assert "allowed targets: demo, httpbin" in refused.value.errors["target"][0]
 
 
 @pytest.mark.parametrize(

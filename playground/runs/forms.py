@@ -95,7 +95,8 @@ class RunSpecForm(forms.Form):
         self._spec = None
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         values = {}
         for name, raw in list(data.items()):
             try:
