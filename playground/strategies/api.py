@@ -45,7 +45,6 @@ class Api:
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
         self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
-        self._seed = spec.get("seed", 0)
         self._attempts: dict[int, int] = {}
         self._queued: dict[int, int] = {}  # request -> attempt marked waiting, not yet begun
         self._tasks: set[asyncio.Task] = set()
@@ -73,10 +72,10 @@ class Api:
 
     def rng(self, i: int, attempt: int) -> random.Random:
         """Random draws fixed by (seed, request, attempt): the same spec and seed draw the same."""
-        return random.Random(f"{self._seed}:{i}:{attempt}")
+        return random.Random(f"{self._query.get('seed', 0)}:{i}:{attempt}")
 
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
-        """GET request `i` from the target; return its body (parsed if it is JSON), or raise.
+        """GET request `i` from the target; return its body (bytes), or raise.
 
         `timeout` bounds this one attempt (seconds). A `session` made with
         `api.pool_trace()` marks the request as waiting until the pool hands it
@@ -97,10 +96,7 @@ class Api:
                 ) as response:
                     http_status = response.status
                     response.raise_for_status()
-                    if response.content_type == "application/json":
-                        body = await response.json()
-                    else:  # another server may answer with HTML, text or bytes: still an answer
-                        body = await response.read()
+                    body = await response.read()  # the answer, whatever its type: the request ends here
             status = "ok"
             return body
         except TimeoutError as exc:
