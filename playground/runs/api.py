@@ -27,11 +27,10 @@ from pydantic import BaseModel
 from playground.runs import services
 from playground.runs.admission import RunRefused
 from playground.runs.models import Run
-from playground.runs.spec import RunSpec, error_messages
+from playground.runs.spec import MAX_NUMBER_DIGITS, RunSpec, error_messages
 from playground.runs.views import visitor
 
 MAX_BODY_BYTES = 64 * 1024  # a run spec with 10,000 latencies is ~60 KB
-MAX_NUMBER_DIGITS = 300  # float() of a longer JSON integer overflows; every field's range needs far fewer
 
 
 # --- What goes out (each documented) ------------------------------------------------

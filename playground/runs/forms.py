@@ -14,11 +14,10 @@ import re
 
 from django import forms
 
-from playground.runs.spec import RunSpec, SpecError, choices_of, field_table, range_text, spec_from_json
+from playground.runs.spec import MAX_NUMBER_DIGITS, SpecError, choices_of, field_table, range_text, spec_from_json
 from playground.strategies import STRATEGIES
 
 INITIAL_STRATEGY = "gather"  # the form's first choice: the lesson's first fix
-MAX_DIGITS = 300  # as the API: no field takes a longer number
 
 
 class NumberListField(forms.CharField):
@@ -50,7 +49,7 @@ def _form_field(name: str, info: dict) -> forms.Field:
 
 def _number(text: str) -> int | float:
     """A number as typed: "10" -> 10, "0.5" -> 0.5; ValueError for anything else."""
-    if len(text.lstrip("+-")) > MAX_DIGITS:
+    if len(text.lstrip("+-")) > MAX_NUMBER_DIGITS:
         raise ValueError(text)
     try:
         return int(text)
@@ -116,6 +115,3 @@ class RunSpecForm(forms.Form):
         """The validated run spec: defaults filled in, unused fields left out."""
         assert self._spec is not None, "call is_valid() first"
         return self._spec
-
-
-__all__ = ["RunSpec", "RunSpecForm", "values_from_text"]

@@ -11,13 +11,13 @@ turns pydantic's errors into messages naming the field's range, keyed by field.
 """
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.config import JsonDict
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from pydantic_core._pydantic_core import list_all_errors
+from pydantic_core.core_schema import ErrorType
 
 from playground.runs.targets import DEMO, target_names
 from playground.strategies import GUARD_PARAMS, STRATEGIES
@@ -29,10 +29,11 @@ MAX_RATE = 10_000  # requests a second; the demo API serves ~20,000 in all
 MIN_RATE = 0.1  # one request every 10 s: slower than that, a run is mostly waiting
 MAX_TIMEOUT_MS = int(settings.REQUEST_TIMEOUT_S * 1000)  # the safety net every request has anyway
 MAX_RUN_MS = settings.MAX_RUN_SECONDS * 1000
+MAX_NUMBER_DIGITS = 300  # float() of a longer integer overflows; no field's range needs a tenth of it
 # The workload: always in the stored spec, its default filled in.
 WORKLOAD = ("requests", "latency_ms", "jitter_ms", "failure_rate", "seed")
-# Fields set only to turn something on; the stored spec leaves them out when they are off.
-SERVER_FIELDS = ("hang_rate", "reset_rate", "server_rate", "server_limit")
+# How the demo API misbehaves: set only to turn something on, left out of the stored spec when off.
+MISBEHAVIOUR_FIELDS = ("hang_rate", "reset_rate", "server_rate", "server_limit")
 
 
 def _number(lo, hi, title: str, description: str, unit: str = "", default=None):
@@ -178,7 +179,7 @@ class RunSpec(BaseModel):
             value = given.get(name, FIELDS[name].default)
             if value is not None:
                 spec[name] = value
-        for name in (*SERVER_FIELDS, *GUARD_PARAMS):
+        for name in (*MISBEHAVIOUR_FIELDS, *GUARD_PARAMS):
             if given.get(name) and name not in spec:
                 spec[name] = given[name]
         if self.guess_ms is not None:
@@ -189,7 +190,7 @@ class RunSpec(BaseModel):
 
 
 FIELDS = RunSpec.model_fields
-BUILT_IN_ERRORS = {e["type"] for e in list_all_errors()}
+BUILT_IN_ERRORS = set(get_args(ErrorType))
 
 
 def _error_type(error: Any) -> str | PydanticCustomError:
