@@ -20,10 +20,12 @@ Batch = list[Recorded]
 
 logger = logging.getLogger(__name__)
 
-# A locked database or a busy disk usually frees within a second (SQLite has already
-# waited its own busy timeout before saying "locked"); one that stays broken longer will
-# not recover while a learner watches: give the run up after 0.1 + 0.2 + 0.4 s of pauses.
-STORE_ATTEMPTS = 4
+# A store that fails at once (a table lock, a dropped connection, a full disk) often
+# passes a moment later; a database locked for writing has already made SQLite wait its
+# busy timeout (settings: 20 s) before it says so. So three attempts, 0.1 and 0.2 s apart:
+# a store that cannot pass gives the run up after about a minute at most, while a
+# run may last two (MAX_RUN_SECONDS).
+STORE_ATTEMPTS = 3
 STORE_RETRY_FIRST_S = 0.1  # doubles after each failed attempt
 
 
