@@ -26,22 +26,32 @@ WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "server"]
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 RUN_END_STATUSES: tuple[RunEndStatus, ...] = get_args(RunEndStatus)
 WAIT_REASONS: tuple[WaitReason, ...] = get_args(WaitReason)
+# What a request waits for, in words ("waiting for ...", "3 waits ... for ..."): the summary and the page.
+WAIT_WORDS: dict[WaitReason, str] = {
+    "semaphore": "a semaphore slot",
+    "batch": "its batch",
+    "rate": "a rate-limit token",
+    "pool": "a free connection",
+    "worker": "a free worker",
+    "server": "the server",
+}
 
 
-def vocabulary() -> dict[str, list[str]]:
+def vocabulary() -> dict[str, Any]:
     """The shared words as the page receives them (runs/boot.py); static/playground/ keeps no copy."""
     return {
         "event_types": list(EVENT_TYPES),
         "task_statuses": list(TASK_STATUSES),
         "run_end_statuses": list(RUN_END_STATUSES),
         "wait_reasons": list(WAIT_REASONS),
+        "wait_words": dict(WAIT_WORDS),
     }
 
 
 class RunStarted(TypedDict):
     type: Literal["run.started"]
     spec: dict[str, Any]  # the validated run spec
-    code: list[dict[str, str]]  # every piece of code the run runs (strategies/shown.py)
+    code: list[dict[str, Any]]  # every piece of code the run runs (strategies/shown.py Piece)
 
 
 class TaskWaiting(TypedDict):
@@ -94,7 +104,7 @@ def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {value!r}")
 
 
-def run_started(spec: dict[str, Any], code: list[dict[str, str]]) -> RunStarted:
+def run_started(spec: dict[str, Any], code: list[Any]) -> RunStarted:
     return {"type": "run.started", "spec": spec, "code": code}
 
 

@@ -14,7 +14,7 @@ import pytest
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import Api
 from playground.strategies.guards import retry_delay
-from playground.strategies.shown import shown_functions
+from playground.strategies.shown import shown_functions, text_of
 from tests.support.runs import LIMITS, bars, final_status, of_type, run_spec
 
 # Wall times are checked downwards (a strategy can never beat its own ideal); upwards
@@ -399,4 +399,4 @@ def test_shown_source_is_the_code_that_runs(name, demo_api):
     for title, fn in pieces:
         missing = [c.co_name for c in code_objects(fn.__code__) if c not in called]
         assert not missing, f"{title}: shown but never ran: {missing}"
-    assert [p["source"] for p in evts[0]["code"]] == [textwrap.dedent(inspect.getsource(fn)) for fn in fns]
+    assert [text_of(p) for p in evts[0]["code"]] == [textwrap.dedent(inspect.getsource(fn)) for fn in fns]

@@ -96,7 +96,7 @@ def test_verdict_when_the_strategy_set_the_time():
     text = verdict(request(0, 0.3, 0.6, wait=(0.0, "semaphore")), wall=0.62, ideal=0.6)
     assert text == (
         "Measured 0.62 s against an ideal 0.60 s (f): the strategy itself set the time, "
-        "with 1 wait of 0.30 s on average for a free slot."
+        "with 1 wait of 0.30 s on average for a semaphore slot."
     )
 
 

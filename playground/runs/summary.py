@@ -15,14 +15,6 @@ from typing import Any
 from playground import events as ev
 
 REJECTED = (429, 503)  # the demo API's answers when its rate or concurrency limit is hit
-WAIT_WORDS = {
-    "semaphore": "a free slot",
-    "batch": "their batch",
-    "rate": "a rate token",
-    "pool": "a pooled connection",
-    "worker": "a free worker",
-    "server": "the server",
-}
 
 
 # ---------------------------------------------------------------- what happened
@@ -197,7 +189,7 @@ def _causes(s: dict) -> str:
         if waited["mean_s"] >= 0.01:
             out.append(
                 f"{_count(waited['waits'], 'wait', 'waits')} of "
-                f"{waited['mean_s']:.2f} s on average for {WAIT_WORDS.get(reason, reason)}"
+                f"{waited['mean_s']:.2f} s on average for {ev.WAIT_WORDS.get(reason, reason)}"
             )
     return ", ".join(out)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from playground.strategies.guards import GUARD_PARAMS
 from playground.strategies.ideal import Ideal
-from playground.strategies.shown import piece, shown_source
+from playground.strategies.shown import Piece, piece, shown_source
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Strategy:
         kwargs = {name: spec[name] for name in self.params if name in spec}
         return await self.fn(api, n, **kwargs)
 
-    def shown_source(self, spec: dict) -> list[dict]:
+    def shown_source(self, spec: dict) -> list[Piece]:
         """Every piece of code a run of `spec` runs: this strategy, guards, wiring, fetch."""
         return shown_source(self, spec)
 

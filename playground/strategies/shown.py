@@ -5,10 +5,11 @@
 
 The source text is read from the very function objects that run, so what a
 learner reads is what ran (tests/test_strategies.py checks this with a profiler).
-Each piece also carries its source cut into tokens by Pygments' Python lexer, as
-data: [css class, text] pairs (the class names of Pygments' HTML formatter, "k",
-"nf", "s2" ...), which the code panel (static/playground/code-panel.js) turns into
-spans and app.css colours. No markup travels, so none can reach the page.
+Each piece carries its source cut into tokens by Pygments' Python lexer, as data:
+[css class, text] pairs (the class names of Pygments' HTML formatter, "k", "nf",
+"s2" ...) whose texts joined are the source exactly (text_of). The code panel
+(static/playground/code-panel.js) turns them into spans that app.css colours. No
+markup travels, so none can reach the page.
 """
 
 import inspect
@@ -16,6 +17,7 @@ import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 from pygments import lex
 from pygments.lexers import PythonLexer
@@ -66,20 +68,30 @@ def highlighted(source: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def piece(title: str, fn: Callable) -> dict:
-    """{"title", "source", "where", "tokens"}: one function's code, its file:line, and it highlighted."""
+class Piece(TypedDict):
+    title: str
+    where: str  # path:line of the function
+    tokens: list[list[str]]  # [css class, text], the texts joined are its source
+
+
+def piece(title: str, fn: Callable) -> Piece:
+    """{"title", "where", "tokens"}: one function's file:line and its source, highlighted."""
     code = fn.__code__
     path = Path(code.co_filename).resolve()
     where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     source = textwrap.dedent(inspect.getsource(fn))
     return {
         "title": title,
-        "source": source,
         "where": f"{where}:{code.co_firstlineno}",
         "tokens": [list(token) for token in highlighted(source)],
     }
 
 
-def shown_source(strategy, spec: dict) -> list[dict]:
-    """[{"title", "source", "where", "tokens"}, ...]: the code a run of `spec` runs."""
+def text_of(shown: Piece) -> str:
+    """A piece's source, exactly: its tokens' texts joined."""
+    return "".join(text for _, text in shown["tokens"])
+
+
+def shown_source(strategy, spec: dict) -> list[Piece]:
+    """[{"title", "where", "tokens"}, ...]: the code a run of `spec` runs."""
     return [piece(title, fn) for title, fn in shown_functions(strategy, spec)]

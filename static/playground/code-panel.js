@@ -3,7 +3,7 @@
  *
  *   form: strategy + guard fields ──showPlan()──> the strategy's code, its helpers, and
  *                                                 a line naming the guards the fields add
- *   run.started {code: [{title, source, where, tokens}]} ──showRun()──> every piece, in order:
+ *   run.started {code: [{title, where, tokens}]} ──showRun()──> every piece, in order:
  *         the strategy open, the rest (helpers, guards, wire, Api.fetch) in <details>
  *
  * The server highlights each piece with Pygments (playground/strategies/shown.py): `tokens`
@@ -128,20 +128,17 @@ function collapsed(piece) {
 }
 
 /**
- * Fill `code` (a <code> element) with a piece's source: highlighted from the server's
- * Pygments tokens ([css class, text] pairs, set as class and text, never as markup), or
- * plain when there are none (a run stored before pieces carried them) or their text is
- * not the source exactly.
+ * Fill `code` (a <code> element) with a piece's source, highlighted from the server's
+ * Pygments tokens ([css class, text] pairs: set as class and text, never as markup);
+ * a piece without tokens (a run stored before them, a placeholder) shows its plain `source`.
  */
 export function showSource(code, piece) {
-  const source = piece?.source ?? "";
-  const tokens = Array.isArray(piece?.tokens) ? piece.tokens : [];
-  if (tokens.map(([, text]) => text).join("") !== source || source === "") {
-    code.textContent = source;
+  if (!Array.isArray(piece?.tokens)) {
+    code.textContent = piece?.source ?? "";
     return;
   }
   const doc = code.ownerDocument;
   code.replaceChildren(
-    ...tokens.map(([cls, text]) => (cls ? Object.assign(doc.createElement("span"), { className: cls, textContent: text }) : doc.createTextNode(text))),
+    ...piece.tokens.map(([cls, text]) => (cls ? Object.assign(doc.createElement("span"), { className: cls, textContent: text }) : doc.createTextNode(text))),
   );
 }

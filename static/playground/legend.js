@@ -9,11 +9,11 @@
  *         ──createLegend().update(model)──> [data-legend=key][data-present], waiting's words
  */
 
-import { LOOKS, REASONS, styleOf, swatch } from "./timeline-style.js";
+import { LOOKS, styleOf, swatch } from "./timeline-style.js";
 
 /** The legend's entries for the server's `vocabulary`: a look per phase and per task status. */
 export function legendEntries(vocabulary) {
-  const waits = orList(vocabulary.wait_reasons.map((reason) => REASONS[reason] ?? reason));
+  const waits = orList(vocabulary.wait_reasons.map((reason) => vocabulary.wait_words[reason] ?? reason));
   return ["waiting", "flight", ...vocabulary.task_statuses, "backoff", "link"].map((key) => ({
     key,
     label: LOOKS[key]?.label ?? key,
@@ -49,9 +49,9 @@ export class LegendScan {
   }
 }
 
-/** The waiting entry's words: what this run's requests waited for. */
-export function waitingLabel(reasons) {
-  const words = [...reasons].map((reason) => REASONS[reason] ?? reason);
+/** The waiting entry's words: what this run's requests waited for (`waitWords`: the vocabulary's). */
+export function waitingLabel(reasons, waitWords = {}) {
+  const words = [...reasons].map((reason) => waitWords[reason] ?? reason);
   return words.length ? `waiting for ${orList(words)}` : "waiting";
 }
 
@@ -96,7 +96,7 @@ export function createLegend(list, vocabulary) {
         const present = looks.has(look);
         item.toggleAttribute("data-present", present);
         item.title = idle || present ? hint ?? "" : `not in this run${hint ? `: ${hint}` : ""}`;
-        if (look === "waiting") words.textContent = idle ? label : waitingLabel(reasons);
+        if (look === "waiting") words.textContent = idle ? label : waitingLabel(reasons, vocabulary.wait_words);
       }
     },
   };

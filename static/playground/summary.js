@@ -9,7 +9,6 @@
  */
 
 import { formatMs, formatSeconds } from "./scale.js";
-import { REASONS } from "./timeline-style.js";
 
 const FINISH_ORDER_SHOWN = 12; // beyond this, a list of task numbers stops being readable
 
@@ -43,7 +42,7 @@ export function summaryValues(model, now) {
   put("guess_s", guess, formatSeconds);
   put("guess_vs", compareGuess(guess, summary.wall_s));
   putGuardFigures(put, summary, model.spec ?? {});
-  put("waiting", waitingText(summary.waiting));
+  put("waiting", waitingText(summary.waiting, model.waitWords));
   if (model.status !== "idle") put("finish_order", finishOrder(model.completionOrder(), model.laneCount));
   put("verdict", summary.verdict);
   if (model.error) put("error", model.error);
@@ -69,12 +68,12 @@ function putGuardFigures(put, summary, spec) {
  * summary.waiting = {reason: {requests, mean_s}} -> one line per reason, or null.
  * `waits` counts attempts that waited: a retried request may wait again.
  */
-export function waitingText(waiting) {
+export function waitingText(waiting, waitWords = {}) {
   const lines = Object.entries(waiting ?? {})
     .filter(([, w]) => w?.waits > 0)
     .map(([reason, w]) => {
       const n = `${w.waits.toLocaleString("en-US")} ${w.waits === 1 ? "wait" : "waits"}`;
-      return `${n} for ${REASONS[reason] ?? reason}, ${formatMs(w.mean_s * 1000)} ms each on average`;
+      return `${n} for ${waitWords[reason] ?? reason}, ${formatMs(w.mean_s * 1000)} ms each on average`;
     });
   return lines.length ? lines.join("\n") : null;
 }

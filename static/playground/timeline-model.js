@@ -32,6 +32,7 @@ export class Timeline {
       throw new TypeError("createTimeline(vocabulary): vocabulary.task_statuses (the boot data's) is required");
     }
     this.statuses = [...vocabulary.task_statuses]; // what counts, in the server's order
+    this.waitWords = { ...vocabulary.wait_words }; // what a request waits for, in words
     this.version = 0; // bumps on every change: cheap cache key for views
     this.epoch = 0; // bumps on reset: a view drops everything it drew
     this.reset();
@@ -43,7 +44,7 @@ export class Timeline {
     this.version += 1;
     this.lastSeq = -1;
     this.spec = null;
-    this.code = null; // [{title, source, where}]: the code that ran, from run.started
+    this.code = null; // [{title, where, tokens}]: the code that ran, from run.started
     this.status = "idle"; // idle | running | a run end status (vocabulary.run_end_statuses)
     this.error = null;
     this.summary = null;

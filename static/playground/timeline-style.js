@@ -75,22 +75,10 @@ export const LOOKS = {
   link: { label: "retry", hint: "joins one attempt to the next", paint: () => COLORS.purple },
 };
 
-/** What a request waits for, by the reason in task.waiting (vocabulary.wait_reasons). */
-export const REASONS = {
-  semaphore: "a semaphore slot",
-  batch: "its batch",
-  rate: "a rate-limit token",
-  pool: "a free connection",
-  worker: "a free worker",
-  server: "the server",
-};
 
-/** The server's words this file has no look (statuses) or no words (wait reasons) for. */
+/** The server's task statuses this file has no look for. */
 export function missingLooks(vocabulary) {
-  return [
-    ...vocabulary.task_statuses.filter((status) => !Object.hasOwn(LOOKS, status)),
-    ...vocabulary.wait_reasons.filter((reason) => !Object.hasOwn(REASONS, reason)),
-  ];
+  return vocabulary.task_statuses.filter((status) => !Object.hasOwn(LOOKS, status));
 }
 
 /** The look of a segment. A flight still open when the run ended counts as cancelled. */

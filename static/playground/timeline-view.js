@@ -14,7 +14,7 @@
 
 import { drawConcurrency } from "./concurrency-view.js";
 import { formatMs, niceCeil, niceTicks, ordinal } from "./scale.js";
-import { BarBatch, COLORS, REASONS, createPaints, styleOf } from "./timeline-style.js";
+import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
 
 // Layout in CSS px.
 const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
@@ -31,12 +31,12 @@ const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
 
 /** Tooltip lines for a segment (pure: Node can test it). */
-export function describeSegment(segment, { now, rank = null } = {}) {
+export function describeSegment(segment, { now, rank = null, waitWords = {} } = {}) {
   const end = segment.end ?? now;
   const ms = (s) => `${formatMs(s * 1000)} ms`;
   const lines = [`Task ${segment.task} · attempt ${segment.attempt}`];
   let phase = PHASES[segment.phase] ?? segment.phase;
-  if (segment.phase === "waiting" && segment.reason) phase += ` for ${REASONS[segment.reason] ?? segment.reason}`;
+  if (segment.phase === "waiting" && segment.reason) phase += ` for ${waitWords[segment.reason] ?? segment.reason}`;
   if (segment.phase === "backoff" && Number.isFinite(segment.delay_s)) phase += ` (${ms(segment.delay_s)} planned)`;
   lines.push(phase);
   lines.push(`${ms(segment.start)} → ${segment.end === null ? "now" : ms(end)} · ${ms(end - segment.start)}`);
@@ -309,7 +309,11 @@ class TimelineView {
       tip.hidden = true;
       return;
     }
-    const lines = describeSegment(this.hover, { now, rank: this.model.completionRank(this.hover.task) });
+    const lines = describeSegment(this.hover, {
+      now,
+      rank: this.model.completionRank(this.hover.task),
+      waitWords: this.model.waitWords,
+    });
     tip.replaceChildren(...lines.map((line, i) => Object.assign(document.createElement(i ? "div" : "strong"), { textContent: line })));
     tip.hidden = false;
     const left = Math.min(this.pointer.x + 14, this.canvas.clientWidth - tip.offsetWidth - 4);

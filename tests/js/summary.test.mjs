@@ -90,7 +90,7 @@ test("waitingText: one line per reason, in the summary's order", () => {
   assert.equal(waitingText({}), null);
   assert.equal(waitingText(undefined), null);
   assert.equal(
-    waitingText({ rate: { waits: 29, mean_s: 1.4721 }, semaphore: { waits: 1, mean_s: 0.0054 } }),
+    waitingText({ rate: { waits: 29, mean_s: 1.4721 }, semaphore: { waits: 1, mean_s: 0.0054 } }, VOCABULARY.wait_words),
     "29 waits for a rate-limit token, 1,472 ms each on average\n1 wait for a semaphore slot, 5.4 ms each on average",
   );
 });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { inFlightColumns, specLimit } from "../../static/playground/concurrency-view.js";
 import { styleOf } from "../../static/playground/timeline-style.js";
 import { describeSegment } from "../../static/playground/timeline-view.js";
+import { VOCABULARY } from "./vocabulary.mjs";
 
 test("styleOf: one look per phase and outcome; a cut flight looks cancelled", () => {
   const flight = { phase: "flight", status: null };
@@ -31,7 +32,10 @@ test("describeSegment names task, attempt, phase, times, status and error", () =
 });
 
 test("describeSegment: an open wait runs to now, with its reason", () => {
-  const lines = describeSegment({ task: 0, attempt: 1, phase: "waiting", reason: "semaphore", start: 0, end: null, status: null }, { now: 0.1 });
+  const lines = describeSegment(
+    { task: 0, attempt: 1, phase: "waiting", reason: "semaphore", start: 0, end: null, status: null },
+    { now: 0.1, waitWords: VOCABULARY.wait_words },
+  );
   assert.deepEqual(lines, ["Task 0 · attempt 1", "waiting for a semaphore slot", "0 ms → now · 100 ms"]);
 });
 
