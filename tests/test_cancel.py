@@ -36,7 +36,8 @@ async def ended(run: Run) -> tuple[Run, list[dict]]:
 async def test_a_run_cancelled_while_queued_ends_cancelled(demo_api):
     run = await sync_to_async(services.run_create)(spec=SLOW, owner="ann")
     task = services.run_start(run=run)
-    assert (await Run.objects.aget(id=run.id)).status == Run.Status.QUEUED
+    # Read without awaiting (the loop must not run the task yet): still queued in its row.
+    assert Run.objects.get(id=run.id).status == Run.Status.QUEUED
     assert await services.run_cancel(run=run)  # before the task took a single step
     await asyncio.wait_for(task, RUN_TIMEOUT_S)
     run, evts = await ended(run)

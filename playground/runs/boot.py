@@ -4,24 +4,19 @@ from django.conf import settings
 
 from playground import events
 from playground.demoapi.process import demo_api_url
-from playground.runs.forms import RunSpecForm
+from playground.runs.forms import INITIAL_STRATEGY
 from playground.runs.presets import PRESETS
+from playground.runs.spec import field_table
 from playground.strategies import STRATEGIES
 
 
-def field_limits(form: RunSpecForm) -> dict:
-    """Label, range, help and initial value of every field, as RunSpec declares them (the form shows them)."""
-    return {
-        name: {
-            "label": str(field.label),
-            "kind": form.table[name]["kind"],  # whole, number, list, bool or choice: how the page reads it
-            "min": form.table[name]["min"],
-            "max": form.table[name]["max"],
-            "help": str(field.help_text),
-            "initial": field.initial,
-        }
-        for name, field in form.fields.items()
-    }
+def field_limits() -> dict:
+    """Label, kind, range, help and initial value of every field, as RunSpec declares them (the form shows them)."""
+    table = field_table()
+    for info in table.values():
+        info["initial"] = info.pop("default")
+    table["strategy"]["initial"] = INITIAL_STRATEGY
+    return table
 
 
 def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
@@ -32,7 +27,7 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
         "demo_api_url": demo_api_url(),
         "vocabulary": events.vocabulary(),  # statuses, wait reasons, end states: the JS keeps no copy
         "strategies": [s.describe() for s in STRATEGIES.values()],
-        "params": field_limits(RunSpecForm()),
+        "params": field_limits(),
         "presets": PRESETS,
         "connection_limit": settings.CLIENT_CONNECTION_LIMIT,
         "limits": {

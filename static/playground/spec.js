@@ -71,7 +71,7 @@ export function specToValues(spec) {
 
 /**
  * What a preset does to each field: its own value; else the parameter's declared
- * default (boot.params[name].default, or .initial: the fresh form's value); else an
+ * initial value (boot.params[name].initial: the fresh form's value); else an
  * optional field is emptied (no leftover latencies, guards or guess from the last
  * example); a required field keeps what it has (undefined = keep).
  */
@@ -82,7 +82,6 @@ export function presetValues(spec, fields, params = {}) {
     const { name } = field;
     if (!name || NOT_SPEC.has(name)) continue;
     if (name in given) values[name] = given[name];
-    else if (params[name] && "default" in params[name]) values[name] = specToValues({ v: params[name].default }).v;
     else if (params[name] && "initial" in params[name]) values[name] = specToValues({ v: params[name].initial }).v;
     else if (field.kind === "checkbox") values[name] = false;
     else if (!field.required) values[name] = "";

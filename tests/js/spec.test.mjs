@@ -65,11 +65,11 @@ test("specToValues is the inverse for the form", () => {
   });
 });
 
-test("presetValues sets given fields, defaults, and empties leftovers", () => {
+test("presetValues sets given fields, initial values, and empties leftovers", () => {
   const values = presetValues(
     { strategy: "sequential", latencies_ms: [300, 500, 200] },
     FIELDS,
-    { failure_rate: { default: 0 }, latency_ms: { initial: 200 }, guess_ms: { initial: null } },
+    { failure_rate: { initial: 0 }, latency_ms: { initial: 200 }, guess_ms: { initial: null } },
   );
   assert.equal(values.latency_ms, "200");
   assert.equal(values.strategy, "sequential");
