@@ -1,13 +1,19 @@
 """The code a run shows, highlighted on the server: Pygments tokens whose text is the source."""
 
+import ast
+import asyncio
 import inspect
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from pygments.token import STANDARD_TYPES
 
-from playground.strategies import STRATEGIES
+from playground.strategies import STRATEGIES, wire
+from playground.strategies.api import Api
 from playground.strategies.shown import piece, shown_functions, shown_source, text_of
+from tests.support.runs import run_spec
 
 EVERY_GUARD = {"limit": 3, "rate": 50, "timeout_ms": 5000, "retries": 2, "deadline_ms": 10_000}
 CLASSES = set(STANDARD_TYPES.values())  # the short names Pygments' HTML formatter gives token types
@@ -45,3 +51,66 @@ def test_markup_in_the_source_stays_text_in_its_token():
     strings = [text for cls, text in shown["tokens"] if cls.startswith("s")]
     assert any("<script>" in text for text in strings)  # a string token, shown as text
     assert ["c1", "# markup in a string and a comment: <b>"] in shown["tokens"]
+
+
+# Every guard on (each strategy keeps its own), and a seed whose request 2 fails twice,
+# so every line of shown code -- retry_delay included -- has to run.
+ALL_ON = {
+    "requests": 3,
+    "latency_ms": 5,
+    "failure_rate": 0.3,
+    "seed": 1,
+    "retries": 2,
+    "limit": 2,
+    "rate": 1000,
+    "timeout_ms": 5000,
+    "deadline_ms": 10_000,
+    "batch_size": 2,
+    "workers": 2,
+}
+
+
+def code_objects(code):
+    """A code object and every function, lambda and comprehension nested in it."""
+    yield code
+    for const in code.co_consts:
+        if hasattr(const, "co_code"):
+            yield from code_objects(const)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_shown_source_is_the_code_that_runs(name, demo_api):
+    """Each piece of run.started's code parses to the function in its file, and it ran."""
+    spec = {"strategy": name, **ALL_ON}
+    pieces = shown_functions(STRATEGIES[name], spec)
+    fns = [fn for _, fn in pieces]
+    assert fns[0] is STRATEGIES[name].fn and fns[-2:] == [wire, Api.fetch]
+    for fn in fns:
+        code = fn.__code__
+        shown = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+        text = Path(code.co_filename).read_text()
+        in_file = next(
+            node
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.lineno == code.co_firstlineno
+        )
+        # Dedented like the shown text, so a method's docstring compares equal too.
+        lines = text.splitlines()[in_file.lineno - 1 : in_file.end_lineno]
+        assert ast.dump(shown) == ast.dump(ast.parse(textwrap.dedent("\n".join(lines))).body[0])
+
+    called = set()
+
+    def profiler(frame, event, arg):
+        if event == "call":
+            called.add(frame.f_code)
+
+    sys.setprofile(profiler)
+    try:
+        outcome, evts = asyncio.run(run_spec(spec, demo_api.url))
+    finally:
+        sys.setprofile(None)
+    assert outcome.status == "finished", outcome.error
+    for title, fn in pieces:
+        missing = [c.co_name for c in code_objects(fn.__code__) if c not in called]
+        assert not missing, f"{title}: shown but never ran: {missing}"
+    assert [text_of(p) for p in evts[0]["code"]] == [textwrap.dedent(inspect.getsource(fn)) for fn in fns]
