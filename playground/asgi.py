@@ -18,7 +18,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from playground.demoapi.process import demo_api_url  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
-from playground.runs.services import runs_interrupt_unfinished  # noqa: E402
+from playground.runs.recovery import runs_interrupt_unfinished  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -9,6 +9,7 @@ fields of its type. Events are stored before they are sent, so a browser
 that connects late finds in the database everything it did not get live.
 """
 
+import time
 from typing import Any, Literal, TypedDict, get_args
 
 RUN_STARTED = "run.started"
@@ -52,6 +53,7 @@ class RunStarted(TypedDict):
     type: Literal["run.started"]
     spec: dict[str, Any]  # the validated run spec
     code: list[dict[str, Any]]  # every piece of code the run runs (strategies/shown.py Piece)
+    at: float  # Unix time when it was emitted, by the worker's clock: the run's t on the wall
 
 
 class TaskWaiting(TypedDict):
@@ -104,8 +106,8 @@ def _check(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise ValueError(f"{name}: must be one of {', '.join(allowed)}, got {value!r}")
 
 
-def run_started(spec: dict[str, Any], code: list[Any]) -> RunStarted:
-    return {"type": "run.started", "spec": spec, "code": code}
+def run_started(spec: dict[str, Any], code: list[Any], at: float | None = None) -> RunStarted:
+    return {"type": "run.started", "spec": spec, "code": code, "at": time.time() if at is None else at}
 
 
 def task_waiting(task: int, attempt: int, reason: str) -> TaskWaiting:

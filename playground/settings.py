@@ -1,8 +1,9 @@
 """Settings for the async playground.
 
-Embedded defaults serve one classroom from one machine: SQLite, the in-memory
-channel layer, runs executed in-process, and the demo API started beside the
-server. Every default can be replaced from the environment:
+Embedded defaults serve one classroom from one machine: SQLite (which also holds
+the job queue, django-tasks-db), the in-memory channel layer, runs executed by
+worker processes (`manage.py runs_worker`, started by `make run`), and the demo API
+started beside the server. Every default can be replaced from the environment:
 
     PLAYGROUND_SECRET_KEY      secret key (required when PLAYGROUND_DEBUG=0)
     PLAYGROUND_DEBUG           1 (default) or 0
@@ -11,6 +12,8 @@ server. Every default can be replaced from the environment:
     PLAYGROUND_DB              path of the SQLite file (default: ./db.sqlite3)
     REDIS_URL                  e.g. redis://127.0.0.1:6379/0 -> channels_redis layer
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
+    PLAYGROUND_RUNS_IN_WEB_PROCESS  1: the web process also executes runs (one process, no workers)
+    PLAYGROUND_MAX_RUNS_PER_VISITOR, PLAYGROUND_MAX_RUNS_QUEUED, PLAYGROUND_WORKER_CPU_BUDGET: see below
 """
 
 import json
@@ -46,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.staticfiles",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "playground.runs",
     "playground.demoapi",
 ]
@@ -112,6 +117,13 @@ else:
         }
     }
 
+# The job engine: django-tasks (the backport of Django 6's django.tasks) with its
+# database backend, so the queue lives in the same database as the runs (SQLite by
+# default, PostgreSQL by DATABASE_URL). Runs are claimed and executed by
+# playground/runs/worker.py (docs/architecture.md says why not db_worker).
+RUNS_QUEUE = "runs"
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": [RUNS_QUEUE]}}
+
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_HTTPONLY = True
 
@@ -161,11 +173,28 @@ REQUEST_TIMEOUT_S = 60  # safety net for every request when a strategy sets none
 # `gather`; the playground states its own limit, high enough never to bind
 # below MAX_REQUESTS.
 CLIENT_CONNECTION_LIMIT = MAX_REQUESTS
-# Caps on runs in flight; a run beyond them is refused with a message, never half-started.
-MAX_RUNS_PER_VISITOR = _env_int("PLAYGROUND_MAX_RUNS_PER_VISITOR", 3)  # compare side by side, not flood
-MAX_RUNS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_RUNS_IN_FLIGHT", 60)  # two per learner in a class of thirty
-# Requests in flight across all runs: one process does roughly 1,000-1,500 requests a
-# second of client work (bench/load.py), so more at once only stretches every timeline.
-MAX_REQUESTS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_REQUESTS_IN_FLIGHT", 12_000)
+# Admission: a run waits in the queue until a worker has room for it; refusals (429) are
+# only for abuse: one learner's pile of runs, or a queue no class could fill.
+MAX_RUNS_PER_VISITOR = _env_int("PLAYGROUND_MAX_RUNS_PER_VISITOR", 3)  # queued or running: compare, not flood
+MAX_RUNS_QUEUED = _env_int("PLAYGROUND_MAX_RUNS_QUEUED", 500)  # waiting runs, all learners together
+# The web process executes runs itself (no worker processes): tests and one-process set-ups.
+RUNS_IN_WEB_PROCESS = _env_bool("PLAYGROUND_RUNS_IN_WEB_PROCESS", False)
+# A worker runs many runs at once in one event loop, as long as the CPU they need together
+# (their measured cost: admission.py) stays under this share of its core, so that no run's
+# timeline is stretched by its neighbours. A run that needs more than the budget alone runs
+# with nothing beside it but tiny runs (a handful of requests), which always start at once.
+WORKER_CPU_BUDGET = float(os.environ.get("PLAYGROUND_WORKER_CPU_BUDGET") or 0.8)
+WORKER_TINY_LOAD = 0.02  # a run needing under 2% of a core never waits for room
+# CPU seconds one request costs a worker (client work, events, storing) before it has
+# measured its own: bench/load.py saw ~0.3-0.4 ms a request on this class of machine.
+WORKER_CPU_PER_REQUEST_S = 0.0004
+WORKER_MAX_RUNS = 100  # runs at once in one worker, whatever their cost
+WORKER_POLL_S = 0.05  # how often an idle worker looks for a queued run, and for cancels
+WORKER_SWEEP_S = 2.0  # how often a worker looks for runs whose process died
+WORKER_STOP_GRACE_S = 5.0  # on SIGTERM, runs in flight get this long to end before the worker exits
+# Without a channel layer that crosses processes (no REDIS_URL), each web process reads
+# the events the workers stored, every FEED_INTERVAL_S, for the runs its sockets watch.
+FEED_INTERVAL_S = 0.025
+QUEUE_REPORT_INTERVAL_S = 0.5  # a queued run's page is told its place this often
 EVENT_FLUSH_INTERVAL_S = 0.05  # events reach the browser in batches every 50 ms
 EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame

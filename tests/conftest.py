@@ -34,6 +34,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # Importing playground.asgi in tests must not start a second demo API.
 os.environ.setdefault("PLAYGROUND_STARTUP", "0")
+# Runs execute in the process that queued them (the same Worker, in its event loop): this
+# one, and the Daphnes tests start, which inherit it; tests of worker processes set it to 0.
+os.environ.setdefault("PLAYGROUND_RUNS_IN_WEB_PROCESS", "1")
 
 OUTPUT = ROOT / "test-output"
 
@@ -49,7 +52,9 @@ def demo_api():
 
 @pytest.fixture(autouse=True)
 def _use_demo_api(request, settings):
-    """Runs made in-process hit the session's demo API."""
+    """Runs made in-process hit the session's demo API, executed in this process (settings
+    were read before this module set PLAYGROUND_RUNS_IN_WEB_PROCESS for the subprocesses)."""
+    settings.RUNS_IN_WEB_PROCESS = True
     if "demo_api" in request.fixturenames or request.node.get_closest_marker("demo_api"):
         settings.DEMO_API_URL = request.getfixturevalue("demo_api").url
 

@@ -51,7 +51,7 @@ async def test_the_run_past_the_cap_gets_a_429_naming_it_and_a_cancel_frees_a_pl
         assert [status for status, _ in first] == [201] * CAP
         status, body = await post_run(http, capped, LONG)
         assert status == 429
-        assert "You already have 2 runs going (at most 2)" in body["error"] and "id" not in body
+        assert "You already have 2 runs queued or running (at most 2)" in body["error"] and "id" not in body
 
         # Another learner (a session cookie) is not held by this one's cap.
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:

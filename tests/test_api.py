@@ -256,6 +256,6 @@ async def test_the_page_states_the_limits_and_each_range(server):
     async with aiohttp.ClientSession() as http:
         async with http.get(server.base + "/") as r:
             page = await r.text()
-    assert "up to 10,000 requests a run" in page and "runs going at once" in page
+    assert "up to 10,000 requests a run" in page and "runs queued or running at once" in page
     assert "How many HTTP requests the run makes (1 to 10,000)." in page
     assert "The API answers 429 (with Retry-After) above this many requests a second (0.1 to 10,000)." in page

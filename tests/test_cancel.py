@@ -1,18 +1,20 @@
 """Cancelling a run at its edges, in-process against the real demo API and a real database.
 
-queued:        the Run row exists, its task has not begun
-not listening: another process's cancel (a channel-layer message) is sent before the
-               executing process listens on the run's control group
+queued:  the Run row and its job exist, no worker has claimed it
+running: the cancel is a flag on the row (it may come from any process); the worker
+         executing the run sees it and stops the run
 """
-
-import asyncio
 
 import aiohttp
 import pytest
 from asgiref.sync import sync_to_async
 
-from playground.runs import admission, services
-from playground.runs.models import Run
+from playground.runs import lifecycle
+from playground.runs.eventstore import events_after
+from playground.runs.models import Event, Run
+from playground.runs.worker import inline_worker
+from tests.support.demoapi import until
+from tests.support.runs import run_ended
 from tests.support.wsclient import collect_run
 
 RUN_TIMEOUT_S = 30  # these runs end at once when cancelled, and within ~2 s if not
@@ -21,41 +23,33 @@ SLOW = {"strategy": "sequential", "requests": 20, "latency_ms": 100, "jitter_ms"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def _clean_admissions():
-    admission.ADMITTED.clear()
-    yield
-    admission.ADMITTED.clear()
-
-
 async def ended(run: Run) -> tuple[Run, list[dict]]:
-    run = await Run.objects.aget(id=run.id)
-    return run, await sync_to_async(services.events_after)(run_id=run.id, after=-1)
+    run = await run_ended(run.id, RUN_TIMEOUT_S)
+    return run, await sync_to_async(events_after)(run_id=run.id, after=-1)
 
 
-async def test_a_run_cancelled_while_queued_ends_cancelled(demo_api):
-    run = await sync_to_async(services.run_create)(spec=SLOW, owner="ann")
-    task = services.run_start(run=run)
-    # Read without awaiting (the loop must not run the task yet): still queued in its row.
-    assert Run.objects.get(id=run.id).status == Run.Status.QUEUED
-    assert await services.run_cancel(run=run)  # before the task took a single step
-    await asyncio.wait_for(task, RUN_TIMEOUT_S)
+async def test_a_run_cancelled_while_queued_ends_cancelled_and_never_starts(demo_api, settings):
+    settings.RUNS_IN_WEB_PROCESS = False  # no worker yet: the run waits in the queue
+    run = await lifecycle.run_launch(spec=SLOW, owner="ann")
+    assert await lifecycle.run_cancel(run=run)
+    inline_worker()  # a worker comes, and finds nothing to run
     run, evts = await ended(run)
-    assert run.status == Run.Status.CANCELLED and run.finished is not None
+    assert run.status == Run.Status.CANCELLED and run.finished is not None and run.host == ""
     # Nothing ran: its timeline is the one event that closes it.
     assert [(e["seq"], e["type"], e["status"]) for e in evts] == [(0, "run.finished", "cancelled")]
+    assert not await lifecycle.run_cancel(run=run), "a run that is over cannot be cancelled again"
 
 
-async def test_a_cancel_sent_before_the_process_listens_still_stops_the_run(demo_api):
-    run = await sync_to_async(services.run_create)(spec=SLOW, owner="ann")
-    # Not in this process's RUNNING_TASKS: run_cancel asks whichever process executes it.
-    assert await services.run_cancel(run=run)
-    task = services.run_start(run=run)  # that process only now begins, and listens
-    await asyncio.wait_for(task, RUN_TIMEOUT_S)
+async def test_a_running_run_is_cancelled_through_its_row_by_the_worker_executing_it(demo_api):
+    run = await lifecycle.run_launch(spec=SLOW, owner="ann")
+    await until(lambda: Event.objects.filter(run_id=run.id, data__type="task.finished").exists(), RUN_TIMEOUT_S)
+    assert await lifecycle.run_cancel(run=run)
+    assert (await Run.objects.aget(id=run.id)).cancel_requested
     run, evts = await ended(run)
-    assert run.status == Run.Status.CANCELLED and run.finished is not None
-    # Nothing ran: its timeline is the one event that closes it.
-    assert [(e["seq"], e["type"], e["status"]) for e in evts] == [(0, "run.finished", "cancelled")]
+    assert run.status == Run.Status.CANCELLED
+    assert [e["seq"] for e in evts] == list(range(len(evts)))
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "cancelled"
+    assert 1 <= sum(e["type"] == "task.started" for e in evts) < 20, "it stopped mid-run"
 
 
 async def test_a_cancel_right_after_the_start_ends_the_run_for_every_watcher(server):

@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from playground.routing import websocket_urlpatterns
-from playground.runs import services
+from playground.runs.eventstore import events_store, group_name
 from playground.runs.models import Run
 from tests.support.wsclient import collect_run, read_events, start_run, ws_connect_patiently
 
@@ -172,7 +172,7 @@ COMMUNICATOR_TIMEOUT_S = 5  # every communicator call: an in-process consumer an
 
 def stored_run(count: int) -> tuple[Run, list[dict]]:
     """A real Run whose events 0 .. count-1 (the last one run.finished) exist, none stored yet."""
-    run = services.run_create(spec={"strategy": "gather", "requests": count})
+    run = Run.objects.create(spec={"strategy": "gather", "requests": count})
     evts = [{"type": "task.started", "seq": seq, "t": seq / 100, "task": seq, "attempt": 1} for seq in range(count)]
     evts[0] = {"type": "run.started", "seq": 0, "t": 0.0, "spec": run.spec}
     evts[-1] = {"type": "run.finished", "seq": count - 1, "t": 1.0, "status": "finished", "error": None, "summary": {}}
@@ -189,13 +189,13 @@ async def receive_seqs(ws: WebsocketCommunicator) -> list[int]:
 async def test_a_live_batch_after_a_dropped_one_is_filled_in_from_storage():
     """The channel layer lost a batch: the next one shows a gap, and the database fills it."""
     run, evts = await sync_to_async(stored_run)(30)
-    store = sync_to_async(services.events_store)
+    store = sync_to_async(events_store)
     layer = get_channel_layer()
 
     async def recorder_flush(batch, *, published=True):
         await store(run.id, batch)  # every event is stored before it is sent (the Recorder's order)
         if published:
-            await layer.group_send(services.group_name(run.id), {"type": "run.events", "events": batch})
+            await layer.group_send(group_name(run.id), {"type": "run.events", "events": batch})
 
     await store(run.id, evts[:10])
     ws = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/runs/{run.id}/")
@@ -206,7 +206,7 @@ async def test_a_live_batch_after_a_dropped_one_is_filled_in_from_storage():
     await recorder_flush(evts[10:20], published=False)  # this message is lost on the way
     await recorder_flush(evts[20:25])  # a gap: 10 .. 19 come from the database, then 20 .. 24
     got += await receive_seqs(ws)
-    await layer.group_send(services.group_name(run.id), {"type": "run.events", "events": evts[10:20]})  # late
+    await layer.group_send(group_name(run.id), {"type": "run.events", "events": evts[10:20]})  # late
     await recorder_flush(evts[25:30])
     got += await receive_seqs(ws)
     assert got == list(range(30)), "every seq once, in order"

@@ -3,11 +3,10 @@
 A store that fails is tried again and loses nothing; one that keeps failing ends the run
 truthfully (failed, with the reason, after the last stored event), keeps what was stored,
 closes the Run row and gives every watcher an end. First the Recorder alone, through its
-own start/close; then whole runs (services.run_launch) on the real database, whose event
+own start/close; then whole runs (lifecycle.run_launch) on the real database, whose event
 table a second connection really locks (tests/support/dblock.py).
 """
 
-import asyncio
 import logging
 
 import pytest
@@ -16,11 +15,13 @@ from channels.testing import WebsocketCommunicator
 
 from playground import events
 from playground.routing import websocket_urlpatterns
-from playground.runs import admission, services
+from playground.runs import lifecycle
+from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
 from playground.runs.recorder import STORE_ATTEMPTS, Recorder
 from tests.support.dblock import EventTableLock
 from tests.support.demoapi import until
+from tests.support.runs import run_ended
 
 GIVE_UP_S = 10  # the Recorder gives up after 0.7 s of pauses; past this it never will
 SOCKET_TIMEOUT_S = 10
@@ -136,15 +137,8 @@ def lock():
     held.close()
 
 
-@pytest.fixture(autouse=True)
-def _clean_admissions():
-    admission.ADMITTED.clear()
-    yield
-    admission.ADMITTED.clear()
-
-
 def stored_events(run_id) -> list[dict]:
-    return services.events_after(run_id=run_id, after=-1)
+    return events_after(run_id=run_id, after=-1)
 
 
 def logged(caplog, text: str) -> bool:
@@ -178,12 +172,12 @@ async def test_a_run_whose_store_fails_once_finishes_with_every_event_stored_onc
     caplog.set_level(logging.WARNING, logger="playground.runs.recorder")
     await lock.acquire()  # the first batch (run.started) meets the lock
     spec = {"strategy": "sequential", "requests": 5, "latency_ms": 20}
-    run, task = await services.run_launch(spec=spec, owner="flaky-store")
+    run = await lifecycle.run_launch(spec=spec, owner="flaky-store")
     socket = await watch(run.id)
     await until(lambda: logged(caplog, "trying again"))
     lock.release()
     live = await read_to_end(socket)
-    await asyncio.wait_for(task, GIVE_UP_S)
+    await run_ended(run.id, GIVE_UP_S)
     stored = stored_events(run.id)
     assert_gapless(stored)
     assert live == stored, "the watcher got every event once, as stored"
@@ -197,14 +191,14 @@ async def test_a_run_whose_store_fails_once_finishes_with_every_event_stored_onc
 async def test_a_run_whose_store_keeps_failing_ends_failed_keeping_what_was_stored(demo_api, lock, caplog):
     caplog.set_level(logging.WARNING, logger="playground.runs.recorder")
     spec = {"strategy": "sequential", "requests": 100, "latency_ms": 20}  # 2 s if left to run
-    run, task = await services.run_launch(spec=spec, owner="broken-store")
+    run = await lifecycle.run_launch(spec=spec, owner="broken-store")
     socket = await watch(run.id)
     await until(lambda: Event.objects.filter(run_id=run.id, data__type="task.finished").count() >= 3)
     await lock.acquire()
     kept = Event.objects.filter(run_id=run.id).count()
     await until(lambda: logged(caplog, "giving up"), timeout=GIVE_UP_S)
     lock.release()  # the store works again: too late for the run, in time for its end
-    await asyncio.wait_for(task, GIVE_UP_S)
+    await run_ended(run.id, GIVE_UP_S)
 
     stored = stored_events(run.id)
     assert_gapless(stored)

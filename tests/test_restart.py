@@ -39,5 +39,5 @@ async def test_runs_left_unfinished_are_interrupted_on_restart(demo_api, how):
     assert evts[: len(before)] == before, "nothing recorded before the stop is lost"
     end = evts[-1]
     assert end["type"] == "run.finished" and end["status"] == "interrupted"
-    assert "server stopped" in end["error"]
+    assert "stopped during this run" in end["error"]
     assert sum(e["type"] == "run.finished" for e in evts) == 1

@@ -1,48 +1,84 @@
-"""Admission: caps on runs in flight, per learner, per server, and by work.
+"""Admission: who may queue a run (abuse caps), what a run costs, and when a worker has room for it.
 
-A run beyond a cap is refused whole (RunRefused, with the figures), never
-half-started. Places are reserved before the Run row exists, so two quick
-presses cannot both slip under a cap. The counts are this process's: with
-several processes each enforces its own share.
+    POST a run -> run_admit(owner)          refuses (RunRefused -> 429) only for abuse:
+                                            a learner's MAX_RUNS_PER_VISITOR runs queued or
+                                            running, or a queue of MAX_RUNS_QUEUED runs
+               -> run_cost(spec)            {requests, expected_s}: stored with the queued job
+               -> run_priority(cost)        smaller runs first in the engine's queue
+    a worker   -> run_load(cost, cpu)       the share of a core the run would need
+               -> fits(load, busy, ...)     claim it now, or leave it queued for later
+
+A run's load is the CPU it needs a second (requests x the worker's measured CPU a request,
+spread over the run's expected wall time) as a share of one core, so a 3-request gather
+needs ~0.2% while gather over 1,000 x 100 ms needs all of it. A worker starts a run only
+while the loads of its runs together stay within WORKER_CPU_BUDGET, so the runs beside it
+cannot stretch its timeline; a run too big for the budget runs alone (but for tiny ones).
 """
 
-from django.conf import settings
+import math
 
-# owner -> requests of each run admitted and not yet over (reserved before the Run
-# row exists, so two quick presses cannot both slip under a cap).
-ADMITTED: dict[str, list[int]] = {}
+from django.conf import settings
+from django.db import transaction
+
+from playground.runs.models import Run
+from playground.strategies import STRATEGIES
+from playground.strategies.ideal import ideal_time, planned_durations
+
+# django-tasks priorities run from -100 to 100, higher first.
+PRIORITY_MAX = 100
 
 
 class RunRefused(Exception):
-    """A cap on runs in flight was reached; the message says which and what to do."""
+    """An abuse cap was reached; the message says which and what to do."""
 
 
-def run_admit(*, owner: str, requests: int = 1) -> None:
-    """Reserve a place for one more run of `owner` making `requests`, or raise RunRefused."""
-    runs = sum(len(v) for v in ADMITTED.values())
-    if runs >= settings.MAX_RUNS_IN_FLIGHT:
+def run_admit(*, owner: str) -> None:
+    """Raise RunRefused if `owner` may not queue one more run now.
+
+    Call it inside the transaction that creates the run: on SQLite that transaction holds
+    the write lock from its start (IMMEDIATE), so two quick presses are counted one by one.
+    """
+    assert transaction.get_connection().in_atomic_block, "count and create in one transaction"
+    mine = Run.objects.filter(owner=owner, status__in=Run.ACTIVE).count()
+    if mine >= settings.MAX_RUNS_PER_VISITOR:
         raise RunRefused(
-            f"The server is running its maximum of {settings.MAX_RUNS_IN_FLIGHT} runs; try again when one finishes."
-        )
-    busy = sum(sum(v) for v in ADMITTED.values())
-    if busy and busy + requests > settings.MAX_REQUESTS_IN_FLIGHT:
-        raise RunRefused(
-            f"The server is busy with {busy:,} requests of other runs and takes at most "
-            f"{settings.MAX_REQUESTS_IN_FLIGHT:,} at once; this run adds {requests:,}. "
-            "Try a smaller run, or again in a moment."
-        )
-    mine = ADMITTED.setdefault(owner, [])
-    if len(mine) >= settings.MAX_RUNS_PER_VISITOR:
-        raise RunRefused(
-            f"You already have {len(mine)} runs going (at most {settings.MAX_RUNS_PER_VISITOR}); "
+            f"You already have {mine} runs queued or running (at most {settings.MAX_RUNS_PER_VISITOR}); "
             "wait for one to finish or cancel it."
         )
-    mine.append(requests)
+    queued = Run.objects.filter(status=Run.Status.QUEUED).count()
+    if queued >= settings.MAX_RUNS_QUEUED:
+        raise RunRefused(
+            f"{queued:,} runs are waiting already (at most {settings.MAX_RUNS_QUEUED:,}); try again in a minute."
+        )
 
 
-def run_release(*, owner: str, requests: int = 1) -> None:
-    mine = ADMITTED.get(owner, [])
-    if requests in mine:
-        mine.remove(requests)
-    if not mine:
-        ADMITTED.pop(owner, None)
+def run_cost(spec: dict) -> dict:
+    """What a run will ask of a worker: its requests and its expected wall time (the ideal on the demo plan)."""
+    strategy = STRATEGIES[spec["strategy"]]
+    durations = planned_durations(spec, settings.REQUEST_TIMEOUT_S)
+    expected_s, _ = ideal_time(strategy.ideal, durations, spec, strategy.params)
+    attempts = spec["requests"] * (1 + spec.get("retries", 0))
+    return {"requests": attempts, "expected_s": round(expected_s, 3)}
+
+
+def run_priority(cost: dict) -> int:
+    """Smaller runs first: 1 request -> 100, 1,000 -> 40, 10,000 (with retries, more) -> 20 or less."""
+    return max(-PRIORITY_MAX, PRIORITY_MAX - round(20 * math.log10(max(1, cost["requests"]))))
+
+
+def run_load(cost: dict, cpu_per_request_s: float) -> float:
+    """The share of one core the run needs while it runs, from 0 to 1 (a run bound by CPU)."""
+    cpu_s = cost["requests"] * cpu_per_request_s
+    return cpu_s / max(cost["expected_s"], cpu_s, 1e-6)
+
+
+def fits(load: float, *, busy: float, running: int) -> bool:
+    """Whether a worker whose runs need `busy` of its core together has room for one more needing `load`."""
+    if running >= settings.WORKER_MAX_RUNS:
+        return False
+    return running == 0 or load <= settings.WORKER_TINY_LOAD or busy + load <= settings.WORKER_CPU_BUDGET
+
+
+def run_seconds(cost: dict, cpu_per_request_s: float) -> float:
+    """How long the run should take: its expected wall time, or its CPU if that is longer."""
+    return max(cost["expected_s"], cost["requests"] * cpu_per_request_s)

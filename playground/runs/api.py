@@ -24,8 +24,9 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import BaseModel
 
-from playground.runs import services
+from playground.runs import lifecycle
 from playground.runs.admission import RunRefused
+from playground.runs.eventstore import events_after
 from playground.runs.models import Run
 from playground.runs.spec import MAX_NUMBER_DIGITS, RunSpec, error_messages
 from playground.runs.views import visitor
@@ -210,10 +211,10 @@ NOT_FOUND = {
 )
 async def runs_create(request, spec: RunSpec):
     try:
-        run, _ = await services.run_launch(spec=spec.stored(), owner=owner_of(request))
+        run = await lifecycle.run_launch(spec=spec.stored(), owner=owner_of(request))
     except RunRefused as exc:
         return 429, {"error": str(exc)}
-    return 201, services.run_urls(run)
+    return 201, lifecycle.run_urls(run)
 
 
 @api.get(
@@ -226,9 +227,9 @@ async def runs_detail(request, run_id: uuid.UUID):
     run = await Run.objects.filter(id=run_id).afirst()
     if run is None:
         return 404, {"error": f"No run with id {run_id}."}
-    events = await sync_to_async(services.events_after)(run_id=run.id, after=-1)
+    events = await sync_to_async(events_after)(run_id=run.id, after=-1)
     return 200, {
-        **services.run_urls(run),
+        **lifecycle.run_urls(run),
         "spec": run.spec,
         "status": run.status,
         "summary": run.summary,
@@ -258,6 +259,6 @@ async def runs_cancel(request, run_id: uuid.UUID):
         return 404, {"error": f"No run with id {run_id}."}
     if run.owner != owner_of(request):
         return 403, {"error": "Only the learner who started a run can cancel it; a shared link is read-only."}
-    if not await services.run_cancel(run=run):
+    if not await lifecycle.run_cancel(run=run):
         return 409, {"error": f"Run {run_id} is not running (status: {run.status})."}
     return 202, {"id": str(run.id), "status": "cancelling"}

@@ -34,7 +34,6 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
             "max_requests": f"{settings.MAX_REQUESTS:,}",
             "max_run_s": settings.MAX_RUN_SECONDS,
             "runs_per_learner": settings.MAX_RUNS_PER_VISITOR,
-            "runs_in_flight": settings.MAX_RUNS_IN_FLIGHT,
-            "requests_in_flight": f"{settings.MAX_REQUESTS_IN_FLIGHT:,}",
+            "runs_queued": f"{settings.MAX_RUNS_QUEUED:,}",
         },
     }

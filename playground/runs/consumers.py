@@ -1,7 +1,9 @@
 """RunConsumer: a run's events over a websocket, stored ones first, then live.
 
-    connect(?after=N) -> accept -> [task] join group "run-<id>", replay seq > N from the database
+    connect(?after=N) -> accept -> [task] join group "run-<id>" (and the feed, feed.py, when
+                         the channel layer does not cross processes), replay seq > N from the database
     group message "run.events" -> held while replaying, then sent once each, in seq order
+    while the run is queued -> {"type": "queue", "place", "eta_s"} whenever it changes (waiting.py)
 
 Joining the group before reading the database means every event is either in
 what we read or in what arrives live; `self.last` drops the overlap, and a gap
@@ -20,8 +22,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from playground.events import RUN_FINISHED
+from playground.runs.eventstore import events_after, group_name
+from playground.runs.feed import feed, feed_needed
 from playground.runs.models import Event, Run
-from playground.runs.services import events_after, group_name
+from playground.runs.waiting import queue_report
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
@@ -37,6 +41,8 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.lock = asyncio.Lock()
         self.group = None
         self.replay_task = None
+        self.queue_task = None
+        self.fed = False  # watched through the feed (feed.py)
         self.closing = False  # set once we close: what we would send after that has no reader
         try:
             run_id = uuid.UUID(self.scope["url_route"]["kwargs"]["run_id"])
@@ -67,14 +73,20 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self._refuse_message(message, code)
 
     async def disconnect(self, code):
-        if self.replay_task is not None:
-            self.replay_task.cancel()
+        for task in (self.replay_task, self.queue_task):
+            if task is not None:
+                task.cancel()
+        if self.fed:
+            feed().unwatch(self.run_id)
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def _replay(self):
         # Join before reading: an event stored after the read is then sent live.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if feed_needed():
+            self.fed = True
+            await feed().watch(self.run_id)
         status = await Run.objects.filter(id=self.run_id).values_list("status", flat=True).afirst()
         if status is None:
             return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
@@ -88,6 +100,20 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.replaying = False
             pending, self.pending = self.pending, []
             await self._send_fresh(pending)
+        if status == Run.Status.QUEUED:
+            self.queue_task = asyncio.get_running_loop().create_task(self._report_queue())
+
+    async def _report_queue(self):
+        """Tell the page its place in line while the run waits for a worker."""
+        told = None
+        while self.last < 0 and not self.closing:
+            report = await sync_to_async(queue_report)(self.run_id)
+            if report is None or self.last >= 0:
+                return  # started or ended: its events say so
+            if report != told:
+                await self.send(text_data=json.dumps(report))
+                told = report
+            await asyncio.sleep(settings.QUEUE_REPORT_INTERVAL_S)
 
     async def _end_stored(self, replayed: list[dict]) -> bool:
         if replayed and replayed[-1]["type"] == RUN_FINISHED:

@@ -24,6 +24,10 @@ class Run(models.Model):
     # "hostname:pid" of the process executing the run: a restart interrupts only
     # the runs of processes that are gone, not those of its siblings.
     host = models.CharField(max_length=128, blank=True, default="")
+    # The job engine's row for this run (django_tasks_db's DBTaskResult): its place in the queue.
+    job = models.UUIDField(null=True, blank=True)
+    # Set by a cancel from any process; the worker executing the run sees it and stops the run.
+    cancel_requested = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     finished = models.DateTimeField(null=True, blank=True)
 

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from playground.runs import services
+from playground.runs import lifecycle
 from playground.runs.admission import RunRefused
 from playground.runs.boot import page_boot
 from playground.runs.forms import RunSpecForm
@@ -23,7 +23,7 @@ async def index(request):
         form = RunSpecForm(request.POST)
         if form.is_valid():
             try:
-                run, _ = await services.run_launch(spec=form.spec(), owner=visitor(request))
+                run = await lifecycle.run_launch(spec=form.spec(), owner=visitor(request))
             except RunRefused as exc:
                 form.add_error(None, str(exc))
                 return await _page(request, form, status=429)
@@ -44,5 +44,5 @@ async def run_page(request, run_id: uuid.UUID):
 
 async def _page(request, form, *, run=None, status=200):
     owned = run is not None and run.owner == visitor(request)
-    boot = await sync_to_async(page_boot)(run=run, urls=run and services.run_urls(run), owned=owned)
+    boot = await sync_to_async(page_boot)(run=run, urls=run and lifecycle.run_urls(run), owned=owned)
     return render(request, "playground/index.html", {"form": form, "boot": boot, "run": run}, status=status)

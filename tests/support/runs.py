@@ -1,5 +1,6 @@
 """Small helpers shared by tests: run a spec in-process and collect its events."""
 
+import asyncio
 import uuid
 
 from playground.runs.executor import Limits, execute
@@ -78,3 +79,13 @@ def of_type(evts: list[dict], kind: str) -> list[dict]:
 def final_status(evts: list[dict]) -> dict[int, str]:
     """task -> the status of its last finished attempt."""
     return {e["task"]: e["status"] for e in of_type(evts, "task.finished")}
+
+
+async def run_ended(run_id, timeout: float = 30):
+    """The Run once it is no longer queued or running (a worker executes it); TimeoutError after `timeout`."""
+    from playground.runs.models import Run  # Django's models: only once the test's settings are loaded
+
+    async with asyncio.timeout(timeout):
+        while (run := await Run.objects.aget(id=run_id)).status in Run.ACTIVE:
+            await asyncio.sleep(0.01)
+    return run

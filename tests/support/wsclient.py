@@ -8,13 +8,22 @@ import aiohttp
 RUN_TIMEOUT_S = 60  # the longest run a test starts is ~5 s; past this something hangs
 
 
-async def read_events(ws, *, until_seq=None, until_finished=True, timeout=RUN_TIMEOUT_S) -> list[dict]:
-    """Events from `ws` in arrival order, until run.finished (or seq >= until_seq)."""
+async def read_events(
+    ws, *, until_seq=None, until_finished=True, timeout=RUN_TIMEOUT_S, queue: list | None = None
+) -> list[dict]:
+    """Events from `ws` in arrival order, until run.finished (or seq >= until_seq).
+
+    Queue reports (a run waiting for a worker) go to `queue` when given; nothing else may come.
+    """
     got: list[dict] = []
     async with asyncio.timeout(timeout):
         async for msg in ws:
             assert msg.type == aiohttp.WSMsgType.TEXT, msg
             data = json.loads(msg.data)
+            if data["type"] == "queue" and not got:
+                if queue is not None:
+                    queue.append(data)
+                continue
             assert data["type"] == "events", data
             got.extend(data["events"])
             if until_seq is not None and got and got[-1]["seq"] >= until_seq:

@@ -1,0 +1,90 @@
+"""The feed: live events for the embedded default, where the channel layer does not cross processes.
+
+    worker process: Recorder -> events_store (SQLite)      (its group_send reaches no one)
+    web process:    Feed._poll every FEED_INTERVAL_S -> events_since(watched runs, row id > cursor)
+                    -> group_send to each run's group in this process -> its RunConsumers
+
+One poll a process, whatever the number of sockets. A consumer `watch`es its run after
+joining the group and before reading the stored events: the cursor is set before that
+read, so every event is either in what the consumer read or in what the feed sends after
+(the consumer drops repeats by seq and refills gaps from the database).
+
+Row ids are committed in order while one writer commits at a time (SQLite). With
+PostgreSQL, set REDIS_URL: the workers then publish through channels_redis and no feed runs.
+"""
+
+import asyncio
+import contextvars
+import logging
+from collections import Counter, defaultdict
+
+from asgiref.sync import sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
+
+from playground.runs.eventstore import events_last_id, events_since, group_name
+
+logger = logging.getLogger(__name__)
+
+FEED_BATCH = 5000  # events read in one poll; more wait for the next
+
+
+def feed_needed() -> bool:
+    """Whether events from other processes reach this one only through the database."""
+    return isinstance(get_channel_layer(), InMemoryChannelLayer)
+
+
+class Feed:
+    def __init__(self) -> None:
+        self.watched: Counter[str] = Counter()
+        self.cursor = 0
+        self._task: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    async def watch(self, run_id) -> None:
+        """Send `run_id`'s events stored from now on to its group, until `unwatch`."""
+        self.watched[str(run_id)] += 1
+        if self._task is None or self._task.done():
+            self._ready = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(
+                self._poll(), name="events-feed", context=contextvars.Context()
+            )
+        await self._ready.wait()
+
+    def unwatch(self, run_id) -> None:
+        self.watched[str(run_id)] -= 1
+        if self.watched[str(run_id)] <= 0:
+            del self.watched[str(run_id)]
+
+    async def _poll(self) -> None:
+        self.cursor = await sync_to_async(events_last_id)()
+        self._ready.set()
+        layer = get_channel_layer()
+        while self.watched:
+            await asyncio.sleep(settings.FEED_INTERVAL_S)
+            try:
+                rows = await sync_to_async(events_since)(
+                    run_ids=list(self.watched), after_id=self.cursor, limit=FEED_BATCH
+                )
+            except Exception as exc:  # a busy database: the next poll reads the same rows
+                logger.warning("events feed: reading failed (%r); trying again", exc)
+                continue
+            if not rows:
+                continue
+            self.cursor = rows[-1][0]
+            by_run: dict[str, list[dict]] = defaultdict(list)
+            for _, run_id, event in rows:
+                by_run[run_id].append(event)
+            for run_id, batch in by_run.items():
+                await layer.group_send(group_name(run_id), {"type": "run.events", "events": batch})
+
+
+_FEEDS: dict[asyncio.AbstractEventLoop, Feed] = {}
+
+
+def feed() -> Feed:
+    """This process's feed (one an event loop: tests run several loops in one process)."""
+    loop = asyncio.get_running_loop()
+    for other in [lp for lp in _FEEDS if lp.is_closed()]:
+        del _FEEDS[other]
+    return _FEEDS.setdefault(loop, Feed())

@@ -1,0 +1,170 @@
+"""A run's life, the only writer of runs: queued as a job, executed by a worker, cancelled, closed.
+
+run_launch(spec, owner)  [one transaction] run_admit (abuse caps) -> Run(queued) -> its job
+                         (jobs.execute_run, priority by cost) -> 201; a worker claims the job
+worker -> run_execute(run_id): run_begin (queued -> running, host) -> executor.execute()
+                         -> events_store(run.finished) closes the row
+run_cancel (any process): a queued run is closed in its row (run_cancel_queued), with its
+                         job; a running one is flagged (cancel_requested), and the worker
+                         executing it, in whatever process, sees the flag and cancels it.
+
+If its events cannot be stored (the Recorder gave up after retrying), the run is stopped
+and closed as failed, with the reason, after the last event that was stored.
+"""
+
+import asyncio
+import uuid
+import logging
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from playground import events
+from playground.runs.admission import run_admit, run_cost, run_priority
+from playground.runs.eventstore import events_store, group_name, run_mark
+from playground.runs.executor import Limits, describe_error, execute
+from playground.runs.jobs import execute_run
+from playground.runs.models import Event, Run
+from playground.runs.recorder import Recorder
+from playground.runs.recovery import PROCESS
+from playground.runs.targets import DEMO, configured_targets
+
+logger = logging.getLogger(__name__)
+
+
+def run_enqueue(*, spec: dict, owner: str = "") -> Run:
+    """Admit, record and queue a run -- all three, or none (RunRefused)."""
+    cost = run_cost(spec)
+    with transaction.atomic():
+        run_admit(owner=owner)
+        run = Run.objects.create(spec=spec, owner=owner)
+        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost)
+        run.job = uuid.UUID(job.id)
+        run.save(update_fields=["job"])
+    return run
+
+
+async def run_launch(*, spec: dict, owner: str) -> Run:
+    """Queue a run (see run_enqueue); a worker starts it when it has room."""
+    run = await sync_to_async(run_enqueue)(spec=spec, owner=owner)
+    if settings.RUNS_IN_WEB_PROCESS:
+        from playground.runs.worker import inline_worker  # the worker imports this module
+
+        inline_worker().wake()
+    return run
+
+
+def run_urls(run: Run) -> dict:
+    return {"id": str(run.id), "url": f"/runs/{run.id}/", "ws": f"/ws/runs/{run.id}/"}
+
+
+def run_limits() -> Limits:
+    return Limits(
+        connection_limit=settings.CLIENT_CONNECTION_LIMIT,
+        request_timeout_s=settings.REQUEST_TIMEOUT_S,
+        max_run_s=settings.MAX_RUN_SECONDS,
+    )
+
+
+async def run_cancel(*, run: Run) -> bool:
+    """Cancel a run, queued or running, wherever it executes; False if it is already over."""
+    if (end := await sync_to_async(run_cancel_queued)(run_id=run.id)) is not None:
+        await get_channel_layer().group_send(group_name(run.id), {"type": "run.events", "events": [end]})
+        return True
+    return bool(await Run.objects.filter(id=run.id, status=Run.Status.RUNNING).aupdate(cancel_requested=True))
+
+
+def run_cancel_queued(*, run_id) -> events.Recorded | None:
+    """Close a run that no worker has begun: its row, its job and its one event, run.finished.
+
+    Returns that event, or None if the run was not queued. A worker that claims the
+    job finds the row closed in run_begin and does not start it.
+    """
+    why = "cancelled by the learner before it began"
+    with transaction.atomic():
+        if not Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(
+            status=Run.Status.CANCELLED, finished=timezone.now()
+        ):
+            return None
+        end = events.numbered(events.run_finished("cancelled", None, why), 0, 0)
+        Event.objects.create(run_id=run_id, seq=0, data=end)
+        job = Run.objects.filter(id=run_id).values_list("job", flat=True).first()
+        if job is not None:
+            DBTaskResult.objects.filter(id=job, status="READY").update(
+                status="FAILED", finished_at=timezone.now(), traceback=why
+            )
+    return end
+
+
+def run_begin(*, run_id) -> bool:
+    """Queued -> running, in this process; False if the run ended while queued (cancelled, interrupted)."""
+    return bool(Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, host=PROCESS))
+
+
+async def run_execute(run_id: str) -> str:
+    """Execute a queued run to its end, here (a worker's job); returns how it ended."""
+    run = await Run.objects.aget(id=run_id)
+    if not await sync_to_async(run_begin)(run_id=run.id):
+        return "ended while queued"
+    layer = get_channel_layer()
+    group = group_name(run.id)
+    task = asyncio.current_task()
+    assert task is not None  # the worker runs each job in a task of its own
+
+    async def publish(batch):
+        await layer.group_send(group, {"type": "run.events", "events": batch})
+
+    recorder = Recorder(
+        store=sync_to_async(lambda batch: events_store(run.id, batch)),
+        publish=publish,
+        interval=settings.EVENT_FLUSH_INTERVAL_S,
+        batch_max=settings.EVENT_BATCH_MAX,
+        on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
+    )
+    recorder.start()
+    try:
+        targets = configured_targets()
+        await execute(
+            spec=run.spec,
+            target=targets[run.spec.get("target", DEMO)],
+            key=str(run.id),
+            recorder=recorder,
+            limits=run_limits(),
+            allowed=list(targets.values()),
+        )
+    except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
+        task.uncancel()
+        _end_if_open(recorder, "cancelled", "cancelled by the learner")
+    except Exception as exc:  # a bug of ours: still close the run on its timeline
+        logger.exception("run %s crashed", run.id)
+        _end_if_open(recorder, "failed", f"internal error: {type(exc).__name__}")
+    finally:
+        # Storing run.finished closes the Run row (events_store); shielded so that a
+        # late cancel cannot cut a store short and leave the run open.
+        await asyncio.shield(_run_close(run, recorder))
+    return recorder.history[-1].get("status", "") if recorder.history else ""
+
+
+async def _run_close(run: Run, recorder: Recorder) -> None:
+    await recorder.close()
+    if recorder.failure is None:
+        return
+    # Events from recorder.stored on were never stored: the run ends right after the
+    # last one that was (whatever the strategy's own end said, it was not recorded).
+    error = f"could not store events: {describe_error(recorder.failure)}"
+    if await recorder.abandon(events.run_finished("failed", None, error)):
+        return
+    logger.error("run %s: its end could not be stored either; marking it failed", run.id)
+    try:
+        await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.FAILED)
+    except Exception:  # the database is gone: a worker's sweep interrupts the run once it is too old (recovery.py)
+        logger.exception("run %s: could not mark it failed", run.id)
+
+
+def _end_if_open(recorder: Recorder, status: str, error: str) -> None:
+    if not recorder.history or recorder.history[-1]["type"] != events.RUN_FINISHED:
+        recorder.emit(events.run_finished(status, None, error))

@@ -1,0 +1,41 @@
+"""`python manage.py runs_worker`: execute queued runs, many at once, until SIGTERM or Ctrl-C.
+
+`make run` starts one per core less one (at least one) beside Daphne, under supervisord,
+which starts a new one when one dies. On SIGTERM a worker stops claiming runs, gives the
+runs in flight WORKER_STOP_GRACE_S to end, closes those still going as `interrupted`
+(their events kept) and exits.
+"""
+
+import asyncio
+import os
+import signal
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from playground.runs.models import Run
+from playground.runs.recovery import run_interrupt
+from playground.runs.worker import Worker
+
+
+class Command(BaseCommand):
+    help = "Execute queued runs until SIGTERM or Ctrl-C."
+
+    def handle(self, *args, **options) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        worker = Worker()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, worker.stop)
+        self.stdout.write(f"Runs worker {worker.worker_id} ready. Ctrl-C to stop.")
+        self.stdout.flush()
+        await worker.serve()
+        if await worker.drain(settings.WORKER_STOP_GRACE_S):
+            for run_id in list(worker.running):
+                run = await Run.objects.aget(id=run_id)
+                await sync_to_async(run_interrupt)(run, "the worker was stopped during this run")
+            self.stdout.flush()
+            os._exit(0)  # not asyncio.run's cancelling of the runs left: they would end as "cancelled"

@@ -1,0 +1,86 @@
+"""Recovery: runs whose process died are closed as `interrupted`, every stored event kept.
+
+Called when a web process starts (asgi.py), when a worker starts, and by each worker
+every WORKER_SWEEP_S, so a worker that died mid-run has its runs closed within seconds
+while its replacement starts.
+"""
+
+import datetime
+import logging
+import os
+import secrets
+import socket
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from playground import events
+from playground.runs.models import Event, Run
+
+logger = logging.getLogger(__name__)
+
+# This process, as recorded on the runs it executes: "hostname:pid:nonce" (the nonce
+# tells this process from an earlier one that had the same pid).
+PROCESS = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def process_gone(host: str) -> bool:
+    """Whether the process that executed a run ("hostname:pid[:nonce]") has stopped."""
+    name, _, rest = host.partition(":")
+    pid = rest.partition(":")[0]
+    if name != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: its own workers sweep its runs
+    if int(pid) == os.getpid():
+        return host != PROCESS  # ours, or an earlier process's whose pid we were given
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def runs_interrupt_unfinished() -> int:
+    """Runs left running by a process that is gone, or active longer than any run may be, are interrupted.
+
+    A queued run belongs to no process: it waits for a worker, unless it has waited
+    longer than a run may last. Each interrupted run keeps its recorded events and is
+    closed with a `run.finished` event; its job in the engine's table is marked failed.
+    """
+    count = 0
+    too_old = timezone.now() - datetime.timedelta(seconds=2 * settings.MAX_RUN_SECONDS)
+    for run in Run.objects.filter(status__in=Run.ACTIVE):
+        if run.created > too_old and (run.status == Run.Status.QUEUED or not process_gone(run.host)):
+            continue
+        why = (
+            "it waited in the queue longer than a run may last"
+            if run.status == Run.Status.QUEUED
+            else "the process running it stopped during this run"
+        )
+        if run_interrupt(run, why):
+            count += 1
+    return count
+
+
+def run_interrupt(run: Run, why: str) -> bool:
+    """Close an active run as interrupted after its last stored event; False if it was no longer active."""
+    with transaction.atomic():
+        if not Run.objects.filter(id=run.id, status__in=Run.ACTIVE).update(
+            status=Run.Status.INTERRUPTED, finished=timezone.now()
+        ):
+            return False
+        last = Event.objects.filter(run=run).order_by("-seq").first()
+        seq = last.seq + 1 if last else 0
+        t = last.data.get("t", 0) if last else 0
+        Event.objects.create(
+            run=run, seq=seq, data=events.numbered(events.run_finished("interrupted", None, why), seq, t)
+        )
+        if run.job:
+            DBTaskResult.objects.filter(id=run.job, status__in=["READY", "RUNNING"]).update(
+                status="FAILED", finished_at=timezone.now(), traceback=why
+            )
+    logger.warning("run %s interrupted: %s", run.id, why)
+    return True

@@ -1,0 +1,180 @@
+"""The worker: claims queued runs from the job engine's table and executes many at once.
+
+    Worker.serve()   (`manage.py runs_worker`, one per core less one under `make run`;
+                      or inside the web process with RUNS_IN_WEB_PROCESS)
+      every WORKER_POLL_S, or at once when woken:
+        claim    the first ready job in the engine's order (priority, then age), if it fits
+                 (admission.fits: the CPU its runs need together stays within the budget);
+                 claimed (DBTaskResult.claim) -> an asyncio task: await job.task.acall(...)
+        cancel   our runs flagged cancel_requested (by any process) -> their tasks cancelled
+      every WORKER_SWEEP_S:
+        sweep    runs of processes that died -> interrupted (recovery.py)
+        measure  this process's CPU seconds a request, which sets what a run costs
+
+Why not django-tasks-db's own `db_worker`: it runs one task at a time, synchronously,
+and takes whatever job is next. A run mostly waits on the network, so one event loop
+runs dozens at once; and which run may start depends on what is already running.
+The engine still owns the queue: its table, its order, its claim (DBTaskResult.claim,
+under a row lock on PostgreSQL) and the results.
+"""
+
+import asyncio
+import contextvars
+import logging
+import time
+from dataclasses import dataclass
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django_tasks_db.models import DBTaskResult
+
+from playground.runs.admission import fits, run_load
+from playground.runs.models import Run
+from playground.runs.recovery import PROCESS, runs_interrupt_unfinished
+
+logger = logging.getLogger(__name__)
+
+MEASURE_MIN_REQUESTS = 200  # a CPU figure from fewer requests is mostly idle polling
+CPU_PER_REQUEST_RANGE_S = (0.00005, 0.005)  # a measurement outside this is a glitch, not a machine
+MEASURE_WEIGHT = 0.3  # each new measurement's share in the running estimate
+
+
+@dataclass
+class Running:
+    task: asyncio.Task
+    load: float
+    requests: int
+    cancelled: bool = False
+
+
+def ready_jobs():
+    return DBTaskResult.objects.ready().filter(queue_name=settings.RUNS_QUEUE, backend_name="default")
+
+
+def job_claim(worker_id: str, room) -> DBTaskResult | None:
+    """Claim the first job in line if `room(its kwargs)` says it fits; else None (it keeps its place)."""
+    head = ready_jobs().first()  # a plain read first: most polls find nothing, or no room
+    if head is None or not room(head.args_kwargs["kwargs"]):
+        return None
+    # One claimer at a time: row locks (skip locked) on PostgreSQL; on SQLite the
+    # playground's transactions begin IMMEDIATE (settings.py), taking the write lock.
+    with transaction.atomic():
+        job = ready_jobs().get_locked()
+        if job is None or not room(job.args_kwargs["kwargs"]):
+            return None
+        job.claim(worker_id)
+    return job
+
+
+class Worker:
+    def __init__(self, worker_id: str = PROCESS):
+        self.worker_id = worker_id[:64]
+        self.running: dict[str, Running] = {}
+        self.cpu_per_request_s = settings.WORKER_CPU_PER_REQUEST_S
+        self.requests_done = 0
+        self.stopping = False
+        self._wake = asyncio.Event()
+        self._measured = (time.process_time(), 0)
+
+    def wake(self) -> None:
+        """Look for a job now (a run was just queued in this process, or one ended)."""
+        self._wake.set()
+
+    def room(self, cost: dict) -> bool:
+        busy = sum(r.load for r in self.running.values())
+        return fits(run_load(cost, self.cpu_per_request_s), busy=busy, running=len(self.running))
+
+    async def serve(self) -> None:
+        """Claim and execute runs until `stop()`; then wait for the runs in flight."""
+        await sync_to_async(runs_interrupt_unfinished)()
+        swept = time.monotonic()
+        while not self.stopping:
+            try:
+                claimed = await self._claim()
+                await self._cancel_flagged()
+                if time.monotonic() - swept >= settings.WORKER_SWEEP_S:
+                    swept = time.monotonic()
+                    self._measure()
+                    await sync_to_async(runs_interrupt_unfinished)()
+            except Exception:  # the database is busy or gone: keep serving the runs in flight
+                logger.exception("worker %s: polling failed; trying again", self.worker_id)
+                claimed = False
+            if not claimed:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), settings.WORKER_POLL_S)
+                except TimeoutError:
+                    pass
+
+    def stop(self) -> None:
+        self.stopping = True
+        self._wake.set()
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to `timeout` s for the runs in flight; returns how many are still going."""
+        tasks = [r.task for r in self.running.values()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+        return sum(not t.done() for t in tasks)
+
+    async def _claim(self) -> bool:
+        job = await sync_to_async(job_claim)(self.worker_id, self.room)
+        if job is None:
+            return False
+        kwargs = job.args_kwargs["kwargs"]
+        task = asyncio.get_running_loop().create_task(
+            self._execute(job), name=f"run-{kwargs['run_id']}", context=contextvars.Context()
+        )
+        self.running[kwargs["run_id"]] = Running(task, run_load(kwargs, self.cpu_per_request_s), kwargs["requests"])
+        return True
+
+    async def _execute(self, job: DBTaskResult) -> None:
+        kwargs = job.args_kwargs["kwargs"]
+        try:
+            outcome = await job.task.acall(*job.args_kwargs["args"], **kwargs)
+            await sync_to_async(job.set_successful)(outcome)
+        except BaseException as exc:  # the run closes itself; this records a crash of the job itself
+            logger.exception("run %s: its job failed", kwargs["run_id"])
+            await sync_to_async(job.set_failed)(exc)
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self.running.pop(kwargs["run_id"], None)
+            self.requests_done += kwargs["requests"]
+            self._wake.set()
+
+    async def _cancel_flagged(self) -> None:
+        waiting = [run_id for run_id, r in self.running.items() if not r.cancelled]
+        if not waiting:
+            return
+        flagged = Run.objects.filter(id__in=waiting, cancel_requested=True).values_list("id", flat=True)
+        async for run_id in flagged:
+            if (r := self.running.get(str(run_id))) is not None:
+                r.cancelled = True
+                r.task.cancel()
+
+    def _measure(self) -> None:
+        """Update the CPU seconds a request costs here, from what the last runs used."""
+        cpu, done = time.process_time(), self.requests_done
+        cpu0, done0 = self._measured
+        if done - done0 < MEASURE_MIN_REQUESTS:
+            return
+        self._measured = (cpu, done)
+        low, high = CPU_PER_REQUEST_RANGE_S
+        sample = min(high, max(low, (cpu - cpu0) / (done - done0)))
+        self.cpu_per_request_s += MEASURE_WEIGHT * (sample - self.cpu_per_request_s)
+
+
+_INLINE: dict[asyncio.AbstractEventLoop, tuple[Worker, asyncio.Task]] = {}
+
+
+def inline_worker() -> Worker:
+    """The worker inside this process's event loop (RUNS_IN_WEB_PROCESS), started on first use."""
+    loop = asyncio.get_running_loop()
+    for other in [lp for lp in _INLINE if lp.is_closed()]:
+        del _INLINE[other]  # a test's loop that is gone
+    if loop not in _INLINE or _INLINE[loop][1].done():
+        worker = Worker()
+        _INLINE[loop] = (worker, loop.create_task(worker.serve(), name="runs-worker", context=contextvars.Context()))
+    return _INLINE[loop][0]

@@ -1,0 +1,115 @@
+"""The queue: abuse caps, what a run costs, the order and room in which a worker claims runs,
+and runs left by a process that died (all in-process, on the real test database)."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from playground.runs import admission, lifecycle, recovery
+from playground.runs.eventstore import events_after
+from playground.runs.models import Event, Run
+from playground.runs.worker import job_claim
+
+pytestmark = pytest.mark.django_db
+
+TINY = {"strategy": "gather", "requests": 3, "latency_ms": 300}
+WIDE = {"strategy": "gather", "requests": 1000, "latency_ms": 100}
+BOUNDED = {"strategy": "semaphore", "requests": 200, "latency_ms": 100, "limit": 20}
+
+
+def spec(**fields) -> dict:
+    return {"jitter_ms": 0, "failure_rate": 0, "seed": 1, **fields}
+
+
+def test_a_learner_past_the_cap_is_refused_naming_it_and_others_are_not(settings):
+    settings.MAX_RUNS_PER_VISITOR = 2
+    for _ in range(2):
+        lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    with pytest.raises(admission.RunRefused, match=r"You already have 2 runs queued or running \(at most 2\)"):
+        lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    lifecycle.run_enqueue(spec=spec(**TINY), owner="bob")
+    Run.objects.filter(owner="ann").update(status=Run.Status.FINISHED)  # her runs ended: she may go on
+    lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    assert Run.objects.count() == 4 and DBTaskResult.objects.count() == 4, "a refused run leaves no row, no job"
+
+
+def test_a_full_queue_refuses_everyone(settings):
+    settings.MAX_RUNS_QUEUED = 3
+    for who in "abc":
+        lifecycle.run_enqueue(spec=spec(**TINY), owner=who)
+    with pytest.raises(admission.RunRefused, match="3 runs are waiting already"):
+        lifecycle.run_enqueue(spec=spec(**TINY), owner="d")
+
+
+def test_a_runs_cost_is_its_requests_and_its_ideal_time():
+    assert admission.run_cost(spec(**TINY)) == {"requests": 3, "expected_s": 0.3}
+    assert admission.run_cost(spec(**BOUNDED)) == {"requests": 200, "expected_s": 1.0}
+    # Retries count at most (every attempt failing); the ideal counts the planned ones (none fail here).
+    assert admission.run_cost(spec(**TINY, retries=2)) == {"requests": 9, "expected_s": 0.3}
+
+
+def test_load_is_the_share_of_a_core_and_a_run_bound_by_cpu_needs_all_of_it():
+    cpu = 0.0004
+    assert admission.run_load(admission.run_cost(spec(**TINY)), cpu) == pytest.approx(0.004)
+    assert admission.run_load(admission.run_cost(spec(**BOUNDED)), cpu) == pytest.approx(0.08)
+    assert admission.run_load(admission.run_cost(spec(**WIDE)), cpu) == 1.0  # 0.4 s of CPU in a 0.1 s ideal
+
+
+def test_room_keeps_the_runs_together_within_the_budget(settings):
+    settings.WORKER_CPU_BUDGET, settings.WORKER_TINY_LOAD, settings.WORKER_MAX_RUNS = 0.8, 0.02, 5
+    assert admission.fits(1.0, busy=0, running=0), "alone, any run starts"
+    assert not admission.fits(0.5, busy=0.5, running=1)
+    assert admission.fits(0.3, busy=0.5, running=1)
+    assert admission.fits(0.01, busy=1.0, running=1), "a tiny run never waits for room"
+    assert not admission.fits(0.01, busy=0.1, running=5), "but every worker runs at most WORKER_MAX_RUNS"
+
+
+def test_smaller_runs_go_first_in_the_engines_queue():
+    prios = [admission.run_priority(admission.run_cost(spec(**s))) for s in (TINY, BOUNDED, WIDE)]
+    assert prios == sorted(prios, reverse=True) and len(set(prios)) == 3
+    assert all(-100 <= p <= 100 for p in prios)
+
+
+def test_a_worker_claims_in_line_and_only_what_fits():
+    wide = lifecycle.run_enqueue(spec=spec(**WIDE), owner="a")
+    tiny = lifecycle.run_enqueue(spec=spec(**TINY), owner="b")
+    assert job_claim("w1", lambda cost: True).id == tiny.job, "the smaller run was queued later but goes first"
+    assert job_claim("w1", lambda cost: False) is None, "no room: the next one keeps its place"
+    claimed = job_claim("w2", lambda cost: True)
+    assert claimed.id == wide.job and claimed.worker_ids == ["w2"]
+    assert job_claim("w1", lambda cost: True) is None, "each job is claimed once"
+
+
+def test_a_run_cancelled_while_queued_is_closed_with_its_job():
+    run = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    end = lifecycle.run_cancel_queued(run_id=run.id)
+    assert (end["seq"], end["type"], end["status"]) == (0, "run.finished", "cancelled")
+    assert Run.objects.get(id=run.id).status == Run.Status.CANCELLED
+    assert DBTaskResult.objects.get(id=run.job).status == "FAILED"
+    assert job_claim("w", lambda cost: True) is None, "no worker will start it"
+    assert lifecycle.run_cancel_queued(run_id=run.id) is None, "only once"
+
+
+def test_runs_of_a_process_that_died_are_interrupted_keeping_their_events():
+    gone = f"{recovery.PROCESS.split(':')[0]}:{2**22 + 1}"  # above Linux's largest pid: no such process
+    run = Run.objects.create(spec={"strategy": "gather", "requests": 2}, status=Run.Status.RUNNING, host=gone)
+    for seq, data in enumerate([{"type": "run.started", "t": 0.0}, {"type": "task.started", "t": 0.1}]):
+        Event.objects.create(run=run, seq=seq, data={**data, "seq": seq})
+    mine = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.PROCESS)
+    queued = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    done = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.FINISHED, host=gone)
+    assert recovery.runs_interrupt_unfinished() == 1
+    statuses = {r.id: r.status for r in Run.objects.all()}
+    assert statuses[run.id] == "interrupted"
+    assert (statuses[mine.id], statuses[queued.id], statuses[done.id]) == ("running", "queued", "finished")
+    evts = events_after(run_id=run.id, after=-1)
+    assert [e["seq"] for e in evts] == [0, 1, 2]
+    assert evts[-1]["type"] == "run.finished" and evts[-1]["status"] == "interrupted"
+    assert evts[-1]["t"] == 0.1
+
+
+def test_an_earlier_process_with_our_pid_is_gone_and_we_are_not():
+    host, pid, _ = recovery.PROCESS.split(":")
+    assert not recovery.process_gone(recovery.PROCESS)
+    assert recovery.process_gone(f"{host}:{pid}:00000000")
+    assert recovery.process_gone(f"{host}:{pid}"), "a run recorded before the nonce, by a pid now ours"
+    assert not recovery.process_gone(f"another-machine:{pid}"), "another machine sweeps its own"
