@@ -13,8 +13,8 @@ and closed as failed, with the reason, after the last event that was stored.
 """
 
 import asyncio
-import uuid
 import logging
+import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
