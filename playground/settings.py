@@ -11,6 +11,7 @@ server. Every default can be replaced from the environment:
     PLAYGROUND_DB              path of the SQLite file (default: ./db.sqlite3)
     REDIS_URL                  e.g. redis://127.0.0.1:6379/0 -> channels_redis layer
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
+    PLAYGROUND_RUNS_KEEP_DAYS  days `manage.py prune_runs` keeps finished runs (default 30)
 """
 
 import json
@@ -169,3 +170,6 @@ MAX_RUNS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_RUNS_IN_FLIGHT", 60)  # two per le
 MAX_REQUESTS_IN_FLIGHT = _env_int("PLAYGROUND_MAX_REQUESTS_IN_FLIGHT", 12_000)
 EVENT_FLUSH_INTERVAL_S = 0.05  # events reach the browser in batches every 50 ms
 EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame
+# Finished runs (and their events) `manage.py prune_runs` keeps: a term's runs stay to be
+# looked at again, older ones only fill the disk. Pruning happens only when that command runs.
+RUNS_KEEP_DAYS = _env_int("PLAYGROUND_RUNS_KEEP_DAYS", 30)
