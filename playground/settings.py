@@ -14,6 +14,7 @@ started beside the server. Every default can be replaced from the environment:
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
     PLAYGROUND_RUNS_IN_WEB_PROCESS  1: the web process also executes runs (one process, no workers)
     PLAYGROUND_MAX_RUNS_PER_VISITOR, PLAYGROUND_MAX_RUNS_QUEUED, PLAYGROUND_WORKER_CPU_BUDGET: see below
+    PLAYGROUND_RUNS_KEEP_DAYS  days `manage.py prune_runs` keeps finished runs (default 30)
 """
 
 import json
@@ -198,3 +199,6 @@ FEED_INTERVAL_S = 0.025
 QUEUE_REPORT_INTERVAL_S = 0.5  # a queued run's page is told its place this often
 EVENT_FLUSH_INTERVAL_S = 0.05  # events reach the browser in batches every 50 ms
 EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame
+# Finished runs (and their events) `manage.py prune_runs` keeps: a term's runs stay to be
+# looked at again, older ones only fill the disk. Pruning happens only when that command runs.
+RUNS_KEEP_DAYS = _env_int("PLAYGROUND_RUNS_KEEP_DAYS", 30)
