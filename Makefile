@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node redis clean
+.PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node redis postgresql clean
 
 run: setup migrate
 	@echo ""
@@ -15,7 +15,7 @@ run: setup migrate
 	@echo ""
 	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
 
-test: setup-test migrate chromium node redis
+test: setup-test migrate chromium node redis postgresql
 	$(MAKE) lint
 	$(MAKE) test-js
 	$(MAKE) test-py
@@ -92,6 +92,13 @@ redis:
 	  command -v apt-get >/dev/null 2>&1 || { echo "redis-server is missing: install it (package 'redis-server') and run make test again."; exit 1; }; \
 	  echo "Installing redis-server with apt-get for the scale-out test"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
+
+# The PostgreSQL tests start their own throwaway server from Debian's binaries (initdb, postgres).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "PostgreSQL is missing: install it (package 'postgresql') and run make test again."; exit 1; }; \
+	  echo "Installing PostgreSQL with apt-get for the PostgreSQL tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output

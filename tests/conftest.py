@@ -4,6 +4,7 @@ demo_api  (session)  playground.demoapi.server on a free loopback port
 server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
                      pointed at demo_api
 httpbin   (session)  httpbin (PyPI) under gunicorn on a free loopback port: a real third-party target
+postgres_url (session)  the DATABASE_URL of a throwaway PostgreSQL server (Debian's) with one empty database
 """
 
 import os
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import settings
 
 from tests.support.httpbin import start_httpbin
-from tests.support.servers import ROOT, start_test_daphne, stop
+from tests.support.servers import ROOT, start_postgres, start_test_daphne, stop, stop_postgres
 
 pytest_plugins = [
     "tests.support.browser",  # the `page` fixture: Debian's Chromium through Playwright
@@ -77,6 +78,15 @@ def httpbin():
     yield server
     stop(server.proc)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server for the whole session; tests that use it migrate it themselves."""
+    with tempfile.TemporaryDirectory(prefix="playground-postgres-") as tmp:
+        server, url = start_postgres(Path(tmp))
+        yield url
+        stop_postgres(server)
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,15 @@
-"""Real servers in subprocesses, on loopback: Daphne serving the playground, and Redis.
+"""Real servers in subprocesses, on loopback: Daphne serving the playground, Redis and PostgreSQL.
 Shared by the test fixtures (tests/conftest.py) and the load bench (bench/load.py).
 """
 
 import os
+import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,3 +109,93 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
     )
     wait_for_port(port, proc)
     return proc, f"redis://{HOST}:{port}/0"
+
+
+@dataclass
+class Postgres:
+    proc: subprocess.Popen  # the postmaster itself: stop_postgres signals it
+    home: Path  # its data directory and socket, removed by stop_postgres
+    log: Path
+
+
+PG_USER = "postgres"  # the superuser initdb makes; as root, also the OS user that runs the server
+PG_DB = "playground"
+PG_SETTINGS = {  # a throwaway server: loopback only, no durability (a crash loses nothing worth keeping)
+    "listen_addresses": HOST,
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+}
+
+
+def postgres_bindir() -> Path:
+    """Debian's newest PostgreSQL: /usr/lib/postgresql/<version>/bin."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    assert found, "PostgreSQL is missing: `make test` installs Debian's postgresql package"
+    return found[-1].parent
+
+
+def _as_postgres_user(home: Path) -> dict:
+    """initdb and postgres refuse to run as root: then they run as Debian's `postgres` user."""
+    if os.geteuid() != 0:
+        return {}
+    try:
+        user = pwd.getpwnam(PG_USER)
+    except KeyError:
+        raise RuntimeError(f"as root, postgres runs as the OS user {PG_USER!r}: Debian's postgresql makes it") from None
+    os.chown(home, user.pw_uid, user.pw_gid)
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def _wait_accepting(bindir: Path, port: int, proc: subprocess.Popen) -> None:
+    """A listening postmaster still says "starting up" for a moment: ask it with pg_isready."""
+    ready = [str(bindir / "pg_isready"), "-q", "-h", HOST, "-p", str(port), "-U", PG_USER]
+    deadline = time.monotonic() + START_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        if subprocess.run(ready).returncode == 0:
+            return
+        time.sleep(POLL_S)  # a process we do not control: polling is all there is
+    raise RuntimeError(f"postgres did not accept connections on port {port} (exit code {proc.poll()})")
+
+
+def start_postgres(tmp: Path) -> tuple[Postgres, str]:
+    """A throwaway PostgreSQL (Debian's) with one empty database; its log in `tmp`. Returns it and its DATABASE_URL."""
+    bindir = postgres_bindir()
+    # Its own directory in the temp directory: the `postgres` user cannot enter `tmp` under a root-only parent.
+    home = Path(tempfile.mkdtemp(prefix="playground-pg-"))
+    as_user = {**_as_postgres_user(home), "cwd": home}
+    data, log, port = home / "data", tmp / "postgres.log", free_port()
+    init = [str(bindir / "initdb"), "-D", str(data), "-U", PG_USER, "--auth=trust", "--no-locale", "-E", "UTF8"]
+    done = subprocess.run(init, capture_output=True, text=True, **as_user)
+    if done.returncode:
+        shutil.rmtree(home, ignore_errors=True)
+        raise RuntimeError(f"initdb failed with code {done.returncode}:\n{done.stdout}{done.stderr}")
+    settings = {**PG_SETTINGS, "port": str(port), "unix_socket_directories": str(home)}
+    options = [arg for name, value in settings.items() for arg in ("-c", f"{name}={value}")]
+    with open(log, "w") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [str(bindir / "postgres"), "-D", str(data), *options], stdout=out, stderr=subprocess.STDOUT, **as_user
+        )
+    server = Postgres(proc, home, log)
+    try:
+        _wait_accepting(bindir, port, proc)
+        create = [str(bindir / "createdb"), "-h", HOST, "-p", str(port), "-U", PG_USER, PG_DB]
+        done = subprocess.run(create, capture_output=True, text=True, **as_user)
+        if done.returncode:
+            raise RuntimeError(f"createdb failed with code {done.returncode}: {done.stderr.strip()}")
+    except RuntimeError as e:
+        stop_postgres(server)
+        raise RuntimeError(f"postgres did not start ({e}); its log, {log}:\n{log.read_text()[-4000:]}") from None
+    return server, f"postgres://{PG_USER}@{HOST}:{port}/{PG_DB}"
+
+
+def stop_postgres(server: Postgres) -> None:
+    """Immediate shutdown (SIGQUIT: nothing here is worth a checkpoint), then its directory goes."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGQUIT)
+        try:
+            server.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait()
+    shutil.rmtree(server.home, ignore_errors=True)

@@ -1,0 +1,92 @@
+"""The playground on a real PostgreSQL server (Debian's, started by the `postgres_url` fixture):
+its migrations, its models through the ORM, and a Daphne storing runs there (DATABASE_URL)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import psycopg
+import pytest
+
+from tests.support.servers import ROOT, start_test_daphne, stop
+
+# Run in `manage.py shell` against DATABASE_URL: a run, two events, read back; the store's
+# once-per-seq constraint is the database's own.
+ORM_ROUND_TRIP = """
+import json
+from django.db import IntegrityError, connection, transaction
+from playground.runs.models import Event, Run
+
+run = Run.objects.create(spec={"strategy": "gather", "requests": 3})
+Event.objects.create(run=run, seq=1, data={"type": "task.started", "seq": 1})
+Event.objects.create(run=run, seq=0, data={"type": "run.started", "seq": 0})
+try:
+    with transaction.atomic():
+        Event.objects.create(run=run, seq=1, data={"type": "task.started", "seq": 1})
+    twice = "stored"
+except IntegrityError:
+    twice = "refused"
+read = Run.objects.get(id=run.id, spec__strategy="gather")
+print(json.dumps({
+    "vendor": connection.vendor,
+    "id": str(read.id),
+    "status": read.status,
+    "events": [e.data for e in read.events.all()],
+    "seq_twice": twice,
+}))
+"""
+
+
+def manage(database_url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def stored_run(database_url: str, run_id: str) -> tuple | None:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT spec, status FROM runs_run WHERE id = %s", (run_id,)).fetchone()
+
+
+def test_the_server_is_postgresql(postgres_url):
+    with psycopg.connect(postgres_url) as conn:
+        (version,) = conn.execute("SELECT version()").fetchone()
+    assert version.startswith("PostgreSQL ")
+
+
+def test_migrations_and_the_models_work_on_postgresql(postgres_url):
+    manage(postgres_url, "migrate", "--noinput", "-v", "0")
+    out = json.loads(manage(postgres_url, "shell", "-c", ORM_ROUND_TRIP).splitlines()[-1])
+    assert out["vendor"] == "postgresql"
+    assert out["status"] == "queued"
+    assert out["events"] == [{"type": "run.started", "seq": 0}, {"type": "task.started", "seq": 1}]
+    assert out["seq_twice"] == "refused"
+    assert stored_run(postgres_url, out["id"]) == ({"strategy": "gather", "requests": 3}, "queued")
+
+
+@pytest.fixture
+def pg_server(demo_api, postgres_url, tmp_path: Path):
+    """A Daphne whose database is the PostgreSQL server (start_daphne migrates it first)."""
+    proc, srv = start_test_daphne(tmp_path, demo_api.url, {"DATABASE_URL": postgres_url})
+    yield srv
+    stop(proc)
+
+
+async def test_daphne_stores_a_run_in_postgresql(pg_server, postgres_url):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(pg_server.base + "/") as r:
+            assert r.status == 200
+        async with http.post(pg_server.base + "/api/runs", json={"strategy": "gather", "requests": 3}) as r:
+            assert r.status == 201, await r.text()
+            run_id = (await r.json())["id"]
+        async with http.get(f"{pg_server.base}/api/runs/{run_id}") as r:
+            assert r.status == 200
+            run = await r.json()
+    assert run["id"] == run_id and run["spec"]["strategy"] == "gather" and run["spec"]["requests"] == 3
+    row = stored_run(postgres_url, run_id)  # whatever its status by now, it is in PostgreSQL
+    assert row is not None, f"run {run_id} is not in PostgreSQL"
+    assert row[0]["strategy"] == "gather" and row[0]["requests"] == 3
