@@ -8,18 +8,24 @@
  *   showRun: pushState, reset model + view, connectRun(ws) ──events──> model.apply
  *            ──> view.markDirty(), summary, legend, connection status,
  *                code panel: the code that ran (run.started's code)
+ *                          connectRun(ws) ──queue──> #queue-status (place in line, estimated start)
+ *                          until the first event (run.started, or run.finished if cancelled first)
+ *   Stop/Cancel button: the owner's, from queued to the run's end ──> POST /api/runs/<id>/cancel
  *   back/forward (popstate) ──> showRun(that entry's run), form refilled
  */
 
 import { createCodePanel } from "./code-panel.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
+import { queueWords } from "./queue.js";
 import { connectRun } from "./socket.js";
 import { renderSummary } from "./summary.js";
 import { createTimeline } from "./timeline-model.js";
 import { createTimelineView } from "./timeline-view.js";
 
 const SUMMARY_TICK_MS = 100; // the live wall clock in the summary: ten updates a second is plenty
+const WAITING_TO_START = "Waiting for the run to start…";
+const WAITING_FOR_WORKER = "Waiting for a free worker…"; // the line above the canvas says where in line
 
 const $ = (id) => document.getElementById(id);
 const boot = JSON.parse($("boot")?.textContent ?? "{}");
@@ -31,6 +37,7 @@ const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency")
 const summaryEl = $("summary");
 const connEl = $("conn-status");
 const stopButton = $("stop-button");
+const queueEl = $("queue-status");
 const canvasLabel = $("timeline").getAttribute("aria-label");
 const legend = createLegend($("legend"), vocabulary);
 const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
@@ -81,6 +88,7 @@ window.addEventListener("popstate", (event) => {
 function showRun(run, { push = false } = {}) {
   socket?.close();
   socket = null;
+  hideQueue();
   model.reset();
   legend.update(model);
   view.hover = null;
@@ -95,15 +103,20 @@ function showRun(run, { push = false } = {}) {
   refreshSummary();
   view.placeholder = null;
   if (!run) return setConnection("idle", "No run yet: pick an example or set up your own, then press Run.");
-  view.placeholder = "Waiting for the run to start…";
+  view.placeholder = WAITING_TO_START;
   socket = connectRun(run.ws ?? `/ws/runs/${run.id}/`, {
-    handlers: { events: receive, error: (message) => setConnection("error", `The server refused: ${message.error}`) },
+    handlers: {
+      events: receive,
+      queue: showQueue,
+      error: (message) => setConnection("error", `The server refused: ${message.error}`),
+    },
     onStatus: connectionChanged,
   });
 }
 
 function receive(events) {
   model.apply(events, performance.now());
+  if (model.status !== "idle") hideQueue(); // it started, or ended before it could
   view.markDirty();
   legend.update(model);
   refreshSummary();
@@ -114,6 +127,7 @@ function receive(events) {
   }
   if (model.end !== null) {
     socket?.close(); // nothing more will come for this run
+    if (!model.laneCount) view.placeholder = `Run ${model.status} before any request was made.`;
     describeRun();
     // Coming back to this entry later replays it from storage.
     if (history.state?.run?.id === current?.run.id) {
@@ -126,8 +140,41 @@ function receive(events) {
   }
 }
 
+/**
+ * {"type": "queue", "place", "eta_s"}: the run waits for a free worker. Shown until its
+ * first event; one arriving after it (a message overtaken by run.started) is stale.
+ */
+function showQueue(message) {
+  if (model.status !== "idle") return;
+  const text = queueWords(message);
+  if (queueEl.textContent !== text) queueEl.textContent = text; // a screen reader hears changes only
+  setData(queueEl, "place", Number.isInteger(message.place) ? message.place : null);
+  setData(queueEl, "etaS", Number.isFinite(message.eta_s) ? message.eta_s : null);
+  queueEl.hidden = false;
+  if (view.placeholder !== WAITING_FOR_WORKER) {
+    view.placeholder = WAITING_FOR_WORKER;
+    view.markDirty();
+  }
+  updateStopButton();
+}
+
+function hideQueue() {
+  if (queueEl.hidden) return;
+  queueEl.hidden = true;
+  queueEl.textContent = "";
+  setData(queueEl, "place", null);
+  setData(queueEl, "etaS", null);
+  if (view.placeholder === WAITING_FOR_WORKER) view.placeholder = WAITING_TO_START;
+}
+
+function setData(el, key, value) {
+  if (value === null) delete el.dataset[key];
+  else el.dataset[key] = String(value);
+}
+
 function connectionChanged(state, info) {
   if (model.end !== null) return; // the run is over; the socket closing is expected
+  if (state === "closed") hideQueue(); // no more news of its place in line
   if (state === "live") model.resumeClock(performance.now());
   else model.holdClock();
   if (state === "connecting") setConnection("connecting", "Connecting…");
@@ -187,17 +234,28 @@ async function stopRun() {
   }
 }
 
+/**
+ * Only the learner who started a run may stop it (a shared link is read-only): from the
+ * moment it is queued to its end. Waiting for a worker, stopping it cancels it unbegun.
+ */
+function updateStopButton() {
+  if (!stopButton) return;
+  stopButton.hidden = !current?.run?.owned || current.replay || model.end !== null;
+  const queued = model.status === "idle" && current?.run?.status === "queued";
+  const label = queued ? "Cancel run" : "Stop run";
+  if (stopButton.textContent !== label) stopButton.textContent = label;
+}
+
 /** Summary now, and ten times a second while the run is live. */
 function refreshSummary() {
-  // Only the learner who started a run may stop it; a shared link is read-only.
-  if (stopButton) stopButton.hidden = !model.running || !current?.run?.owned;
+  updateStopButton();
   renderSummary(summaryEl, model, model.nowAt(performance.now()));
   if (model.running && !ticker) {
     ticker = setInterval(() => {
       if (!model.running) {
         clearInterval(ticker);
         ticker = 0;
-        if (stopButton) stopButton.hidden = true;
+        updateStopButton();
       }
       renderSummary(summaryEl, model, model.nowAt(performance.now()));
     }, SUMMARY_TICK_MS);

@@ -7,7 +7,9 @@
  *
  * The server sends {"type": "events", "events": [...]} in seq order; after a
  * reconnect it resends from `?after=<seq>`, so duplicates are dropped here and
- * handlers see each event exactly once, in order, with no holes.
+ * handlers see each event exactly once, in order, with no holes. Other messages
+ * carry no seq and go to the handler named by their type, as they come: e.g.
+ * {"type": "queue", "place", "eta_s"} while the run waits for a worker -> handlers.queue.
  * No DOM: the WebSocket class, location and timers can be injected (Node tests).
  */
 
@@ -30,7 +32,8 @@ export function backoffDelay(failures) {
 
 /**
  * Open the socket at `path` and keep it open until close().
- *   handlers: {events(list), error(message), <type>(message)}; unknown types are ignored
+ *   handlers: {events(list), error(message), <type>(message)} (e.g. queue); types without
+ *     a handler of their own are ignored
  *   onStatus(state, info): state is connecting | live | reconnecting | closed;
  *     info = {failures, delayMs, error}
  */
@@ -105,7 +108,10 @@ export function connectRun(path, { handlers = {}, onStatus = () => {}, after = -
       handlers.error?.(message);
       return;
     }
-    handlers[message?.type]?.(message);
+    // Only a handler the caller gave: a type such as "constructor" or "__proto__" names none.
+    const type = message?.type;
+    const handler = typeof type === "string" && Object.hasOwn(handlers, type) ? handlers[type] : null;
+    if (typeof handler === "function") handler(message);
   }
 
   function receiveEvents(events) {

@@ -177,3 +177,34 @@ test("other message types go to their handler; unknown ones are ignored", () => 
   assert.deepEqual(seen, ["server"]);
   assert.deepEqual(received, [0]);
 });
+
+test("queue messages go to the queue handler, around the events, and leave seq alone", () => {
+  const order = [];
+  const { socket, sockets } = start({
+    handlers: {
+      queue: (m) => order.push(`queue ${m.place} ${m.eta_s}`),
+      events: (list) => order.push(...list.map((e) => `event ${e.seq}`)),
+    },
+  });
+  sockets[0].open();
+  sockets[0].send({ type: "queue", place: 2, eta_s: 1.5 });
+  sockets[0].send({ type: "queue", place: 1, eta_s: null });
+  assert.equal(socket.lastSeq, -1);
+  sockets[0].send(events(0, 1));
+  assert.deepEqual(order, ["queue 2 1.5", "queue 1 null", "event 0", "event 1"]);
+  assert.equal(socket.lastSeq, 1);
+});
+
+test("types that name no handler of the caller's own are ignored, not called", () => {
+  const { socket, sockets, received, states } = start({ handlers: { queue: "not a function" } });
+  sockets[0].open();
+  for (const type of ["__proto__", "constructor", "toString", "hasOwnProperty", "queue", 7, null]) {
+    assert.doesNotThrow(() => sockets[0].send({ type }), String(type));
+  }
+  sockets[0].onmessage({ data: "[]" });
+  sockets[0].onmessage({ data: "null" });
+  sockets[0].send(events(0));
+  assert.deepEqual(received, [0]);
+  assert.equal(socket.state, "live");
+  assert.deepEqual(states, ["connecting", "live"]);
+});
