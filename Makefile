@@ -3,17 +3,25 @@
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEMO_PORT ?= 8001
+# Worker processes that execute runs: one per core less one (the web server keeps a core), at least one.
+WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 1 ] && echo $$((n - 1)) || echo 1)
+RUN_DIR ?= .run
 VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node redis postgresql clean
 
+# Daphne, the demo API and $(WORKERS) runs workers under supervisord (playground/supervisord.conf),
+# which starts any of them again if it dies. Ctrl-C stops them all.
 run: setup migrate
+	@mkdir -p $(RUN_DIR)
 	@echo ""
-	@echo "  The async playground: open http://$(HOST):$(PORT)/"
+	@echo "  The async playground: open http://$(HOST):$(PORT)/  ($(WORKERS) runs workers; Ctrl-C stops it)"
 	@echo ""
-	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+	HOST=$(HOST) PORT=$(PORT) DEMO_PORT=$(DEMO_PORT) PLAYGROUND_WORKERS=$(WORKERS) PLAYGROUND_BIN=$(CURDIR)/$(BIN) \
+	  $(BIN)/supervisord -c playground/supervisord.conf -j $(RUN_DIR)/supervisord.pid -q $(RUN_DIR)
 
 test: setup-test migrate chromium node redis postgresql
 	$(MAKE) lint
@@ -101,4 +109,4 @@ postgresql:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output $(RUN_DIR)

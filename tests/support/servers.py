@@ -199,3 +199,57 @@ def stop_postgres(server: Postgres) -> None:
             server.proc.kill()
             server.proc.wait()
     shutil.rmtree(server.home, ignore_errors=True)
+
+
+def start_worker(tmp: Path, demo_url: str, env: dict | None = None, db: Path | None = None, name: str = "worker"):
+    """A `manage.py runs_worker` process on the same database as a Daphne; returns it once it is ready."""
+    env = {
+        **os.environ,
+        "PLAYGROUND_DB": str(db or tmp / "playground.sqlite3"),
+        "PLAYGROUND_DEMO_API_URL": demo_url,
+        **(env or {}),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log = tmp / f"{name}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "runs_worker"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + START_S
+    while "ready" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop(proc)
+            raise RuntimeError(f"the worker did not start; its log: {log.read_text()[-2000:]}")
+        time.sleep(POLL_S)  # a process we do not control: polling its log is all there is
+    return proc
+
+
+def start_playground(tmp: Path, workers: int = 1, env: dict | None = None) -> tuple[subprocess.Popen, Server]:
+    """The playground as `make run` serves it: supervisord with Daphne, the demo API and `workers` workers."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    db, port, demo_port, log = tmp / "playground.sqlite3", free_port(), free_port(), tmp / "supervisord.log"
+    env = {
+        **os.environ,
+        "PLAYGROUND_DB": str(db),
+        "HOST": HOST,
+        "PORT": str(port),
+        "DEMO_PORT": str(demo_port),
+        "PLAYGROUND_WORKERS": str(workers),
+        "PLAYGROUND_BIN": str(Path(sys.executable).parent),
+        "PLAYGROUND_RUNS_IN_WEB_PROCESS": "0",
+        **(env or {}),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.pop("PLAYGROUND_STARTUP", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    supervisord = Path(sys.executable).parent / "supervisord"
+    argv = [str(supervisord), "-c", "playground/supervisord.conf", "-j", str(tmp / "s.pid"), "-q", str(tmp)]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc)
+        wait_for_port(demo_port, proc)
+    except RuntimeError:
+        stop(proc)
+        raise RuntimeError(f"make run's processes did not start; the log: {log.read_text()[-2000:]}") from None
+    return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid)
