@@ -97,7 +97,7 @@ def test_runs_of_a_process_that_died_are_interrupted_keeping_their_events():
     mine = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.PROCESS)
     queued = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
     done = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.FINISHED, host=gone)
-    assert recovery.runs_interrupt_unfinished() == 1
+    assert [run_id for run_id, _ in recovery.runs_interrupt_unfinished()] == [str(run.id)]
     statuses = {r.id: r.status for r in Run.objects.all()}
     assert statuses[run.id] == "interrupted"
     assert (statuses[mine.id], statuses[queued.id], statuses[done.id]) == ("running", "queued", "finished")

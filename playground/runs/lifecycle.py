@@ -35,6 +35,10 @@ from playground.runs.targets import DEMO, configured_targets
 
 logger = logging.getLogger(__name__)
 
+# run id -> the task executing it in this process, while it may be cancelled: from after it
+# began until its strategy is over (not while it is being closed). worker.py cancels through it.
+CANCELLABLE: dict[str, asyncio.Task] = {}
+
 
 def run_enqueue(*, spec: dict, owner: str = "") -> Run:
     """Admit, record and queue a run -- all three, or none (RunRefused)."""
@@ -100,6 +104,15 @@ def run_cancel_queued(*, run_id) -> events.Recorded | None:
     return end
 
 
+def run_cancel_here(run_id) -> bool:
+    """Cancel the run if this process is executing its strategy; False if not (yet, or any more)."""
+    task = CANCELLABLE.get(str(run_id))
+    if task is None:
+        return False
+    task.cancel()
+    return True
+
+
 def run_begin(*, run_id) -> bool:
     """Queued -> running, in this process; False if the run ended while queued (cancelled, interrupted)."""
     return bool(Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, host=PROCESS))
@@ -126,6 +139,7 @@ async def run_execute(run_id: str) -> str:
         on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
     )
     recorder.start()
+    CANCELLABLE[run_id] = task
     try:
         targets = configured_targets()
         await execute(
@@ -143,8 +157,9 @@ async def run_execute(run_id: str) -> str:
         logger.exception("run %s crashed", run.id)
         _end_if_open(recorder, "failed", f"internal error: {type(exc).__name__}")
     finally:
+        del CANCELLABLE[run_id]
         # Storing run.finished closes the Run row (events_store); shielded so that a
-        # late cancel cannot cut a store short and leave the run open.
+        # late cancel (a store that failed for good) cannot cut it short and leave the run open.
         await asyncio.shield(_run_close(run, recorder))
     return recorder.history[-1].get("status", "") if recorder.history else ""
 

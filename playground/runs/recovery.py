@@ -43,14 +43,15 @@ def process_gone(host: str) -> bool:
     return False
 
 
-def runs_interrupt_unfinished() -> int:
+def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
     """Runs left running by a process that is gone, or active longer than any run may be, are interrupted.
 
     A queued run belongs to no process: it waits for a worker, unless it has waited
     longer than a run may last. Each interrupted run keeps its recorded events and is
     closed with a `run.finished` event; its job in the engine's table is marked failed.
+    Returns (run id, that event) of each, for the caller to publish to the run's watchers.
     """
-    count = 0
+    closed = []
     too_old = timezone.now() - datetime.timedelta(seconds=2 * settings.MAX_RUN_SECONDS)
     for run in Run.objects.filter(status__in=Run.ACTIVE):
         if run.created > too_old and (run.status == Run.Status.QUEUED or not process_gone(run.host)):
@@ -60,27 +61,26 @@ def runs_interrupt_unfinished() -> int:
             if run.status == Run.Status.QUEUED
             else "the process running it stopped during this run"
         )
-        if run_interrupt(run, why):
-            count += 1
-    return count
+        if (end := run_interrupt(run, why)) is not None:
+            closed.append((str(run.id), end))
+    return closed
 
 
-def run_interrupt(run: Run, why: str) -> bool:
-    """Close an active run as interrupted after its last stored event; False if it was no longer active."""
+def run_interrupt(run: Run, why: str) -> events.Recorded | None:
+    """Close an active run as interrupted after its last stored event; None if it was no longer active."""
     with transaction.atomic():
         if not Run.objects.filter(id=run.id, status__in=Run.ACTIVE).update(
             status=Run.Status.INTERRUPTED, finished=timezone.now()
         ):
-            return False
+            return None
         last = Event.objects.filter(run=run).order_by("-seq").first()
         seq = last.seq + 1 if last else 0
         t = last.data.get("t", 0) if last else 0
-        Event.objects.create(
-            run=run, seq=seq, data=events.numbered(events.run_finished("interrupted", None, why), seq, t)
-        )
+        end = events.numbered(events.run_finished("interrupted", None, why), seq, t)
+        Event.objects.create(run=run, seq=seq, data=end)
         if run.job:
             DBTaskResult.objects.filter(id=run.job, status__in=["READY", "RUNNING"]).update(
                 status="FAILED", finished_at=timezone.now(), traceback=why
             )
     logger.warning("run %s interrupted: %s", run.id, why)
-    return True
+    return end

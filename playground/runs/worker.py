@@ -25,11 +25,14 @@ import time
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from playground.runs.admission import fits, run_load
+from playground.runs.eventstore import group_name
+from playground.runs.lifecycle import run_cancel_here
 from playground.runs.models import Run
 from playground.runs.recovery import PROCESS, runs_interrupt_unfinished
 
@@ -46,6 +49,14 @@ class Running:
     load: float
     requests: int
     cancelled: bool = False
+
+
+async def publish_end(run_id: str, end: dict) -> None:
+    """Send a run's closing event to its watchers; stored already, so a failure here costs only time."""
+    try:
+        await get_channel_layer().group_send(group_name(run_id), {"type": "run.events", "events": [end]})
+    except Exception as exc:
+        logger.warning("run %s: could not publish its end (%r)", run_id, exc)
 
 
 def ready_jobs():
@@ -87,7 +98,7 @@ class Worker:
 
     async def serve(self) -> None:
         """Claim and execute runs until `stop()`; then wait for the runs in flight."""
-        await sync_to_async(runs_interrupt_unfinished)()
+        await self._sweep()
         swept = time.monotonic()
         while not self.stopping:
             try:
@@ -96,7 +107,7 @@ class Worker:
                 if time.monotonic() - swept >= settings.WORKER_SWEEP_S:
                     swept = time.monotonic()
                     self._measure()
-                    await sync_to_async(runs_interrupt_unfinished)()
+                    await self._sweep()
             except Exception:  # the database is busy or gone: keep serving the runs in flight
                 logger.exception("worker %s: polling failed; trying again", self.worker_id)
                 claimed = False
@@ -106,6 +117,11 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), settings.WORKER_POLL_S)
                 except TimeoutError:
                     pass
+
+    async def _sweep(self) -> None:
+        """Close the runs of processes that died, and tell their watchers (through the channel layer)."""
+        for run_id, end in await sync_to_async(runs_interrupt_unfinished)():
+            await publish_end(run_id, end)
 
     def stop(self) -> None:
         self.stopping = True
@@ -151,8 +167,7 @@ class Worker:
         flagged = Run.objects.filter(id__in=waiting, cancel_requested=True).values_list("id", flat=True)
         async for run_id in flagged:
             if (r := self.running.get(str(run_id))) is not None:
-                r.cancelled = True
-                r.task.cancel()
+                r.cancelled = run_cancel_here(run_id)  # else it is still beginning: the next poll cancels it
 
     def _measure(self) -> None:
         """Update the CPU seconds a request costs here, from what the last runs used."""

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 from playground.runs.models import Run
 from playground.runs.recovery import run_interrupt
-from playground.runs.worker import Worker
+from playground.runs.worker import Worker, publish_end
 
 
 class Command(BaseCommand):
@@ -36,6 +36,7 @@ class Command(BaseCommand):
         if await worker.drain(settings.WORKER_STOP_GRACE_S):
             for run_id in list(worker.running):
                 run = await Run.objects.aget(id=run_id)
-                await sync_to_async(run_interrupt)(run, "the worker was stopped during this run")
+                if end := await sync_to_async(run_interrupt)(run, "the worker was stopped during this run"):
+                    await publish_end(run_id, end)
             self.stdout.flush()
             os._exit(0)  # not asyncio.run's cancelling of the runs left: they would end as "cancelled"
