@@ -144,7 +144,7 @@ def test_a_busy_loop_is_reported_in_the_verdict():
     quiet = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.002)
     busy = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.4)
     assert quiet["loop_lag_ms"] == 2.0 and "busy" not in quiet["verdict"]
-    assert busy["loop_lag_ms"] == 400.0 and "server was busy" in busy["verdict"]
+    assert busy["loop_lag_ms"] == 400.0 and "worker running it was busy" in busy["verdict"]
 
 
 async def test_the_recorder_measures_how_late_the_loop_woke_it():

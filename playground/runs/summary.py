@@ -151,7 +151,7 @@ def verdict(s: dict) -> str | None:
         parts.append(_against_guess(s["guess_s"], s["wall_s"]))
     if (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
         parts.append(
-            f"the server was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
+            f"the worker running it was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
             "so these times include waiting for other work: run again when it is quieter"
         )
     return "; ".join(parts) + "." if parts else None
