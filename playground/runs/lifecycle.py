@@ -27,9 +27,10 @@ from playground import events
 from playground.runs.admission import run_admit, run_cost, run_priority
 from playground.runs.eventstore import events_store, group_name, run_mark
 from playground.runs.executor import Limits, describe_error, execute
+from playground.runs.feed import feed_needed
 from playground.runs.jobs import execute_run
 from playground.runs.models import Event, Run
-from playground.runs.recorder import Recorder
+from playground.runs.recorder import Recorder, flush_thread_loop
 from playground.runs.recovery import PROCESS
 from playground.runs.targets import DEMO, configured_targets
 
@@ -127,16 +128,21 @@ async def run_execute(run_id: str) -> str:
     group = group_name(run.id)
     task = asyncio.current_task()
     assert task is not None  # the worker runs each job in a task of its own
+    inline = settings.RUNS_IN_WEB_PROCESS  # else a worker process: flushing in its own thread
 
     async def publish(batch):
-        await layer.group_send(group, {"type": "run.events", "events": batch})
+        # The in-memory layer reaches only this process: from a worker, the web
+        # processes' feed (feed.py) carries the stored events instead.
+        if inline or not feed_needed():
+            await layer.group_send(group, {"type": "run.events", "events": batch})
 
     recorder = Recorder(
-        store=sync_to_async(lambda batch: events_store(run.id, batch)),
+        store=sync_to_async(lambda batch: events_store(run.id, batch), thread_sensitive=inline),
         publish=publish,
         interval=settings.EVENT_FLUSH_INTERVAL_S,
         batch_max=settings.EVENT_BATCH_MAX,
         on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
+        flush_loop=None if inline else flush_thread_loop(),
     )
     recorder.start()
     CANCELLABLE[run_id] = task

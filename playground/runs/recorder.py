@@ -3,6 +3,11 @@
 strategy / executor --emit()--> Recorder (seq, t) --every 50 ms--> 1. store (database)
                                                                2. publish (channel layer group)
 
+The flushing runs in the caller's event loop, or, given `flush_loop` (flush_thread_loop():
+a worker's), in an event loop of its own thread: a run that keeps its loop busy (gather over
+1,000 requests) then still has its events stored every 50 ms, not when its loop gets round
+to it, because the flush thread gets the interpreter every few milliseconds.
+
 A store that fails is tried again (STORE_ATTEMPTS, with a growing pause). One that keeps
 failing stops storing for good -- a later batch is never stored after an earlier one was
 not, so the stored timeline has no gaps -- and tells the owner (`on_failure`), who stops the
@@ -11,8 +16,10 @@ run and closes it with `abandon()`: one last event, numbered right after the las
 
 import asyncio
 import logging
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from playground.events import Event, Recorded, numbered
 
@@ -46,6 +53,7 @@ class Recorder:
         batch_max: int,
         clock: Callable[[], float] = time.monotonic,
         on_failure: Callable[[BaseException], object] = lambda exc: None,
+        flush_loop: asyncio.AbstractEventLoop | None = None,
     ):
         self._store = store
         self._publish = publish
@@ -56,13 +64,15 @@ class Recorder:
         self._t0 = clock()
         self._pending: Batch = []
         self._lock = asyncio.Lock()
-        self._flusher: asyncio.Task | None = None
+        self._flusher: asyncio.Future | None = None
+        self._lag_watch: asyncio.Task | None = None
+        self._flush_loop = flush_loop  # None: the loop that calls start()
         self._closed = False
         self.history: Batch = []  # every event of the run, for its summary
         self.seq = 0
         self.stored = 0  # seq of the first event not stored yet
         self.failure: BaseException | None = None  # why storing stopped for good, if it did
-        self.max_lag_s = 0.0  # how late the event loop woke the flusher: a busy server
+        self.max_lag_s = 0.0  # how late the run's event loop woke a timer: a busy worker
 
     def now(self) -> float:
         return self._clock() - self._t0
@@ -76,19 +86,37 @@ class Recorder:
 
     def start(self) -> None:
         """Begin flushing every `interval` seconds until `close()`."""
-        self._flusher = asyncio.get_running_loop().create_task(self._flush_forever())
+        loop = asyncio.get_running_loop()
+        self._lag_watch = loop.create_task(self._watch_lag())
+        if self._flush_loop is None:
+            self._flusher = loop.create_task(self._flush_forever(self._on_failure))
+        else:  # the owner's on_failure runs in the owner's loop
+            on_failure = lambda exc: loop.call_soon_threadsafe(self._on_failure, exc)  # noqa: E731
+            self._flusher = asyncio.wrap_future(
+                asyncio.run_coroutine_threadsafe(self._flush_forever(on_failure), self._flush_loop)
+            )
 
-    async def _flush_forever(self) -> None:
+    async def _watch_lag(self) -> None:
+        # Oversleeping means other work held the run's loop, its own requests included.
+        while not self._closed:
+            asked = self._clock()
+            await asyncio.sleep(self._interval)
+            self.max_lag_s = max(self.max_lag_s, self._clock() - asked - self._interval)
+
+    async def _flush_forever(self, on_failure: Callable[[BaseException], object]) -> None:
         # Never cancelled mid-store (a store cut short could be written twice):
         # close() raises the flag and waits for the loop to notice.
         while not self._closed and self.failure is None:
-            asked = self._clock()
             await asyncio.sleep(self._interval)
-            # Oversleeping means other work held the loop, the run's requests included.
-            self.max_lag_s = max(self.max_lag_s, self._clock() - asked - self._interval)
             await self.flush()
         if self.failure is not None and not self._closed:
-            self._on_failure(self.failure)  # the owner stops the run: it can no longer be recorded
+            on_failure(self.failure)  # the owner stops the run: it can no longer be recorded
+
+    async def _in_flush_loop(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """Await `work` where flushing runs (stores and publishes never overlap)."""
+        if self._flush_loop is None:
+            return await work
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._flush_loop))
 
     async def flush(self) -> None:
         """Store and publish what is pending; after a store failed for good, nothing."""
@@ -129,7 +157,10 @@ class Recorder:
         if self._flusher is not None:
             await self._flusher
             self._flusher = None
-        await self.flush()
+        if self._lag_watch is not None:
+            await self._lag_watch
+            self._lag_watch = None
+        await self._in_flush_loop(self.flush())
 
     async def abandon(self, end: Event) -> bool:
         """After storing failed for good: drop every event not stored, then store and send
@@ -138,6 +169,9 @@ class Recorder:
         False when `end` could not be stored either; it is sent all the same, so that
         no one watching live waits for an end that never comes.
         """
+        return await self._in_flush_loop(self._abandon(end))
+
+    async def _abandon(self, end: Event) -> bool:
         async with self._lock:
             self._pending.clear()
             last = [numbered(end, self.stored, self.now())]
@@ -148,3 +182,18 @@ class Recorder:
                 stored = False
             await self._publish_or_log(last)
             return stored
+
+
+_FLUSH_LOOP: asyncio.AbstractEventLoop | None = None
+_FLUSH_LOOP_LOCK = threading.Lock()
+
+
+def flush_thread_loop() -> asyncio.AbstractEventLoop:
+    """This process's flush loop: an event loop in a thread of its own, started on first use."""
+    global _FLUSH_LOOP
+    with _FLUSH_LOOP_LOCK:
+        if _FLUSH_LOOP is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="event-flusher", daemon=True).start()
+            _FLUSH_LOOP = loop
+    return _FLUSH_LOOP
