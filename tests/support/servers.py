@@ -1,5 +1,6 @@
-"""Real servers in subprocesses, on loopback: Daphne serving the playground, Redis and PostgreSQL.
-Shared by the test fixtures (tests/conftest.py) and the load bench (bench/load.py).
+"""Real servers in subprocesses, on loopback: Daphne serving the playground (alone, or beside the
+demo API and runs workers under supervisord as `make run` does), runs workers, Redis and PostgreSQL.
+Shared by the test fixtures (tests/conftest.py) and the benches (bench/load.py, bench/gather_vs_plain.py).
 """
 
 import os
@@ -26,6 +27,7 @@ class Server:
     db: Path
     log: Path
     pid: int
+    demo: str = ""  # the demo API's URL the playground's runs use
 
     @property
     def ws_base(self) -> str:
@@ -89,7 +91,7 @@ def start_daphne(tmp: Path, demo_url: str, env: dict | None = None, db: Path | N
     except RuntimeError:
         stop(proc)
         raise RuntimeError(f"daphne did not start; its log: {log}") from None
-    return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid)
+    return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid, demo_url)
 
 
 def start_test_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None, db: Path | None = None):
@@ -252,4 +254,4 @@ def start_playground(tmp: Path, workers: int = 1, env: dict | None = None) -> tu
     except RuntimeError:
         stop(proc)
         raise RuntimeError(f"make run's processes did not start; the log: {log.read_text()[-2000:]}") from None
-    return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid)
+    return proc, Server(f"http://{HOST}:{port}", db, log, proc.pid, f"http://{HOST}:{demo_port}")
