@@ -190,7 +190,8 @@ WORKER_TINY_LOAD = 0.02  # a run needing under 2% of a core never waits for room
 # measured its own: bench/load.py saw ~0.3-0.4 ms a request on this class of machine.
 WORKER_CPU_PER_REQUEST_S = 0.0004
 WORKER_MAX_RUNS = 100  # runs at once in one worker, whatever their cost
-WORKER_POLL_S = 0.05  # how often an idle worker looks for a queued run, and for cancels
+WORKER_POLL_S = 0.05  # how often an idle worker looks for a queued run
+WORKER_BUSY_POLL_S = 0.2  # ... and a busy one, for queued runs and for cancels (and when a run ends)
 WORKER_SWEEP_S = 2.0  # how often a worker looks for runs whose process died
 WORKER_SWITCH_INTERVAL_S = 0.001  # how soon a busy worker's thread hands the interpreter to its event flusher
 WORKER_STOP_GRACE_S = 5.0  # on SIGTERM, runs in flight get this long to end before the worker exits

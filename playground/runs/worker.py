@@ -2,7 +2,7 @@
 
     Worker.serve()   (`manage.py runs_worker`, one per core less one under `make run`;
                       or inside the web process with RUNS_IN_WEB_PROCESS)
-      every WORKER_POLL_S, or at once when woken:
+      every WORKER_POLL_S (WORKER_BUSY_POLL_S while runs are going), or at once when woken:
         claim    the first ready job in the engine's order (priority, then age), if it fits
                  (admission.fits: the CPU its runs need together stays within the budget);
                  claimed (DBTaskResult.claim) -> an asyncio task: await job.task.acall(...)
@@ -112,9 +112,11 @@ class Worker:
                 logger.exception("worker %s: polling failed; trying again", self.worker_id)
                 claimed = False
             if not claimed:
+                # Busy, poll less: each poll is CPU the runs in flight would have had.
+                poll = settings.WORKER_BUSY_POLL_S if self.running else settings.WORKER_POLL_S
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), settings.WORKER_POLL_S)
+                    await asyncio.wait_for(self._wake.wait(), poll)
                 except TimeoutError:
                     pass
 
