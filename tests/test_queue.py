@@ -7,6 +7,7 @@ from django_tasks_db.models import DBTaskResult
 from playground.runs import admission, lifecycle, recovery
 from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
+from playground.runs.waiting import line_reports
 from playground.runs.worker import job_claim
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,17 @@ def test_an_earlier_process_with_our_pid_is_gone_and_we_are_not():
     assert recovery.process_gone(f"{host}:{pid}:00000000")
     assert recovery.process_gone(f"{host}:{pid}"), "a run recorded before the nonce, by a pid now ours"
     assert not recovery.process_gone(f"another-machine:{pid}"), "another machine sweeps its own"
+
+
+def test_the_line_tells_each_queued_run_its_place_and_a_later_start_the_further_back_it_is():
+    wide = lifecycle.run_enqueue(spec=spec(**WIDE), owner="a")
+    bounded = lifecycle.run_enqueue(spec=spec(**BOUNDED), owner="b")
+    tiny = lifecycle.run_enqueue(spec=spec(**TINY), owner="c")
+    reports = line_reports()
+    places = {job: r["place"] for job, r in reports.items()}
+    assert [places[r.job] for r in (tiny, bounded, wide)] == [1, 2, 3], "smaller runs first"
+    etas = [reports[r.job]["eta_s"] for r in (tiny, bounded, wide)]
+    assert etas[0] == 0 and etas == sorted(etas) and etas[2] > 0
+    job_claim("w", lambda cost: True)  # the tiny one leaves the line: the others move up
+    assert {reports_place["place"] for reports_place in line_reports().values()} == {1, 2}
+    assert tiny.job not in line_reports()

@@ -13,6 +13,7 @@ database, where every event is stored before it is sent.
 
 import asyncio
 import json
+import time
 import uuid
 from urllib.parse import parse_qs
 
@@ -25,7 +26,7 @@ from playground.events import RUN_FINISHED
 from playground.runs.eventstore import events_after, group_name
 from playground.runs.feed import feed, feed_needed
 from playground.runs.models import Event, Run
-from playground.runs.waiting import queue_report
+from playground.runs.waiting import line
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
@@ -87,6 +88,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         if feed_needed():
             self.fed = True
             await feed().watch(self.run_id)
+        checked = time.monotonic()
         status = await Run.objects.filter(id=self.run_id).values_list("status", flat=True).afirst()
         if status is None:
             return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
@@ -101,13 +103,15 @@ class RunConsumer(AsyncWebsocketConsumer):
             pending, self.pending = self.pending, []
             await self._send_fresh(pending)
         if status == Run.Status.QUEUED:
-            self.queue_task = asyncio.get_running_loop().create_task(self._report_queue())
+            # Queued when its status was read: a snapshot of the line read after that holds it.
+            job = await Run.objects.filter(id=self.run_id).values_list("job", flat=True).afirst()
+            self.queue_task = asyncio.get_running_loop().create_task(self._report_queue(job, checked))
 
-    async def _report_queue(self):
+    async def _report_queue(self, job, since: float):
         """Tell the page its place in line while the run waits for a worker."""
         told = None
         while self.last < 0 and not self.closing:
-            report = await sync_to_async(queue_report)(self.run_id)
+            report = await line().report(job, since)
             if report is None or self.last >= 0:
                 return  # started or ended: its events say so
             if report != told:
