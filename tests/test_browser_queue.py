@@ -40,7 +40,9 @@ async def submit(page, base: str, requests: int) -> str:
     return page.url
 
 
-async def test_a_waiting_run_shows_its_place_can_be_cancelled_and_starts_when_a_worker_comes(unstaffed, page, output_dir):
+async def test_a_waiting_run_shows_its_place_can_be_cancelled_and_starts_when_a_worker_comes(
+    unstaffed, page, output_dir
+):
     srv, start_a_worker = unstaffed
     first = await submit(page, srv.base, 3)
     status = page.locator("#queue-status")

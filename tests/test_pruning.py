@@ -6,8 +6,9 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from playground.runs import pruning
+from playground.runs import lifecycle, pruning
 from playground.runs.models import Event, Run
 from tests.support.deletes import DeletesPerTransaction
 
@@ -109,3 +110,12 @@ def test_more_runs_and_events_than_one_batch_all_go_each_batch_in_a_transaction_
     assert sum(t["runs_event"] for t in seen.transactions) == counts[1]
     assert max(t["runs_event"] for t in seen.transactions) == pruning.EVENTS_AT_ONCE
     assert max(t["runs_run"] for t in seen.transactions) == pruning.RUNS_AT_ONCE
+
+
+def test_a_pruned_runs_job_goes_with_it():
+    spec = {"strategy": "gather", "requests": 3, "latency_ms": 1, "jitter_ms": 0, "failure_rate": 0, "seed": 1}
+    old, recent = (lifecycle.run_enqueue(spec=spec, owner=who) for who in ("a", "b"))
+    Run.objects.update(status="finished")
+    Run.objects.filter(id=old.id).update(created=timezone.now() - 31 * DAY)
+    assert prune("--older-than", "30") == "Deleted 1 run and 0 events older than 30 days.\n"
+    assert list(DBTaskResult.objects.values_list("id", flat=True)) == [recent.job]

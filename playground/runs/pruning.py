@@ -4,7 +4,8 @@
       | finished runs (never queued or running) created before now - older_than, oldest first
       | up to RUNS_AT_ONCE of them:
       |   their events, EVENTS_AT_ONCE at a time       one short write transaction each
-      |   then the runs themselves                     one short write transaction
+      |   then the runs themselves, and their jobs     one short write transaction
+      |   in the job engine's table
       v (runs, events) deleted
 
 Many short transactions, not one: SQLite has one writer at a time, and the runs
@@ -16,6 +17,7 @@ import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from playground.runs.models import Event, Run
 
@@ -26,7 +28,7 @@ EVENTS_AT_ONCE = 10_000
 
 
 def runs_prune(*, older_than: datetime.timedelta, dry_run: bool = False) -> tuple[int, int]:
-    """Delete finished runs created more than `older_than` ago, and their events.
+    """Delete finished runs created more than `older_than` ago, their events and their jobs.
 
     Returns (runs, events) deleted, or with `dry_run` those that would be, deleting nothing.
     """
@@ -38,7 +40,9 @@ def runs_prune(*, older_than: datetime.timedelta, dry_run: bool = False) -> tupl
     runs = events = 0
     while ids := list(old.order_by("created").values_list("id", flat=True)[:RUNS_AT_ONCE]):
         events += _events_delete(runs=old.filter(id__in=ids))
+        jobs = old.filter(id__in=ids).exclude(job=None).values_list("job", flat=True)
         with transaction.atomic():
+            DBTaskResult.objects.filter(id__in=list(jobs)).delete()
             _, deleted = old.filter(id__in=ids).delete()
         events += deleted.get(Event._meta.label, 0)  # stored after _events_delete: none, for a finished run
         if not deleted.get(Run._meta.label):
