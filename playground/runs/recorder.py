@@ -119,10 +119,16 @@ class Recorder:
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self._flush_loop))
 
     async def flush(self) -> None:
-        """Store and publish what is pending; after a store failed for good, nothing."""
+        """Store and publish what was pending when called; after a store failed for good, nothing.
+
+        Events emitted meanwhile wait for the next flush: chasing them would store a run
+        that emits while it is stored in many tiny batches, one right after another.
+        """
         async with self._lock:
-            while self._pending and self.failure is None:
-                batch = self._pending[: self._batch_max]
+            left = len(self._pending)
+            while left > 0 and self.failure is None:
+                batch = self._pending[: min(self._batch_max, left)]
+                left -= len(batch)
                 try:
                     await self._store_retrying(batch)
                 except Exception as exc:
