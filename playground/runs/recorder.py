@@ -1,11 +1,11 @@
 """The Recorder: numbers a run's events as they happen, stores and sends them in batches.
 
-strategy / executor --emit()--> Recorder (seq, t) --every 50 ms--> 1. store (database)
+strategy / executor --emit()--> Recorder (seq, t) --every 30 ms--> 1. store (database)
                                                                2. publish (channel layer group)
 
 The flushing runs in the caller's event loop, or, given `flush_loop` (flush_thread_loop():
 a worker's), in an event loop of its own thread: a run that keeps its loop busy (gather over
-1,000 requests) then still has its events stored every 50 ms, not when its loop gets round
+1,000 requests) then still has its events stored every 30 ms, not when its loop gets round
 to it, because the flush thread gets the interpreter every few milliseconds.
 
 A store that fails is tried again (STORE_ATTEMPTS, with a growing pause). One that keeps
@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playground.events import Event, Recorded, numbered
@@ -200,6 +201,9 @@ def flush_thread_loop() -> asyncio.AbstractEventLoop:
     with _FLUSH_LOOP_LOCK:
         if _FLUSH_LOOP is None:
             loop = asyncio.new_event_loop()
+            # One thread stores for every run of the process: SQLite takes one writer at a
+            # time, and two stores at once would make one wait in its busy handler's sleeps.
+            loop.set_default_executor(ThreadPoolExecutor(max_workers=1, thread_name_prefix="event-store"))
             threading.Thread(target=loop.run_forever, name="event-flusher", daemon=True).start()
             _FLUSH_LOOP = loop
     return _FLUSH_LOOP
