@@ -182,13 +182,14 @@ MAX_RUNS_QUEUED = _env_int("PLAYGROUND_MAX_RUNS_QUEUED", 500)  # waiting runs, a
 RUNS_IN_WEB_PROCESS = _env_bool("PLAYGROUND_RUNS_IN_WEB_PROCESS", False)
 # A worker runs many runs at once in one event loop, as long as the CPU they need together
 # (their measured cost: admission.py) stays under this share of its core, so that no run's
-# timeline is stretched by its neighbours. A run that needs more than the budget alone runs
-# with nothing beside it but tiny runs (a handful of requests), which always start at once.
+# timeline is stretched by its neighbours. A run that needs the whole budget (bound by CPU)
+# runs with nothing beside it; tiny runs (a handful of requests) go to the front of the line.
 WORKER_CPU_BUDGET = float(os.environ.get("PLAYGROUND_WORKER_CPU_BUDGET") or 0.8)
-WORKER_TINY_LOAD = 0.02  # a run needing under 2% of a core never waits for room
+# A run needing under 2% of a core is tiny: first in line, and it fits beside any run but one bound by CPU.
+WORKER_TINY_LOAD = 0.02
 # CPU seconds one request costs a worker (client work, events, storing) before it has
-# measured its own: bench/load.py saw ~0.3-0.4 ms a request on this class of machine.
-WORKER_CPU_PER_REQUEST_S = 0.0004
+# measured its own: bench/load.py saw about 1.1 ms (a worker's CPU over a class / its requests).
+WORKER_CPU_PER_REQUEST_S = 0.001
 WORKER_MAX_RUNS = 100  # runs at once in one worker, whatever their cost
 WORKER_POLL_S = 0.05  # how often an idle worker looks for a queued run
 WORKER_BUSY_POLL_S = 0.2  # ... and a busy one, for queued runs and for cancels (and when a run ends)

@@ -50,7 +50,7 @@ async def test_a_waiting_run_shows_its_place_can_be_cancelled_and_starts_when_a_
     await expect(status).to_have_attribute("data-place", "1")
     await expect(status).to_contain_text("next in line")
 
-    second = await submit(page, srv.base, 4)  # smaller runs go first: 3 requests stay ahead of 4
+    second = await submit(page, srv.base, 4)  # both tiny: in the order they came
     await expect(status).to_have_attribute("data-place", "2")
     await expect(status).to_contain_text("2nd in line")
     await page.screenshot(path=output_dir / "run-queued.png")

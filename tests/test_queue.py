@@ -57,26 +57,34 @@ def test_load_is_the_share_of_a_core_and_a_run_bound_by_cpu_needs_all_of_it():
 
 def test_room_keeps_the_runs_together_within_the_budget(settings):
     settings.WORKER_CPU_BUDGET, settings.WORKER_TINY_LOAD, settings.WORKER_MAX_RUNS = 0.8, 0.02, 5
-    assert admission.fits(1.0, busy=0, running=0), "alone, any run starts"
-    assert not admission.fits(0.5, busy=0.5, running=1)
-    assert admission.fits(0.3, busy=0.5, running=1)
-    assert admission.fits(0.01, busy=1.0, running=1), "a tiny run never waits for room"
-    assert not admission.fits(0.01, busy=0.1, running=5), "but every worker runs at most WORKER_MAX_RUNS"
+    assert admission.fits(1.0, loads=[]), "alone, any run starts"
+    assert not admission.fits(0.5, loads=[0.5])
+    assert admission.fits(0.3, loads=[0.5])
+    assert admission.fits(0.01, loads=[0.5, 0.3]), "a tiny run fits where the budget is full"
+    assert not admission.fits(0.01, loads=[0.1] * 5), "but every worker runs at most WORKER_MAX_RUNS"
 
 
-def test_smaller_runs_go_first_in_the_engines_queue():
-    prios = [admission.run_priority(admission.run_cost(spec(**s))) for s in (TINY, BOUNDED, WIDE)]
-    assert prios == sorted(prios, reverse=True) and len(set(prios)) == 3
-    assert all(-100 <= p <= 100 for p in prios)
+def test_a_run_bound_by_cpu_runs_with_nothing_beside_it_not_even_a_tiny_one(settings):
+    settings.WORKER_CPU_BUDGET, settings.WORKER_TINY_LOAD = 0.8, 0.02
+    assert not admission.fits(0.01, loads=[1.0]), "its busy loop would stretch the tiny run's timeline"
+    assert not admission.fits(1.0, loads=[0.01]), "it waits for the tiny run to end"
+
+
+def test_tiny_runs_go_first_and_the_others_in_the_order_they_came():
+    tiny, bounded, wide = (admission.run_priority(admission.run_cost(spec(**s))) for s in (TINY, BOUNDED, WIDE))
+    assert tiny > bounded == wide
+    assert all(-100 <= p <= 100 for p in (tiny, bounded, wide))
 
 
 def test_a_worker_claims_in_line_and_only_what_fits():
     wide = lifecycle.run_enqueue(spec=spec(**WIDE), owner="a")
-    tiny = lifecycle.run_enqueue(spec=spec(**TINY), owner="b")
-    assert job_claim("w1", lambda cost: True).id == tiny.job, "the smaller run was queued later but goes first"
+    bounded = lifecycle.run_enqueue(spec=spec(**BOUNDED), owner="b")
+    tiny = lifecycle.run_enqueue(spec=spec(**TINY), owner="c")
+    assert job_claim("w1", lambda cost: True).id == tiny.job, "the tiny run was queued last but goes first"
     assert job_claim("w1", lambda cost: False) is None, "no room: the next one keeps its place"
     claimed = job_claim("w2", lambda cost: True)
-    assert claimed.id == wide.job and claimed.worker_ids == ["w2"]
+    assert claimed.id == wide.job and claimed.worker_ids == ["w2"], "then the others in the order they came"
+    assert job_claim("w1", lambda cost: True).id == bounded.job
     assert job_claim("w1", lambda cost: True) is None, "each job is claimed once"
 
 
@@ -122,9 +130,9 @@ def test_the_line_tells_each_queued_run_its_place_and_a_later_start_the_further_
     tiny = lifecycle.run_enqueue(spec=spec(**TINY), owner="c")
     reports = line_reports()
     places = {job: r["place"] for job, r in reports.items()}
-    assert [places[r.job] for r in (tiny, bounded, wide)] == [1, 2, 3], "smaller runs first"
-    etas = [reports[r.job]["eta_s"] for r in (tiny, bounded, wide)]
-    assert etas[0] == 0 and etas == sorted(etas) and etas[2] > 0
+    assert [places[r.job] for r in (tiny, wide, bounded)] == [1, 2, 3], "tiny first, then in the order they came"
+    etas = [reports[r.job]["eta_s"] for r in (tiny, wide, bounded)]
+    assert etas[0] == 0 and etas == sorted(etas) and etas[2] > etas[1]
     job_claim("w", lambda cost: True)  # the tiny one leaves the line: the others move up
     assert {reports_place["place"] for reports_place in line_reports().values()} == {1, 2}
     assert tiny.job not in line_reports()

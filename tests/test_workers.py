@@ -101,7 +101,7 @@ def busy(demo_api):
         stop(web)
 
 
-# 300 requests over 3 s: ~0.04 of a core each (admission.run_load), so two exceed the budget of 0.05.
+# 300 requests over 3 s: ~0.1 of a core each (admission.run_load), over the budget of 0.05: each runs alone.
 BOUNDED = {"strategy": "semaphore", "requests": 300, "latency_ms": 100, "limit": 10}
 
 

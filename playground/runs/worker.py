@@ -93,8 +93,7 @@ class Worker:
         self._wake.set()
 
     def room(self, cost: dict) -> bool:
-        busy = sum(r.load for r in self.running.values())
-        return fits(run_load(cost, self.cpu_per_request_s), busy=busy, running=len(self.running))
+        return fits(run_load(cost, self.cpu_per_request_s), loads=[r.load for r in self.running.values()])
 
     async def serve(self) -> None:
         """Claim and execute runs until `stop()`; then wait for the runs in flight."""
