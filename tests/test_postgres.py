@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from tests.support.servers import ROOT, start_test_daphne, stop
+from tests.support.wsclient import collect_run
 
 # Run in `manage.py shell` against DATABASE_URL: a run, two events, read back; the store's
 # once-per-seq constraint is the database's own.
@@ -87,6 +88,16 @@ async def test_daphne_stores_a_run_in_postgresql(pg_server, postgres_url):
             assert r.status == 200
             run = await r.json()
     assert run["id"] == run_id and run["spec"]["strategy"] == "gather" and run["spec"]["requests"] == 3
-    row = stored_run(postgres_url, run_id)  # whatever its status by now, it is in PostgreSQL
-    assert row is not None, f"run {run_id} is not in PostgreSQL"
-    assert row[0]["strategy"] == "gather" and row[0]["requests"] == 3
+    evts = await collect_run(pg_server, run_id)  # its events, stored in PostgreSQL as one array a batch
+    assert [e["seq"] for e in evts] == list(range(len(evts))) and evts[-1]["status"] == "finished"
+    assert stored_run(postgres_url, run_id) == (run["spec"], "finished")
+
+
+def test_workers_on_postgresql_without_redis_are_refused_with_the_fix_named(postgres_url):
+    env = {**os.environ, "DATABASE_URL": postgres_url, "PLAYGROUND_RUNS_IN_WEB_PROCESS": "0"}
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "runs_worker"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "playground.E001" in done.stderr and "Set REDIS_URL" in done.stderr

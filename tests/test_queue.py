@@ -1,6 +1,8 @@
 """The queue: abuse caps, what a run costs, the order and room in which a worker claims runs,
 and runs left by a process that died (all in-process, on the real test database)."""
 
+import datetime
+
 import pytest
 from django_tasks_db.models import DBTaskResult
 
@@ -136,3 +138,19 @@ def test_the_line_tells_each_queued_run_its_place_and_a_later_start_the_further_
     job_claim("w", lambda cost: True)  # the tiny one leaves the line: the others move up
     assert {reports_place["place"] for reports_place in line_reports().values()} == {1, 2}
     assert tiny.job not in line_reports()
+
+
+def test_a_job_claimed_by_a_process_that_died_before_its_run_began_goes_back_in_line():
+    run = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    gone = f"{recovery.PROCESS.split(':')[0]}:{2**22 + 1}"
+    assert job_claim(gone, lambda cost: True).id == run.job
+    assert recovery.runs_interrupt_unfinished() == []
+    assert Run.objects.get(id=run.id).status == "queued"
+    assert job_claim("w", lambda cost: True).id == run.job, "a live worker claims it again"
+
+
+def test_a_run_of_a_live_process_is_never_swept_however_long_it_waited_first(settings):
+    run = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.PROCESS)
+    Run.objects.filter(id=run.id).update(created=run.created - datetime.timedelta(hours=1))
+    assert recovery.runs_interrupt_unfinished() == []
+    assert Run.objects.get(id=run.id).status == "running"

@@ -93,8 +93,3 @@ def fits(load: float, *, loads: list[float]) -> bool:
     if len(loads) >= settings.WORKER_MAX_RUNS or load >= budget or max(loads) >= budget:
         return False
     return is_tiny(load) or sum(loads) + load <= budget
-
-
-def run_seconds(cost: dict, cpu_per_request_s: float) -> float:
-    """How long the run should take: its expected wall time, or its CPU if that is longer."""
-    return max(cost["expected_s"], cost["requests"] * cpu_per_request_s)

@@ -96,7 +96,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             stored = await sync_to_async(events_after)(run_id=self.run_id, after=self.last)
             await self._send_events(stored)
             if status not in Run.ACTIVE and not await self._end_stored(stored):
-                # Its events could not all be stored, nor its end (services._run_close):
+                # Its events could not all be stored, nor its end (lifecycle._run_close):
                 # say so, rather than leave the page waiting for an end that never comes.
                 return await self._refuse_message(f"this run ended {status}, but its end could not be recorded")
             self.replaying = False

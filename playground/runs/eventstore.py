@@ -6,6 +6,7 @@ falls back on; storing the batch that holds run.finished also closes the Run row
 
 import json
 
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -28,7 +29,8 @@ EVENT_INSERT = {
     ),
     "postgresql": (
         f"INSERT INTO {Event._meta.db_table} (run_id, seq, data) "
-        "SELECT %s, (e->>'seq')::integer, e FROM jsonb_array_elements(%s::jsonb) AS e"
+        "SELECT %s, (e->>'seq')::integer, e FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS a(e, n) "
+        "ORDER BY n"
     ),
 }
 
@@ -69,7 +71,13 @@ def events_last_id() -> int:
 
 
 def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
+    """Close a run that is still open (one interrupted meanwhile stays as it was closed)."""
     fields: dict[str, object] = {"status": status}
     if status not in Run.ACTIVE:
         fields.update(summary=summary, finished=timezone.now())
-    Run.objects.filter(id=run_id).update(**fields)
+    Run.objects.filter(id=run_id, status__in=Run.ACTIVE).update(**fields)
+
+
+def layer_crosses_processes() -> bool:
+    """Whether the channel layer reaches other processes (channels_redis), not only this one."""
+    return not isinstance(get_channel_layer(), InMemoryChannelLayer)

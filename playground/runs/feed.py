@@ -19,10 +19,11 @@ import logging
 from collections import Counter, defaultdict
 
 from asgiref.sync import sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 from django.conf import settings
 
-from playground.runs.eventstore import events_last_id, events_since, group_name
+from playground.runs.eventstore import events_last_id, events_since, group_name, layer_crosses_processes
+from playground.runs.loops import this_loops
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ FEED_BATCH = 5000  # events read in one poll; more wait for the next
 
 
 def feed_needed() -> bool:
-    """Whether events from other processes reach this one only through the database."""
-    return isinstance(get_channel_layer(), InMemoryChannelLayer)
+    """Whether events from other processes reach this one only through the database
+    (runs executed here, RUNS_IN_WEB_PROCESS, publish to this process's layer themselves)."""
+    return not layer_crosses_processes() and not settings.RUNS_IN_WEB_PROCESS
 
 
 class Feed:
@@ -57,8 +59,16 @@ class Feed:
             del self.watched[str(run_id)]
 
     async def _poll(self) -> None:
-        self.cursor = await sync_to_async(events_last_id)()
-        self._ready.set()
+        try:
+            while True:
+                try:
+                    self.cursor = await sync_to_async(events_last_id)()
+                    break
+                except Exception as exc:  # a busy database: the watchers wait, then replay as usual
+                    logger.warning("events feed: could not start (%r); trying again", exc)
+                    await asyncio.sleep(settings.FEED_INTERVAL_S)
+        finally:
+            self._ready.set()
         layer = get_channel_layer()
         while self.watched:
             await asyncio.sleep(settings.FEED_INTERVAL_S)
@@ -76,15 +86,15 @@ class Feed:
             for _, run_id, event in rows:
                 by_run[run_id].append(event)
             for run_id, batch in by_run.items():
-                await layer.group_send(group_name(run_id), {"type": "run.events", "events": batch})
+                try:
+                    await layer.group_send(group_name(run_id), {"type": "run.events", "events": batch})
+                except Exception as exc:  # stored: a socket refills the gap from the database
+                    logger.warning("events feed: sending failed (%r)", exc)
 
 
 _FEEDS: dict[asyncio.AbstractEventLoop, Feed] = {}
 
 
 def feed() -> Feed:
-    """This process's feed (one an event loop: tests run several loops in one process)."""
-    loop = asyncio.get_running_loop()
-    for other in [lp for lp in _FEEDS if lp.is_closed()]:
-        del _FEEDS[other]
-    return _FEEDS.setdefault(loop, Feed())
+    """This process's feed."""
+    return this_loops(_FEEDS, Feed)

@@ -1,4 +1,5 @@
-"""A run's life, the only writer of runs: queued as a job, executed by a worker, cancelled, closed.
+"""A run's life: queued as a job, executed by a worker, cancelled, closed (recovery.py closes
+the runs of processes that died, eventstore.py the row with the run's last event).
 
 run_launch(spec, owner)  [one transaction] run_admit (abuse caps) -> Run(queued) -> its job
                          (jobs.execute_run, priority by cost) -> 201; a worker claims the job
@@ -19,15 +20,14 @@ import uuid
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from playground import events
 from playground.runs.admission import run_admit, run_cost, run_priority
-from playground.runs.eventstore import events_store, group_name, run_mark
+from playground.runs.eventstore import events_store, group_name, layer_crosses_processes, run_mark
 from playground.runs.executor import Limits, describe_error, execute
-from playground.runs.feed import feed_needed
 from playground.runs.jobs import execute_run
 from playground.runs.models import Event, Run
 from playground.runs.recorder import Recorder, flush_thread_loop
@@ -133,15 +133,16 @@ async def run_execute(run_id: str) -> str:
     async def publish(batch):
         # The in-memory layer reaches only this process: from a worker, the web
         # processes' feed (feed.py) carries the stored events instead.
-        if inline or not feed_needed():
+        if inline or layer_crosses_processes():
             await layer.group_send(group, {"type": "run.events", "events": batch})
 
     recorder = Recorder(
-        store=sync_to_async(lambda batch: events_store(run.id, batch), thread_sensitive=inline),
+        store=sync_to_async(lambda batch: _store(run.id, batch), thread_sensitive=inline),
         publish=publish,
         interval=settings.EVENT_FLUSH_INTERVAL_S,
         batch_max=settings.EVENT_BATCH_MAX,
-        on_failure=lambda exc: task.cancel(),  # a run nobody can watch or replay: stop it
+        # A run nobody can watch or replay: stop it (unless it is already closing).
+        on_failure=lambda exc: run_cancel_here(run_id),
         flush_loop=None if inline else flush_thread_loop(),
     )
     recorder.start()
@@ -168,6 +169,14 @@ async def run_execute(run_id: str) -> str:
         # late cancel (a store that failed for good) cannot cut it short and leave the run open.
         await asyncio.shield(_run_close(run, recorder))
     return recorder.history[-1].get("status", "") if recorder.history else ""
+
+
+def _store(run_id, batch: list[dict]) -> None:
+    try:
+        events_store(run_id, batch)
+    except Exception:
+        connection.close_if_unusable_or_obsolete()  # a dropped connection: the next attempt opens another
+        raise
 
 
 async def _run_close(run: Run, recorder: Recorder) -> None:

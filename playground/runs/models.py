@@ -21,7 +21,7 @@ class Run(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     summary = models.JSONField(null=True, blank=True)
     owner = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    # "hostname:pid" of the process executing the run: a restart interrupts only
+    # "hostname:pid:nonce" of the process executing the run: a sweep interrupts only
     # the runs of processes that are gone, not those of its siblings.
     host = models.CharField(max_length=128, blank=True, default="")
     # The job engine's row for this run (django_tasks_db's DBTaskResult): its place in the queue.

@@ -44,32 +44,41 @@ def process_gone(host: str) -> bool:
 
 
 def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
-    """Runs left running by a process that is gone, or active longer than any run may be, are interrupted.
+    """Runs left running by a process that is gone are interrupted; so are runs that waited
+    in the queue longer than a run may last. A job claimed by a process that died before it
+    began its run goes back in line.
 
-    A queued run belongs to no process: it waits for a worker, unless it has waited
-    longer than a run may last. Each interrupted run keeps its recorded events and is
-    closed with a `run.finished` event; its job in the engine's table is marked failed.
-    Returns (run id, that event) of each, for the caller to publish to the run's watchers.
+    A run running in a live process is left alone: its own time limit (MAX_RUN_SECONDS)
+    ends it. Each interrupted run keeps its recorded events and is closed with a
+    `run.finished` event; its job in the engine's table is marked failed. Returns
+    (run id, that event) of each, for the caller to publish to the run's watchers.
     """
     closed = []
     too_old = timezone.now() - datetime.timedelta(seconds=2 * settings.MAX_RUN_SECONDS)
     for run in Run.objects.filter(status__in=Run.ACTIVE):
-        if run.created > too_old and (run.status == Run.Status.QUEUED or not process_gone(run.host)):
-            continue
-        why = (
-            "it waited in the queue longer than a run may last"
-            if run.status == Run.Status.QUEUED
-            else "the process running it stopped during this run"
-        )
+        if run.status == Run.Status.RUNNING:
+            if not process_gone(run.host):
+                continue
+            why = "the process running it stopped during this run"
+        else:
+            jobs = DBTaskResult.objects.filter(id=run.job) if run.job else DBTaskResult.objects.none()
+            job = jobs.values_list("status", "worker_ids").first()
+            if job is not None and job[0] == "RUNNING" and job[1] and process_gone(job[1][-1]):
+                jobs.filter(status="RUNNING").update(status="READY")
+                continue  # claimed, never begun: its place in line is the front
+            if run.created > too_old or (job is not None and job[0] == "RUNNING"):
+                continue
+            why = "it waited in the queue longer than a run may last"
         if (end := run_interrupt(run, why)) is not None:
             closed.append((str(run.id), end))
     return closed
 
 
 def run_interrupt(run: Run, why: str) -> events.Recorded | None:
-    """Close an active run as interrupted after its last stored event; None if it was no longer active."""
+    """Close a run as interrupted after its last stored event; None if it is no longer as it was read
+    (it began, or ended, or another process took it meanwhile)."""
     with transaction.atomic():
-        if not Run.objects.filter(id=run.id, status__in=Run.ACTIVE).update(
+        if not Run.objects.filter(id=run.id, status=run.status, host=run.host).update(
             status=Run.Status.INTERRUPTED, finished=timezone.now()
         ):
             return None

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from playground.runs.loops import this_loops
 from playground.runs.worker import ready_jobs
 
 
@@ -67,8 +68,5 @@ _LINES: dict[asyncio.AbstractEventLoop, Line] = {}
 
 
 def line() -> Line:
-    """This process's Line (one an event loop: tests run several loops in one process)."""
-    loop = asyncio.get_running_loop()
-    for other in [lp for lp in _LINES if lp.is_closed()]:
-        del _LINES[other]
-    return _LINES.setdefault(loop, Line())
+    """This process's Line."""
+    return this_loops(_LINES, Line)

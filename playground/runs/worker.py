@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django_tasks_db.models import DBTaskResult
 
 from playground.runs.admission import fits, run_load
 from playground.runs.eventstore import group_name
 from playground.runs.lifecycle import run_cancel_here
+from playground.runs.loops import this_loops
 from playground.runs.models import Run
 from playground.runs.recovery import PROCESS, runs_interrupt_unfinished
 
@@ -47,7 +48,6 @@ MEASURE_WEIGHT = 0.3  # each new measurement's share in the running estimate
 class Running:
     task: asyncio.Task
     load: float
-    requests: int
     cancelled: bool = False
 
 
@@ -100,6 +100,7 @@ class Worker:
         await self._sweep()
         swept = time.monotonic()
         while not self.stopping:
+            self._wake.clear()  # before claiming: a run queued meanwhile wakes the wait below
             try:
                 claimed = await self._claim()
                 await self._cancel_flagged()
@@ -109,11 +110,11 @@ class Worker:
                     await self._sweep()
             except Exception:  # the database is busy or gone: keep serving the runs in flight
                 logger.exception("worker %s: polling failed; trying again", self.worker_id)
+                await sync_to_async(close_old_connections)()  # a broken connection is opened anew
                 claimed = False
             if not claimed:
                 # Busy, poll less: each poll is CPU the runs in flight would have had.
                 poll = settings.WORKER_BUSY_POLL_S if self.running else settings.WORKER_POLL_S
-                self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), poll)
                 except TimeoutError:
@@ -143,7 +144,7 @@ class Worker:
         task = asyncio.get_running_loop().create_task(
             self._execute(job), name=f"run-{kwargs['run_id']}", context=contextvars.Context()
         )
-        self.running[kwargs["run_id"]] = Running(task, run_load(kwargs, self.cpu_per_request_s), kwargs["requests"])
+        self.running[kwargs["run_id"]] = Running(task, run_load(kwargs, self.cpu_per_request_s))
         return True
 
     async def _execute(self, job: DBTaskResult) -> None:
@@ -182,15 +183,21 @@ class Worker:
         self.cpu_per_request_s += MEASURE_WEIGHT * (sample - self.cpu_per_request_s)
 
 
-_INLINE: dict[asyncio.AbstractEventLoop, tuple[Worker, asyncio.Task]] = {}
+_INLINE: dict[asyncio.AbstractEventLoop, "Inline"] = {}
+
+
+@dataclass
+class Inline:
+    worker: Worker
+    serving: asyncio.Task | None = None
 
 
 def inline_worker() -> Worker:
     """The worker inside this process's event loop (RUNS_IN_WEB_PROCESS), started on first use."""
-    loop = asyncio.get_running_loop()
-    for other in [lp for lp in _INLINE if lp.is_closed()]:
-        del _INLINE[other]  # a test's loop that is gone
-    if loop not in _INLINE or _INLINE[loop][1].done():
-        worker = Worker()
-        _INLINE[loop] = (worker, loop.create_task(worker.serve(), name="runs-worker", context=contextvars.Context()))
-    return _INLINE[loop][0]
+    inline = this_loops(_INLINE, lambda: Inline(Worker()))
+    if inline.serving is None or inline.serving.done():
+        inline.worker = Worker()
+        inline.serving = asyncio.get_running_loop().create_task(
+            inline.worker.serve(), name="runs-worker", context=contextvars.Context()
+        )
+    return inline.worker

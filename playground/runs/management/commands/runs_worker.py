@@ -2,8 +2,8 @@
 
 `make run` starts one per core less one (at least one) beside Daphne, under supervisord,
 which starts a new one when one dies. On SIGTERM a worker stops claiming runs, gives the
-runs in flight WORKER_STOP_GRACE_S to end, closes those still going as `interrupted`
-(their events kept) and exits.
+runs in flight WORKER_STOP_GRACE_S to end, and exits; a run still going then is closed as
+`interrupted`, its events kept, by the next worker's sweep (recovery.py), as if it had died.
 """
 
 import asyncio
@@ -12,13 +12,10 @@ import os
 import signal
 import sys
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from playground.runs.models import Run
-from playground.runs.recovery import run_interrupt
-from playground.runs.worker import Worker, publish_end
+from playground.runs.worker import Worker
 
 
 class Command(BaseCommand):
@@ -44,10 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Runs worker {worker.worker_id} ready. Ctrl-C to stop.")
         self.stdout.flush()
         await worker.serve()
-        if await worker.drain(settings.WORKER_STOP_GRACE_S):
-            for run_id in list(worker.running):
-                run = await Run.objects.aget(id=run_id)
-                if end := await sync_to_async(run_interrupt)(run, "the worker was stopped during this run"):
-                    await publish_end(run_id, end)
+        if left := await worker.drain(settings.WORKER_STOP_GRACE_S):
+            self.stdout.write(f"Runs worker {worker.worker_id}: {left} runs still going are left to the next sweep.")
             self.stdout.flush()
-            os._exit(0)  # not asyncio.run's cancelling of the runs left: they would end as "cancelled"
+            # Not asyncio.run's cancelling of the runs left: they would end as "cancelled by the learner".
+            os._exit(0)
