@@ -4,6 +4,7 @@ demo_api  (session)  playground.demoapi.server on a free loopback port
 server    (session)  Daphne serving playground.asgi on a free port, its own SQLite file,
                      pointed at demo_api
 httpbin   (session)  httpbin (PyPI) under gunicorn on a free loopback port: a real third-party target
+redis_url (session)     the URL of a throwaway redis-server (Debian's)
 postgres_url (session)  the DATABASE_URL of a throwaway PostgreSQL server (Debian's) with one empty database
 """
 
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import settings
 
 from tests.support.httpbin import start_httpbin
-from tests.support.servers import ROOT, start_postgres, start_test_daphne, stop, stop_postgres
+from tests.support.servers import ROOT, start_postgres, start_redis, start_test_daphne, stop, stop_postgres
 
 pytest_plugins = [
     "tests.support.browser",  # the `page` fixture: Debian's Chromium through Playwright
@@ -78,6 +79,15 @@ def httpbin():
     yield server
     stop(server.proc)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real redis-server (Debian's) for the whole session."""
+    with tempfile.TemporaryDirectory(prefix="playground-redis-") as tmp:
+        proc, url = start_redis(Path(tmp))
+        yield url
+        stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from playground.routing import websocket_urlpatterns
 from playground.runs.eventstore import events_store, group_name
 from playground.runs.models import Run
-from tests.support.wsclient import collect_run, read_events, start_run, ws_connect_patiently
+from tests.support.wsclient import cancel, collect_run, events_around, read_events, start_run, ws_connect_patiently
 
 SOCKET_TIMEOUT_S = 10
 
@@ -142,12 +142,7 @@ async def test_foreign_origins_are_refused(server):
 async def test_cancel_stops_a_run_and_ends_every_bar(server):
     # 4 s unless cancelled: the cancel always finds it running.
     run_id = await start_run(server, {"strategy": "semaphore", "requests": 50, "latency_ms": 400, "limit": 5})
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"{server.ws_base}/ws/runs/{run_id}/", origin=server.base) as ws:
-            head = await read_events(ws, until_seq=5, until_finished=False)
-            async with http.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
-                assert r.status == 202
-            evts = head + await read_events(ws)
+    evts = await events_around(server, run_id, 5, lambda: cancel(server, run_id))
     assert_complete(evts)
     end = evts[-1]
     assert end["status"] == "cancelled"

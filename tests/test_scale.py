@@ -12,22 +12,13 @@ import signal
 import tempfile
 from pathlib import Path
 
-import aiohttp
 import psycopg
 import pytest
 
-from tests.support.servers import start_daphne, start_redis, start_worker, stop
-from tests.support.wsclient import collect_run, read_events, start_run
+from tests.support.servers import start_daphne, start_worker, stop
+from tests.support.wsclient import cancel, collect_run, events_around, start_run
 
 LONG = {"strategy": "sequential", "requests": 60, "latency_ms": 100}  # 6 s unless stopped
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    with tempfile.TemporaryDirectory(prefix="playground-redis-") as tmp:
-        proc, url = start_redis(Path(tmp))
-        yield url
-        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +80,7 @@ async def test_either_daphne_can_cancel_a_run_watched_on_the_other(cluster, canc
     a, b, _ = cluster
     canceller, watcher = (a, b) if cancel_on == "a" else (b, a)
     run_id = await start_run(watcher, LONG)
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"{watcher.ws_base}/ws/runs/{run_id}/", origin=watcher.base) as ws:
-            head = await read_events(ws, until_seq=4, until_finished=False)
-            async with http.post(f"{canceller.base}/api/runs/{run_id}/cancel") as r:
-                assert r.status == 202, await r.text()
-            evts = head + await read_events(ws)
+    evts = await events_around(watcher, run_id, 4, lambda: cancel(canceller, run_id))
     assert_gapless(evts)
     assert [(e["type"], e["status"]) for e in evts if e["type"] == "run.finished"] == [("run.finished", "cancelled")]
     assert sum(e["type"] == "task.started" for e in evts) < 60
@@ -103,13 +89,15 @@ async def test_either_daphne_can_cancel_a_run_watched_on_the_other(cluster, canc
 async def test_a_worker_killed_mid_run_has_its_run_interrupted_and_the_other_goes_on(cluster, scale_db):
     a, b, workers = cluster
     run_id = await start_run(a, LONG)
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"{b.ws_base}/ws/runs/{run_id}/", origin=b.base) as ws:
-            head = await read_events(ws, until_seq=4, until_finished=False)
-            dead = executed_by(scale_db, run_id)
-            os.kill(dead, signal.SIGKILL)
-            workers.pop(dead).wait()
-            evts = head + await read_events(ws)  # the other worker's sweep (every 2 s) closes it
+    dead = 0
+
+    async def kill():
+        nonlocal dead
+        dead = executed_by(scale_db, run_id)
+        os.kill(dead, signal.SIGKILL)
+        workers.pop(dead).wait()  # the other worker's sweep (every 2 s) closes the run
+
+    evts = await events_around(a, run_id, 4, kill, watcher=b)
     assert_gapless(evts)
     assert (evts[-1]["type"], evts[-1]["status"]) == ("run.finished", "interrupted")
     assert sum(e["type"] == "task.finished" for e in evts) >= 2, "what it did before it died is kept"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.demoapi import until
 from tests.support.servers import start_playground, start_test_daphne, start_worker, stop
-from tests.support.wsclient import collect_run, read_events, start_run
+from tests.support.wsclient import cancel, collect_run, events_around, read_events, start_run
 
 LONG = {"strategy": "sequential", "requests": 50, "latency_ms": 100}  # 5 s unless stopped
 
@@ -57,12 +57,7 @@ async def test_a_run_executes_in_a_worker_and_streams_live_exactly_once(playgrou
 
 async def test_a_cancel_on_the_web_process_stops_the_run_in_the_worker(playground):
     run_id = await start_run(playground, LONG)
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"{playground.ws_base}/ws/runs/{run_id}/", origin=playground.base) as ws:
-            head = await read_events(ws, until_seq=4, until_finished=False)
-            async with http.post(f"{playground.base}/api/runs/{run_id}/cancel") as r:
-                assert r.status == 202
-            evts = head + await read_events(ws)
+    evts = await events_around(playground, run_id, 4, lambda: cancel(playground, run_id))
     assert_gapless(evts)
     assert evts[-1]["status"] == "cancelled"
     assert sum(e["type"] == "task.started" for e in evts) < 50
@@ -70,12 +65,14 @@ async def test_a_cancel_on_the_web_process_stops_the_run_in_the_worker(playgroun
 
 async def test_a_worker_that_dies_is_replaced_and_its_run_interrupted_keeping_its_events(playground):
     run_id = await start_run(playground, LONG)
-    async with aiohttp.ClientSession() as http:
-        async with http.ws_connect(f"{playground.ws_base}/ws/runs/{run_id}/", origin=playground.base) as ws:
-            head = await read_events(ws, until_seq=4, until_finished=False)
-            dead = worker_pid(playground, run_id)
-            os.kill(dead, signal.SIGKILL)
-            evts = head + await read_events(ws)  # supervisord starts a worker, whose sweep closes the run
+    dead = 0
+
+    async def kill():
+        nonlocal dead
+        dead = worker_pid(playground, run_id)
+        os.kill(dead, signal.SIGKILL)  # supervisord starts a worker, whose sweep closes the run
+
+    evts = await events_around(playground, run_id, 4, kill)
     assert_gapless(evts)
     end = evts[-1]
     assert (end["type"], end["status"]) == ("run.finished", "interrupted")

@@ -62,3 +62,21 @@ async def ws_connect_patiently(http: aiohttp.ClientSession, server, run_id: str,
         except aiohttp.WSServerHandshakeError as exc:
             if exc.status != 403 or attempt == HANDSHAKE_ATTEMPTS:
                 raise
+
+
+async def events_around(server, run_id: str, until_seq: int, act, *, watcher=None) -> list[dict]:
+    """Every event of a run, read from `watcher` (default: `server`): up to `until_seq`, then
+    `await act()` while the run goes on (cancel it, kill its worker...), then to its end."""
+    watcher = watcher or server
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(f"{watcher.ws_base}/ws/runs/{run_id}/", origin=watcher.base) as ws:
+            head = await read_events(ws, until_seq=until_seq, until_finished=False)
+            await act()
+            return head + await read_events(ws)
+
+
+async def cancel(server, run_id: str) -> None:
+    """POST the run's cancel; the answer must be 202."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
+            assert r.status == 202, await r.text()
