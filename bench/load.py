@@ -38,7 +38,6 @@ Loopback only: it serves and loads 127.0.0.1.
 
 import argparse
 import asyncio
-import json
 import math
 import os
 import shutil
@@ -46,22 +45,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiohttp
-from yarl import URL
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from tests.support import servers  # noqa: E402 (after the path)
-from tests.support.servers import HOST, Server, stop  # noqa: E402
+sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
+from bench.learners import Gate, Seen, Tally, browser, idle, learner, open_page, post_run, watch  # noqa: E402
+from bench.served import WORKERS, Served, cpu_seconds, log_findings, make_run, scale_out  # noqa: E402
 
-# HOST (tests/support/servers.py) is 127.0.0.1: a load script must never point at anyone else's machine.
-SPECS = {  # the lesson's mix, in the lesson's order: a tiny run, a wide one, a bounded one
+SPECS: dict[str, dict] = {  # the lesson's mix, in the lesson's order: a tiny run, a wide one, a bounded one
     "gather [300,500,200]": {"strategy": "gather", "latencies_ms": [300, 500, 200]},
     "gather 1000x100ms": {"strategy": "gather", "requests": 1000, "latency_ms": 100},
     "semaphore 200x100ms/20": {"strategy": "semaphore", "requests": 200, "latency_ms": 100, "limit": 20},
@@ -70,312 +61,18 @@ BASELINE_ROUNDS = 3  # median of three: one slow first run does not set the base
 TARGET_SLOWDOWN = 1.3  # p95 of wall_s / alone
 TARGET_WAITED_S = 45.0  # the longest POST -> run.finished
 TARGET_LAG_S = 0.100  # p95 of event lag
-WORKERS = max(1, (os.cpu_count() or 2) - 1)  # `make run`'s default: one per core less one, at least one
-SCALE_OUT = 2  # Daphnes, and workers, with --scale-out
 RAMP = "10,30,60,100"  # then +RAMP_STEP until a target is missed or --max-learners
 RAMP_STEP = 50
-ERRORS = (  # kinds of error, in the order they are reported
-    "HTTP 429",
-    "other HTTP",
-    "websocket rejected",
-    "websocket dropped",
-    "run not finished",
-    "request failed",
-    "idle socket rejected or dropped",
-)
-
-
-@dataclass
-class Seen:
-    """What one learner saw of one run."""
-
-    spec: str
-    waited_s: float = math.nan  # POST -> run.finished received
-    wall_s: float = math.nan  # what the run's own timeline shows (its summary), if it ended `finished`
-    place: int = 0  # the longest place in line a queue message gave; 0: it never waited
-    lost: int = 0
-    repeated: int = 0
-    lags: list[float] = field(default_factory=list)  # seconds, events received live
-
-
-@dataclass
-class Tally:
-    """What one class (or the baseline) saw; `first` is the first error in time, which says why."""
-
-    runs: list[Seen] = field(default_factory=list)
-    errors: dict[str, Counter] = field(default_factory=lambda: {kind: Counter() for kind in ERRORS})
-    first: str = ""
-    wall: float = 0.0
-    cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds during the class
-
-    def error(self, kind: str, why: str) -> None:
-        self.errors[kind][why] += 1
-        self.first = self.first or f"{kind}: {why}"
-
-    def error_count(self) -> int:
-        return sum(sum(c.values()) for c in self.errors.values())
-
-
-# --- the servers ------------------------------------------------------------------
-
-
-@dataclass
-class Served:
-    posts: list[Server]  # learner k posts to posts[k % len]
-    watches: list[Server]  # ... and watches through watches[k % len]
-    processes: dict[str, int]  # name -> pid, for the CPU figures
-    logs: list[Path]
-
-
-def children(pid: int) -> list[int]:
-    """The live child processes of `pid` (Linux /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            pass  # a process that ended while we looked is not a child any more
-    return found
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU seconds of `pid` and all its descendants, live or ended (Linux /proc; NaN once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.nan
-    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
-    return own + sum(cpu_seconds(child) for child in children(pid))
-
-
-def process_name(pid: int) -> str:
-    argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    for word, name in ((b"daphne", "Daphne"), (b"demoapi", "demo API"), (b"runs_worker", "worker")):
-        if any(word in arg for arg in argv):
-            return name
-    return Path(argv[0].decode()).name
-
-
-@contextmanager
-def make_run(tmp: Path) -> Iterator[Served]:
-    """The playground as `make run` serves it: supervisord, Daphne, the demo API, WORKERS workers."""
-    proc, srv = servers.start_playground(tmp, workers=WORKERS)
-    try:
-        names = Counter[str]()
-        processes = {}
-        for pid in sorted(children(proc.pid)):
-            name = process_name(pid)
-            names[name] += 1
-            processes[f"{name} {names[name]}" if name == "worker" else name] = pid
-        yield Served([srv], [srv], processes, [srv.log])
-    finally:
-        stop(proc)
-
-
-@contextmanager
-def scale_out(tmp: Path) -> Iterator[Served]:
-    """PostgreSQL + Redis, SCALE_OUT Daphnes and SCALE_OUT workers, the demo API beside them."""
-    from playground.demoapi.process import DemoApiProcess
-
-    with ExitStack() as stack:
-        pg, database_url = servers.start_postgres(tmp)
-        stack.callback(servers.stop_postgres, pg)
-        redis, redis_url = servers.start_redis(tmp)
-        stack.callback(stop, redis)
-        demo = stack.enter_context(DemoApiProcess.start(host=HOST))
-        env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "PLAYGROUND_RUNS_IN_WEB_PROCESS": "0"}
-        processes = {"PostgreSQL": pg.proc.pid, "Redis": redis.pid, "demo API": demo.proc.pid}
-        daphnes, logs = [], [pg.log]
-        for k in range(1, SCALE_OUT + 1):
-            proc, srv = servers.start_daphne(tmp / f"daphne-{k}", demo.url, env)
-            stack.callback(stop, proc)
-            daphnes.append(srv)
-            processes[f"Daphne {k}"] = proc.pid
-            logs.append(srv.log)
-        for k in range(1, SCALE_OUT + 1):
-            proc = servers.start_worker(tmp, demo.url, env, name=f"worker-{k}")
-            stack.callback(stop, proc)
-            processes[f"worker {k}"] = proc.pid
-            logs.append(tmp / f"worker-{k}.log")
-        # Learners 0, 1 watch where they posted; 2, 3 through the other Daphne; and so on.
-        yield Served(daphnes, daphnes[:] + daphnes[::-1], processes, logs)
-
-
-def log_findings(log: Path) -> str:
-    """Tracebacks and rejected websockets in a server's log."""
-    lines = log.read_text(errors="replace").splitlines()
-    starts = [k for k, line in enumerate(lines) if line.startswith("Traceback")]
-    found = [f"{n} WSREJECT" for n in [sum('"WSREJECT' in line for line in lines)] if n]
-    if starts:
-        end = next((x for x in lines[starts[0] + 1 :] if x and not x[0].isspace()), "?")
-        found.append(f"{len(starts)} tracebacks, the first ends: {end[:160]}")
-    return f"{log.name}: {'; '.join(found)}" if found else ""
-
-
-# --- one learner ------------------------------------------------------------------
-
-
-def why(exc: BaseException) -> str:
-    return f"{type(exc).__name__} {getattr(exc, 'status', None) or str(exc)[:60]}".strip()
-
-
-def browser(timeout: float | None) -> aiohttp.ClientSession:
-    """One browser tab: its own cookies (unsafe=True: a jar drops an IP host's cookies otherwise)."""
-    return aiohttp.ClientSession(
-        cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=aiohttp.ClientTimeout(total=timeout)
-    )
-
-
-async def open_page(http: aiohttp.ClientSession, srv: Server, tally: Tally) -> str | None:
-    """GET / like a browser; the csrftoken cookie it sets, or None (counted)."""
-    try:
-        async with http.get(srv.base + "/") as r:
-            await r.read()
-    except (aiohttp.ClientError, OSError) as exc:
-        return tally.error("other HTTP", f"GET / {why(exc)}")
-    if r.status != 200:
-        return tally.error("HTTP 429" if r.status == 429 else "other HTTP", f"GET / {r.status}")
-    cookie = http.cookie_jar.filter_cookies(URL(srv.base)).get("csrftoken")
-    return cookie.value if cookie else tally.error("other HTTP", "GET / set no csrftoken cookie")
-
-
-async def post_run(http: aiohttp.ClientSession, srv: Server, spec: dict, token: str, tally: Tally) -> str | None:
-    """POST the spec; the new run's websocket path, or None (counted)."""
-    headers = {"X-CSRFToken": token, "Referer": srv.base + "/"}
-    try:
-        async with http.post(srv.base + "/api/runs", json=spec, headers=headers) as r:
-            body = await r.text()
-    except (aiohttp.ClientError, OSError) as exc:
-        return tally.error("other HTTP", f"POST /api/runs {why(exc)}")
-    if r.status != 201:
-        return tally.error("HTTP 429" if r.status == 429 else "other HTTP", f"POST /api/runs {r.status} {body[:90]}")
-    return json.loads(body)["ws"]
-
-
-def take(batch: list[dict], received: float, connected: float, seen: Seen, state: dict, tally: Tally) -> dict | None:
-    """Check a batch's seq (gaps, repeats), measure the lag of live events; its run.finished, if there."""
-    for e in batch:
-        if e["seq"] <= state["last"]:
-            seen.repeated += 1
-            continue
-        seen.lost += e["seq"] - state["last"] - 1
-        state["last"] = e["seq"]
-        if e["type"] == "run.started":
-            state["zero"] = e["at"] - e["t"]  # the wall time of the run's t = 0, on the worker's clock
-        if state.get("zero") is not None and (emitted := state["zero"] + e["t"]) >= connected:
-            seen.lags.append(received - emitted)  # events emitted before the socket opened were replayed
-        if e["type"] == "task.finished" and e["status"] != "ok":
-            tally.error("request failed", f"{e['status']} {e.get('error') or e.get('http_status')}")
-        if e["type"] == "run.finished":
-            return e
-    return None
-
-
-async def watch(http: aiohttp.ClientSession, srv: Server, path: str, seen: Seen, tally: Tally) -> dict | None:
-    """Read the run's socket until run.finished; that event, or None (counted)."""
-    try:
-        ws = await http.ws_connect(srv.ws_base + path, origin=srv.base)
-    except aiohttp.WSServerHandshakeError as exc:
-        return tally.error("websocket rejected", f"handshake {exc.status}")
-    connected, state = time.time(), {"last": -1}
-    async with ws:
-        async for msg in ws:
-            received = time.time()
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                return tally.error("websocket dropped", f"a {msg.type.name} message")
-            data = json.loads(msg.data)
-            if data["type"] == "queue":
-                seen.place = max(seen.place, data["place"])
-            elif data["type"] != "events":
-                return tally.error("websocket dropped", f"{data['type']} {data.get('error', '')[:80]}")
-            elif end := take(data["events"], received, connected, seen, state, tally):
-                return end
-    return tally.error("websocket dropped", f"closed before run.finished (code {ws.close_code})")
-
-
-async def one_run(http, post: Server, watching: Server, name: str, token: str, tally: Tally, timeout: float) -> None:
-    seen, began = Seen(name), time.perf_counter()
-    try:
-        async with asyncio.timeout(timeout):
-            if (path := await post_run(http, post, SPECS[name], token, tally)) is None:
-                return
-            tally.runs.append(seen)
-            end = await watch(http, watching, path, seen, tally)
-    except TimeoutError:
-        return tally.error("websocket dropped", f"no run.finished within {timeout:g} s")
-    except (aiohttp.ClientError, OSError) as exc:
-        return tally.error("websocket dropped", why(exc))
-    if end is None:
-        return
-    seen.waited_s = time.perf_counter() - began
-    if end["status"] == "finished":
-        seen.wall_s = end["summary"]["wall_s"]
-    else:
-        tally.error("run not finished", f"{end['status']} {str(end.get('error'))[:80]}")
-
-
-async def learner(post: Server, watching: Server, plan: list[str], gate: "Gate", tally: Tally, timeout: float):
-    """Open the page, wait for "press Run", then run the plan one run after another."""
-    async with browser(timeout) as http:
-        token = await open_page(http, post, tally)
-        await gate.ready()
-        for name in plan if token is not None else []:
-            await one_run(http, post, watching, name, token, tally, timeout)
-
-
-async def idle(srv: Server, path: str, gate: "Gate", tally: Tally) -> None:
-    """A learner who opened a finished run's page and keeps it open: its socket must stay up until the class ends."""
-    async with browser(None) as http:  # no total timeout: the socket stays open as long as the class lasts
-        if await open_page(http, srv, tally) is None:
-            return await gate.ready()
-        try:
-            ws = await http.ws_connect(srv.ws_base + path, origin=srv.base)
-        except (aiohttp.ClientError, OSError) as exc:
-            tally.error("idle socket rejected or dropped", f"handshake {why(exc)}")
-            return await gate.ready()
-        async with ws:
-            seen, state, end = Seen("idle"), {"last": -1}, None
-            while end is None:  # the replay, up to run.finished
-                msg = await ws.receive()
-                if msg.type != aiohttp.WSMsgType.TEXT or (data := json.loads(msg.data))["type"] != "events":
-                    tally.error("idle socket rejected or dropped", f"replay ended by {msg.type.name} {msg.data!r:.80}")
-                    return await gate.ready()
-                end = take(data["events"], math.nan, math.nan, seen, state, tally)
-            closed = asyncio.ensure_future(ws.receive())  # an idle socket gets nothing more: any message ends it
-            await gate.ready()
-            await asyncio.wait([closed, asyncio.ensure_future(gate.over.wait())], return_when=asyncio.FIRST_COMPLETED)
-            if closed.done():
-                tally.error("idle socket rejected or dropped", f"closed mid-class: {closed.result().type.name}")
-            closed.cancel()
 
 
 # --- the class, the baseline and the report ---------------------------------------------
-
-
-class Gate:
-    """Everyone gets ready (a page opened, an idle socket replayed), then the class starts at once."""
-
-    def __init__(self) -> None:
-        self.waiting, self.go, self.over = 0, asyncio.Event(), asyncio.Event()
-        self.changed = asyncio.Condition()
-
-    async def ready(self) -> None:
-        async with self.changed:
-            self.waiting += 1
-            self.changed.notify_all()
-        await self.go.wait()
-
-    async def all_ready(self, n: int) -> None:
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.waiting >= n)
 
 
 def cpu_of(served: Served) -> dict[str, float]:
     return {name: cpu_seconds(pid) for name, pid in served.processes.items()} | {"this script": time.process_time()}
 
 
-async def lesson(served: Served, plans: list[list[str]], idle_paths: list[str], args) -> Tally:
+async def lesson(served: Served, plans: list[list[tuple[str, dict]]], idle_paths: list[str], args) -> Tally:
     """Idle learners hold their sockets open and learners open the page; then every learner presses Run at once."""
     tally, gate = Tally(), Gate()
     posts, watches = served.posts, served.watches
@@ -463,9 +160,9 @@ def report(title: str, tally: Tally, alone: dict[str, float]) -> bool:
     return all(checks)
 
 
-def plans(n: int, same_order: bool) -> list[list[str]]:
-    names = list(SPECS)
-    return [names if same_order else names[k % 3 :] + names[: k % 3] for k in range(n)]
+def plans(n: int, same_order: bool) -> list[list[tuple[str, dict]]]:
+    runs = list(SPECS.items())  # (name, spec): the learners do not know the lesson's mix
+    return [runs if same_order else runs[k % 3 :] + runs[: k % 3] for k in range(n)]
 
 
 async def baseline(served: Served, args) -> tuple[dict[str, float], list[str]] | None:
