@@ -105,10 +105,6 @@ def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20, method="inclusive")[-1] if len(xs) > 1 else xs[0]
 
 
-def mark(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
-
-
 def line(label: str, figure: str, target: str, ok: bool | None = None) -> None:
     verdict = "" if ok is None else f"  target {target}  {'ok' if ok else 'MISSED'}"
     print(f"  {label:<10} {figure:<58}{verdict}")
