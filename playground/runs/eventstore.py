@@ -78,6 +78,12 @@ def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
     Run.objects.filter(id=run_id, status__in=Run.ACTIVE).update(**fields)
 
 
+async def events_publish(run_id, batch: list[dict]) -> None:
+    """Send stored events to every socket watching the run (its group), in this process or,
+    through a layer that crosses processes, in all of them."""
+    await get_channel_layer().group_send(group_name(run_id), {"type": "run.events", "events": batch})
+
+
 def layer_crosses_processes() -> bool:
     """Whether the channel layer reaches other processes (channels_redis), not only this one."""
     return not isinstance(get_channel_layer(), InMemoryChannelLayer)

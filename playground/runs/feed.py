@@ -19,10 +19,9 @@ import logging
 from collections import Counter, defaultdict
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 
-from playground.runs.eventstore import events_last_id, events_since, group_name, layer_crosses_processes
+from playground.runs.eventstore import events_last_id, events_publish, events_since, layer_crosses_processes
 from playground.runs.loops import this_loops
 
 logger = logging.getLogger(__name__)
@@ -69,7 +68,6 @@ class Feed:
                     await asyncio.sleep(settings.FEED_INTERVAL_S)
         finally:
             self._ready.set()
-        layer = get_channel_layer()
         while self.watched:
             await asyncio.sleep(settings.FEED_INTERVAL_S)
             try:
@@ -87,7 +85,7 @@ class Feed:
                 by_run[run_id].append(event)
             for run_id, batch in by_run.items():
                 try:
-                    await layer.group_send(group_name(run_id), {"type": "run.events", "events": batch})
+                    await events_publish(run_id, batch)
                 except Exception as exc:  # stored: a socket refills the gap from the database
                     logger.warning("events feed: sending failed (%r)", exc)
 

@@ -18,7 +18,6 @@ import logging
 import uuid
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django_tasks_db.models import DBTaskResult
 
 from playground import events
 from playground.runs.admission import run_admit, run_cost, run_priority
-from playground.runs.eventstore import events_store, group_name, layer_crosses_processes, run_mark
+from playground.runs.eventstore import events_publish, events_store, layer_crosses_processes, run_mark
 from playground.runs.executor import Limits, describe_error, execute
 from playground.runs.jobs import execute_run
 from playground.runs.models import Event, Run
@@ -78,7 +77,7 @@ def run_limits() -> Limits:
 async def run_cancel(*, run: Run) -> bool:
     """Cancel a run, queued or running, wherever it executes; False if it is already over."""
     if (end := await sync_to_async(run_cancel_queued)(run_id=run.id)) is not None:
-        await get_channel_layer().group_send(group_name(run.id), {"type": "run.events", "events": [end]})
+        await events_publish(run.id, [end])
         return True
     return bool(await Run.objects.filter(id=run.id, status=Run.Status.RUNNING).aupdate(cancel_requested=True))
 
@@ -124,17 +123,16 @@ async def run_execute(run_id: str) -> str:
     run = await Run.objects.aget(id=run_id)
     if not await sync_to_async(run_begin)(run_id=run.id):
         return "ended while queued"
-    layer = get_channel_layer()
-    group = group_name(run.id)
     task = asyncio.current_task()
     assert task is not None  # the worker runs each job in a task of its own
     inline = settings.RUNS_IN_WEB_PROCESS  # else a worker process: flushing in its own thread
+    # The in-memory layer reaches only this process: from a worker, the web processes'
+    # feed (feed.py) carries the stored events instead.
+    publishes = inline or layer_crosses_processes()
 
     async def publish(batch):
-        # The in-memory layer reaches only this process: from a worker, the web
-        # processes' feed (feed.py) carries the stored events instead.
-        if inline or layer_crosses_processes():
-            await layer.group_send(group, {"type": "run.events", "events": batch})
+        if publishes:
+            await events_publish(run.id, batch)
 
     recorder = Recorder(
         store=sync_to_async(lambda batch: _store(run.id, batch), thread_sensitive=inline),
@@ -191,7 +189,8 @@ async def _run_close(run: Run, recorder: Recorder) -> None:
     logger.error("run %s: its end could not be stored either; marking it failed", run.id)
     try:
         await sync_to_async(run_mark)(run_id=run.id, status=Run.Status.FAILED)
-    except Exception:  # the database is gone: a worker's sweep interrupts the run once it is too old (recovery.py)
+    except Exception:  # the database is gone: the run stays open until this worker's process stops,
+        # and then a sweep interrupts it (recovery.py)
         logger.exception("run %s: could not mark it failed", run.id)
 
 

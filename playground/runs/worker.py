@@ -25,13 +25,12 @@ import time
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django_tasks_db.models import DBTaskResult
 
 from playground.runs.admission import fits, run_load
-from playground.runs.eventstore import group_name
+from playground.runs.eventstore import events_publish
 from playground.runs.lifecycle import run_cancel_here
 from playground.runs.loops import this_loops
 from playground.runs.models import Run
@@ -54,7 +53,7 @@ class Running:
 async def publish_end(run_id: str, end: dict) -> None:
     """Send a run's closing event to its watchers; stored already, so a failure here costs only time."""
     try:
-        await get_channel_layer().group_send(group_name(run_id), {"type": "run.events", "events": [end]})
+        await events_publish(run_id, [end])
     except Exception as exc:
         logger.warning("run %s: could not publish its end (%r)", run_id, exc)
 
