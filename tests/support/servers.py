@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,16 +214,29 @@ def start_worker(tmp: Path, demo_url: str, env: dict | None = None, db: Path | N
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = tmp / f"{name}.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "manage.py", "runs_worker"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    deadline = time.monotonic() + START_S
-    while "ready" not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop(proc)
-            raise RuntimeError(f"the worker did not start; its log: {log.read_text()[-2000:]}")
-        time.sleep(POLL_S)  # a process we do not control: polling its log is all there is
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "runs_worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def copy_to_log():  # all its output goes to the log; its ready line (or its end) opens the gate
+        with open(log, "w") as out, proc.stdout:
+            for text in proc.stdout:
+                out.write(text)
+                out.flush()
+                if "ready" in text:
+                    ready.set()
+        ready.set()
+
+    threading.Thread(target=copy_to_log, name=f"{name}-log", daemon=True).start()
+    if not ready.wait(START_S) or proc.poll() is not None:
+        stop(proc)
+        raise RuntimeError(f"the worker did not start; its log: {log.read_text()[-2000:]}")
     return proc
 
 
