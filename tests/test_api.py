@@ -8,7 +8,7 @@ import pytest
 
 from playground.runs.api import MAX_BODY_BYTES
 from playground.runs.spec import FIELDS, kind_of
-from tests.support.wsclient import collect_run
+from tests.support.wsclient import collect_run, events_around
 
 BAD_SPECS = [
     ({"strategy": "gather", "requests": 0}, "requests", "Must be between 1 and 10,000."),
@@ -223,14 +223,17 @@ async def test_only_the_owner_may_cancel_and_the_run_ends_cancelled(server):
         spec = {"strategy": "sequential", "requests": 20, "latency_ms": 500}  # 10 s if left alone
         async with browser.post(server.base + "/api/runs", json=spec, headers=headers) as r:
             run_id = (await r.json())["id"]
-        async with aiohttp.ClientSession() as stranger:  # the shared link, no session
-            async with stranger.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
-                assert r.status == 403
-                assert "read-only" in (await r.json())["error"]
-        async with browser.post(f"{server.base}/api/runs/{run_id}/cancel", headers=headers) as r:
-            assert r.status == 202
-            assert await r.json() == {"id": run_id, "status": "cancelling"}
-        events = await collect_run(server, run_id)  # until run.finished
+
+        async def cancel_it():  # once its first request has started: cancelled mid-run, not while queued
+            async with aiohttp.ClientSession() as stranger:  # the shared link, no session
+                async with stranger.post(f"{server.base}/api/runs/{run_id}/cancel") as r:
+                    assert r.status == 403
+                    assert "read-only" in (await r.json())["error"]
+            async with browser.post(f"{server.base}/api/runs/{run_id}/cancel", headers=headers) as r:
+                assert r.status == 202
+                assert await r.json() == {"id": run_id, "status": "cancelling"}
+
+        events = await events_around(server, run_id, 1, cancel_it)  # until run.finished
         async with browser.get(f"{server.base}/api/runs/{run_id}") as r:
             run = await r.json()
         async with browser.post(f"{server.base}/api/runs/{run_id}/cancel", headers=headers) as r:
