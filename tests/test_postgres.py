@@ -19,6 +19,7 @@ from tests.support.wsclient import collect_run
 ORM_ROUND_TRIP = """
 import json
 from django.db import IntegrityError, connection, transaction
+from playground.runs.eventstore import events_since, events_store
 from playground.runs.models import Event, Run
 
 run = Run.objects.create(spec={"strategy": "gather", "requests": 3})
@@ -30,6 +31,8 @@ try:
     twice = "stored"
 except IntegrityError:
     twice = "refused"
+other = Run.objects.create(spec={"strategy": "gather", "requests": 3})
+events_store(other.id, [{"type": "task.started", "seq": 0}, {"type": "task.started", "seq": 1}])
 read = Run.objects.get(id=run.id, spec__strategy="gather")
 print(json.dumps({
     "vendor": connection.vendor,
@@ -37,6 +40,8 @@ print(json.dumps({
     "status": read.status,
     "events": [e.data for e in read.events.all()],
     "seq_twice": twice,
+    "since": [(r, e) for _, r, e in events_since(run_ids=[run.id, other.id], after_id=0, limit=10)],
+    "other": str(other.id),
 }))
 """
 
@@ -66,6 +71,13 @@ def test_migrations_and_the_models_work_on_postgresql(postgres_url):
     assert out["status"] == "queued"
     assert out["events"] == [{"type": "run.started", "seq": 0}, {"type": "task.started", "seq": 1}]
     assert out["seq_twice"] == "refused"
+    run, other = out["id"], out["other"]  # the feed's read, by row id across runs
+    assert out["since"] == [
+        [run, {"type": "task.started", "seq": 1}],
+        [run, {"type": "run.started", "seq": 0}],
+        [other, {"type": "task.started", "seq": 0}],
+        [other, {"type": "task.started", "seq": 1}],
+    ]
     assert stored_run(postgres_url, out["id"]) == ({"strategy": "gather", "requests": 3}, "queued")
 
 

@@ -60,10 +60,27 @@ def events_since(*, run_ids: list, after_id: int, limit: int) -> list[tuple[int,
     """(row id, run id, event) of the events stored for `run_ids` with row id > after_id, by row id.
 
     Row ids grow in the order rows are committed while one writer at a time commits
-    (SQLite); feed.py reads the embedded default's events this way.
+    (SQLite); feed.py reads the embedded default's events this way, every 20 ms while a
+    socket watches. So it is one plain statement, and its events are parsed as one JSON
+    array by one call: through the ORM, a 1,000-request run cost the web process a third
+    of a core, half of it building the query and decoding each row.
     """
-    qs = Event.objects.filter(run_id__in=run_ids, id__gt=after_id).order_by("id")
-    return [(i, str(r), d) for i, r, d in qs.values_list("id", "run_id", "data")[:limit]]
+    if not run_ids:
+        return []
+    field = Event._meta.get_field("run")
+    keys = {field.get_db_prep_value(r, connection): str(r) for r in run_ids}
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, run_id, data FROM {table} WHERE id > %s AND run_id IN ({', '.join(['%s'] * len(keys))}) "
+            "ORDER BY id LIMIT %s",
+            [after_id, *keys, limit],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    data = json.loads(f"[{','.join(text for _, _, text in rows)}]")
+    return [(i, keys[run], event) for (i, run, _), event in zip(rows, data, strict=True)]
 
 
 def events_last_id() -> int:
