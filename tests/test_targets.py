@@ -78,7 +78,7 @@ async def test_a_redirect_within_the_allowlist_is_followed(allowed):
     assert outcome.summary["counts"]["ok"] == 4
 
 
-# pool builds a session of its own (api.resolver, api.session.trace_configs): the
+# pool builds a session of its own (api.resolver, api.middlewares): the
 # allowlist must hold there as it does on the playground's session.
 SPECS = {"gather": SPEC, "pool": {"strategy": "pool", "requests": 4, "limit": 2}}
 

@@ -16,7 +16,7 @@ import aiohttp
 from playground import events
 from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
-from playground.runs.targets import PinnedResolver, Target, redirect_guard
+from playground.runs.targets import PinnedResolver, Target, allowlist_guard
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import Api
 from playground.strategies.ideal import ideal_time, planned_durations
@@ -91,10 +91,17 @@ async def execute(
     resolver = PinnedResolver(allowed)
     connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, trace_configs=[redirect_guard(allowed)]
-    ) as session:
-        api = Api(session=session, target=target, spec=spec, emit=recorder.emit, key=key, resolver=resolver)
+    guards = (allowlist_guard(allowed),)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout, middlewares=guards) as session:
+        api = Api(
+            session=session,
+            target=target,
+            spec=spec,
+            emit=recorder.emit,
+            key=key,
+            resolver=resolver,
+            middlewares=guards,
+        )
         began = recorder.now()
         status, error = await run_strategy(api, spec, limits)
         wall_s = recorder.now() - began

@@ -7,7 +7,7 @@ A learner picks a target by name; anything else is refused by the form. At run
 time two guards keep requests inside the list before any connection is made:
 
     PinnedResolver   a name must resolve to the target's allowed addresses
-    refuse_redirect  a redirect must stay on an allowed target's host and port
+    allowlist_guard  every request, a redirect's too, must stay on an allowed target's host and port
 """
 
 import ipaddress
@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
-from yarl import URL
 
 DEMO = "demo"
 
@@ -104,16 +103,19 @@ class PinnedResolver(AbstractResolver):
         await self._inner.close()
 
 
-def redirect_guard(targets: list[Target]) -> aiohttp.TraceConfig:
-    """A trace that refuses any redirect leaving the allowed hosts and ports."""
+def allowlist_guard(targets: list[Target]):
+    """An aiohttp client middleware refusing, unsent, any request off the allowed hosts and
+    ports; aiohttp calls it for each hop, so a redirect leaving the list stops here.
+
+    A middleware, not a TraceConfig on the redirect signal: any trace config makes aiohttp
+    build its URL twice more and send seven signals for every request, which a gather over
+    1,000 paid for with a tenth of its time."""
     origins = {t.origin for t in targets}
 
-    async def refuse_redirect(session, ctx, params):
-        location = params.response.headers.get("Location", "")
-        target = params.url.join(URL(location))
-        if (target.host, target.port) not in origins:
-            raise TargetRefused(f"redirect to {target.host}:{target.port} leaves the allowed targets")
+    async def guard(request: aiohttp.ClientRequest, handler):
+        url = request.url
+        if (url.host, url.port) not in origins:
+            raise TargetRefused(f"{url.host}:{url.port} is not an allowed target: the request was not sent")
+        return await handler(request)
 
-    trace = aiohttp.TraceConfig()
-    trace.on_request_redirect.append(refuse_redirect)
-    return trace
+    return guard

@@ -36,11 +36,13 @@ class Api:
         emit,
         key: str,
         resolver: aiohttp.abc.AbstractResolver | None = None,
+        middlewares: tuple = (),
     ):
         self.session = session
         self.url = target.url
         self._demo = target.demo  # only the demo API reads the workload from the query
         self.resolver = resolver  # the allowlist's resolver, for a connector of your own
+        self.middlewares = middlewares  # the allowlist's guard, for a session of your own
         self._emit = emit
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}

@@ -11,12 +11,12 @@ from playground.strategies.ideal import slots
 async def pool(api, n, *, limit):
     # The connector opens at most `limit` connections; a request with none free waits
     # for one inside aiohttp. pool_trace() shows that wait on the timeline.
-    # (resolver and trace_configs: the playground's allowlist applies here too.)
+    # (resolver and middlewares: the playground's allowlist applies here too.)
     connector = aiohttp.TCPConnector(limit=limit, resolver=api.resolver)
     # The same safety-net timeout as the playground's own session (aiohttp's default is
     # 5 minutes); it counts the wait for a connection too.
     async with aiohttp.ClientSession(
-        connector=connector, timeout=api.session.timeout, trace_configs=[api.pool_trace(), *api.session.trace_configs]
+        connector=connector, timeout=api.session.timeout, trace_configs=[api.pool_trace()], middlewares=api.middlewares
     ) as session:
         return await asyncio.gather(*(api.fetch(i, session=session) for i in range(n)))
 
