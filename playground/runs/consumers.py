@@ -2,7 +2,8 @@
 
     connect(?after=N) -> accept -> [task] join group "run-<id>" (and the feed, feed.py, when
                          the channel layer does not cross processes), replay seq > N from the database
-    group message "run.events" -> held while replaying, then sent once each, in seq order
+    a batch: group message "run.events", or handed by the feed (feed.py)
+                      -> held while replaying, then sent once each, in seq order
     while the run is queued -> {"type": "queue", "place", "eta_s"} whenever it changes (waiting.py)
 
 Joining the group before reading the database means every event is either in
@@ -78,7 +79,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             if task is not None:
                 task.cancel()
         if self.fed:
-            feed().unwatch(self.run_id)
+            feed().unwatch(self.run_id, self.run_batch)
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -87,7 +88,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         if feed_needed():
             self.fed = True
-            await feed().watch(self.run_id)
+            await feed().watch(self.run_id, self.run_batch)
         checked = time.monotonic()
         status = await Run.objects.filter(id=self.run_id).values_list("status", flat=True).afirst()
         if status is None:
@@ -125,11 +126,15 @@ class RunConsumer(AsyncWebsocketConsumer):
         return await Event.objects.filter(run_id=self.run_id, data__type=RUN_FINISHED).aexists()
 
     async def run_events(self, message):
-        """Group message from the run's Recorder: one batch of events."""
+        """Group message from the run's Recorder (or a sweep, a cancel): one batch of events."""
+        await self.run_batch(message["events"])
+
+    async def run_batch(self, batch: list[dict]):
+        """One batch of the run's events, in seq order: from the group, or from the feed."""
         if self.replaying:
-            self.pending.extend(message["events"])
+            self.pending.extend(batch)
             return
-        await self._deliver(message["events"])
+        await self._deliver(batch)
 
     async def _deliver(self, batch: list[dict]):
         async with self.lock:

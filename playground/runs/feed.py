@@ -2,12 +2,14 @@
 
     worker process: Recorder -> events_store (SQLite)      (its group_send reaches no one)
     web process:    Feed._poll every FEED_INTERVAL_S -> events_since(watched runs, row id > cursor)
-                    -> group_send to each run's group in this process -> its RunConsumers
+                    -> each RunConsumer watching the run, handed the batch directly
 
-One poll a process, whatever the number of sockets. A consumer `watch`es its run after
-joining the group and before reading the stored events: the cursor is set before that
-read, so every event is either in what the consumer read or in what the feed sends after
-(the consumer drops repeats by seq and refills gaps from the database).
+One poll a process, whatever the number of sockets. A consumer `watch`es its run before
+reading the stored events: the cursor is set before that read, so every event is either in
+what the consumer read or in what the feed hands it after (the consumer drops repeats by
+seq and refills gaps from the database). The batch is handed over, not sent through the
+in-memory channel layer: that layer deep-copies every message and Channels opens a
+thread hop for each one it dispatches, a quarter of Daphne's work while a class watched.
 
 Row ids are committed in order while one writer commits at a time (SQLite). With
 PostgreSQL, set REDIS_URL: the workers then publish through channels_redis and no feed runs.
@@ -16,17 +18,20 @@ PostgreSQL, set REDIS_URL: the workers then publish through channels_redis and n
 import asyncio
 import contextvars
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from playground.runs.eventstore import events_last_id, events_publish, events_since, layer_crosses_processes
+from playground.runs.eventstore import events_last_id, events_since, layer_crosses_processes
 from playground.runs.loops import this_loops
 
 logger = logging.getLogger(__name__)
 
 FEED_BATCH = 5000  # events read in one poll; more wait for the next
+
+Deliver = Callable[[list[dict]], Awaitable[None]]  # a watcher: takes one run's batch, in seq order
 
 
 def feed_needed() -> bool:
@@ -37,14 +42,14 @@ def feed_needed() -> bool:
 
 class Feed:
     def __init__(self) -> None:
-        self.watched: Counter[str] = Counter()
+        self.watched: dict[str, list[Deliver]] = {}
         self.cursor = 0
         self._task: asyncio.Task | None = None
         self._ready = asyncio.Event()
 
-    async def watch(self, run_id) -> None:
-        """Send `run_id`'s events stored from now on to its group, until `unwatch`."""
-        self.watched[str(run_id)] += 1
+    async def watch(self, run_id, deliver: Deliver) -> None:
+        """Hand `run_id`'s events stored from now on to `deliver`, until `unwatch`."""
+        self.watched.setdefault(str(run_id), []).append(deliver)
         if self._task is None or self._task.done():
             self._ready = asyncio.Event()
             self._task = asyncio.get_running_loop().create_task(
@@ -52,10 +57,12 @@ class Feed:
             )
         await self._ready.wait()
 
-    def unwatch(self, run_id) -> None:
-        self.watched[str(run_id)] -= 1
-        if self.watched[str(run_id)] <= 0:
-            del self.watched[str(run_id)]
+    def unwatch(self, run_id, deliver: Deliver) -> None:
+        watchers = self.watched.get(str(run_id), [])
+        if deliver in watchers:
+            watchers.remove(deliver)
+        if not watchers:
+            self.watched.pop(str(run_id), None)
 
     async def _poll(self) -> None:
         try:
@@ -84,10 +91,11 @@ class Feed:
             for _, run_id, event in rows:
                 by_run[run_id].append(event)
             for run_id, batch in by_run.items():
-                try:
-                    await events_publish(run_id, batch)
-                except Exception as exc:  # stored: a socket refills the gap from the database
-                    logger.warning("events feed: sending failed (%r)", exc)
+                for deliver in list(self.watched.get(run_id, ())):
+                    try:
+                        await deliver(batch)
+                    except Exception as exc:  # stored: that socket refills the gap from the database
+                        logger.warning("events feed: sending failed (%r)", exc)
 
 
 _FEEDS: dict[asyncio.AbstractEventLoop, Feed] = {}
