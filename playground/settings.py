@@ -104,7 +104,10 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "capacity": 1000},
+            # A socket waits for its next message with a 5 s blocking pop (channels_redis's
+            # brpop_timeout); redis-py 8 stops reading after 5 s by default, and losing that
+            # race closed quiet sockets with 1011. Reads may take longer than the pop.
+            "CONFIG": {"hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 15}], "capacity": 1000},
         }
     }
 else:

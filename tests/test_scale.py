@@ -104,3 +104,15 @@ async def test_a_worker_killed_mid_run_has_its_run_interrupted_and_the_other_goe
     again = await start_run(b, {"strategy": "gather", "requests": 5, "latency_ms": 10})
     assert (await collect_run(a, again))[-1]["status"] == "finished"
     assert executed_by(scale_db, again) in workers, "the worker left runs it"
+
+
+async def test_a_socket_that_hears_nothing_for_longer_than_redis_blocking_reads_stays_open(cluster):
+    # channels_redis waits for a socket's next message with a 5 s blocking pop; redis-py 8
+    # gives up reading after its own default 5 s. Left at that, the race closed a quiet socket
+    # with 1011 about every 5 s (a learner whose run waited, or whose request took 7 s).
+    a, b, _ = cluster
+    run_id = await start_run(a, {"strategy": "sequential", "requests": 2, "latencies_ms": [7000, 10]})
+    evts = await collect_run(b, run_id)  # 7 s without a message between task.started and task.finished
+    assert_gapless(evts)
+    assert evts[-1]["type"] == "run.finished", f"the socket closed after {evts[-1]}"
+    assert evts[-1]["status"] == "finished" and evts[-1]["summary"]["counts"]["ok"] == 2
