@@ -19,17 +19,19 @@ const LIMIT_FIELDS = [
 ];
 
 /**
- * The highest in-flight count within each column of `secondsPerColumn`, from 0 to
- * `end` seconds; -1 for columns after `end`. O(points + columns): each step holds
- * its value until the next step, and consecutive steps cover consecutive columns.
+ * The highest in-flight count within each column of `secondsPerColumn`, from `start`
+ * (the left edge: 0, or where a zoomed timeline begins) to `end` seconds; -1 for columns
+ * after `end`. O(points + columns): each step holds its value until the next step, and
+ * consecutive steps cover consecutive columns.
  */
-export function inFlightColumns(series, end, columns, secondsPerColumn) {
+export function inFlightColumns(series, end, columns, secondsPerColumn, start = 0) {
   const out = new Int32Array(columns).fill(-1);
   if (!(secondsPerColumn > 0) || columns <= 0) return out;
-  const last = Math.min(columns - 1, Math.floor(end / secondsPerColumn));
+  const column = (t) => Math.floor((t - start) / secondsPerColumn);
+  const last = Math.min(columns - 1, column(end));
   const cover = (from, to, value) => {
-    const c0 = Math.max(0, Math.floor(from / secondsPerColumn));
-    const c1 = Math.min(last, Math.floor(to / secondsPerColumn));
+    const c0 = Math.max(0, column(from));
+    const c1 = Math.min(last, column(to));
     for (let c = c0; c <= c1; c += 1) if (value > out[c]) out[c] = value;
   };
   const { t, n } = series;
@@ -52,10 +54,11 @@ export function specLimit(spec) {
 
 /**
  * Paint the strip. `frame` = {dpr, width, height (device px), x0, plotW (device px),
- * domain (s)}; the time transform is the timeline's, so bars line up with it.
+ * from, to (s): the stretch of time shown}; the time transform is the timeline's, so
+ * bars line up with it, zoomed or not.
  */
 export function drawConcurrency(ctx, frame, model, now) {
-  const { dpr, width, height, x0, plotW, domain } = frame;
+  const { dpr, width, height, x0, plotW, from, to } = frame;
   const top = 16 * dpr; // room for the caption above the bars
   const bottom = height - 4 * dpr;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -64,7 +67,7 @@ export function drawConcurrency(ctx, frame, model, now) {
   ctx.fillRect(x0, top, plotW, bottom - top);
 
   const columns = Math.max(1, Math.floor(plotW));
-  const bins = inFlightColumns(model.series, now, columns, domain / columns);
+  const bins = inFlightColumns(model.series, Math.min(now, to), columns, (to - from) / columns, from);
   const peak = model.summary?.max_in_flight ?? model.maxInFlight;
   const limit = specLimit(model.spec);
   const yMax = Math.max(1, peak, model.maxInFlight, limit?.value ?? 0);

@@ -3,7 +3,7 @@
  *
  *   niceCeil(x)        the axis end: the next "round" value >= x (0.5, 0.6, 0.8, 1, ...)
  *   niceTicks(a, b, n) about n round tick values in [a, b] (steps of 1, 2 or 5 x 10^k)
- *   formatMs, formatSeconds, ordinal   label text
+ *   formatMs, formatTick, formatSeconds, ordinal   label text
  */
 
 // Axis ends grow through these mantissas: fine enough that a live run's bars never
@@ -42,6 +42,12 @@ export function formatMs(ms) {
   const abs = Math.abs(ms);
   const digits = abs !== 0 && abs < 10 ? 1 : 0;
   return ms.toLocaleString("en-US", { minimumFractionDigits: 0, maximumFractionDigits: digits });
+}
+
+/** An axis tick's label: as many decimals as the step between ticks needs ("1,200", "1,200.5", "1,200.25"). */
+export function formatTick(ms, stepMs) {
+  const digits = stepMs > 0 && stepMs < 1 ? Math.min(3, Math.ceil(-Math.log10(stepMs) - 1e-9)) : 0;
+  return ms.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** Seconds for humans: "0.503 s", "12.4 s", "2 min 5 s". */

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { formatMs, formatSeconds, niceCeil, niceTicks, ordinal } from "../../static/playground/scale.js";
+import { formatMs, formatSeconds, formatTick, niceCeil, niceTicks, ordinal } from "../../static/playground/scale.js";
 
 test("niceCeil rounds an axis end up to a round value", () => {
   assert.equal(niceCeil(0.503), 0.6);
@@ -34,4 +34,12 @@ test("formatSeconds and ordinal", () => {
   assert.equal(formatSeconds(125), "2 min 5 s");
   assert.deepEqual([1, 2, 3, 4, 11, 12, 13, 21, 22, 101].map(ordinal),
     ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]);
+});
+
+test("formatTick: as many decimals as the tick step needs, no more", () => {
+  assert.equal(formatTick(1200, 200), "1,200");
+  assert.equal(formatTick(1200.5, 0.5), "1,200.5");
+  assert.equal(formatTick(1200.25, 0.05), "1,200.25");
+  assert.equal(formatTick(0.1, 0.1), "0.1");
+  assert.equal(formatTick(1.001, 0.001), "1.001");
 });

@@ -47,6 +47,14 @@ test("inFlightColumns: the highest count within each column, -1 after now", () =
   assert.deepEqual([...inFlightColumns({ t: [], n: [] }, 1, 3, 0.5)], [0, 0, 0]);
 });
 
+test("inFlightColumns from a zoomed timeline's left edge: only the stretch shown", () => {
+  const series = { t: [0, 1, 1, 2, 2, 2], n: [1, 2, 3, 2, 1, 0] };
+  // 0.75 s to 2.25 s in six columns of 0.25 s: the 1 s step opens the second, the 2 s one the last.
+  assert.deepEqual([...inFlightColumns(series, 3, 6, 0.25, 0.75)], [1, 3, 3, 3, 3, 3]);
+  assert.deepEqual([...inFlightColumns(series, 3, 2, 0.25, 2.25)], [0, 0]);
+  assert.deepEqual([...inFlightColumns(series, 1.2, 6, 0.25, 0.75)], [1, 3, -1, -1, -1, -1]);
+});
+
 /** `array` behind a proxy that counts reads of its elements. */
 function counted(array) {
   const reads = { count: 0 };
