@@ -8,13 +8,16 @@
  *   draw:  closed segments ──> cache canvas (only the new ones; all again on rescale)
  *          cache + open segments + links + markers + labels ──> timeline canvas
  *          series ──> concurrency canvas (same time transform)
+ *          every segment, the window's frame ──> minimap canvas (only while zoomed)
  *
  * Transforms, named:  time (s) ──timeToCss──> CSS px ──cssToDevice (x dpr)──> device px.
+ * `window` (viewport.js) picks the stretch of time shown: null, the whole run.
  */
 
 import { drawConcurrency } from "./concurrency-view.js";
-import { formatMs, niceCeil, niceTicks, ordinal } from "./scale.js";
+import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
 import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
+import { visible } from "./viewport.js";
 
 // Layout in CSS px.
 const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
@@ -27,6 +30,8 @@ const PLOT_MIN = 90;
 const STRIP_HEIGHT = 76;
 const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
+const MINIMAP_HEIGHT = 40;
+const MINIMAP_REDRAW_MS = 250; // while live, the overview of every bar is redrawn this often
 
 const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
 
@@ -55,8 +60,10 @@ export function createTimelineView(options) {
 }
 
 class TimelineView {
-  constructor({ canvas, strip, tooltip, model, clock = () => performance.now() }) {
-    Object.assign(this, { canvas, strip, tooltip, model, clock });
+  constructor({ canvas, strip, tooltip, model, minimap = null, clock = () => performance.now() }) {
+    Object.assign(this, { canvas, strip, tooltip, model, minimap, clock });
+    this.window = null; // the stretch of time shown (viewport.js); null: the whole run
+    this.minimapDrawn = { key: "", at: -Infinity };
     this.ctx = canvas.getContext("2d");
     this.stripCtx = strip?.getContext("2d") ?? null;
     this.cache = document.createElement("canvas");
@@ -109,14 +116,15 @@ class TimelineView {
     if (this.strip) resize(this.strip, cssW, STRIP_HEIGHT, dpr);
 
     const domain = model.status === "idle" ? IDLE_DOMAIN_S : axisEnd(model, now);
+    const [from, to] = visible(this.window, domain);
     const x0 = GUTTER * dpr;
     const plotW = (cssW - GUTTER - RIGHT) * dpr;
     const step = (plotCss * dpr) / lanes;
     const gap = step >= 8 * dpr ? Math.min(step * 0.25, 6 * dpr) : step >= 4 * dpr ? dpr : 0;
-    const timeToCss = (t) => GUTTER + (t / domain) * (cssW - GUTTER - RIGHT);
+    const timeToCss = (t) => GUTTER + ((t - from) / (to - from)) * (cssW - GUTTER - RIGHT);
     const cssToDevice = (x) => x * dpr;
     return {
-      dpr, cssW, cssH, domain, lanes, step, gap, x0, plotW,
+      dpr, cssW, cssH, domain, from, to, lanes, step, gap, x0, plotW,
       top: TOP * dpr, plotH: plotCss * dpr,
       timeToCss, cssToDevice,
       // The hot path composes the two transforms into one multiply-add.
@@ -135,23 +143,33 @@ class TimelineView {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.drawBackground(ctx, g);
     this.updateCache(g);
+    ctx.save();
+    if (this.window) {
+      // Zoomed: bars reaching past either edge are cut there, not drawn over the labels.
+      ctx.beginPath();
+      ctx.rect(g.x0, 0, g.plotW, this.canvas.height);
+      ctx.clip();
+    }
     ctx.drawImage(this.cache, 0, 0);
     const open = new BarBatch(g.dpr);
     for (const segment of model.open) this.addSegment(open, segment, g, now);
     open.fill(ctx, this.paints);
     this.drawHover(ctx, g, now);
+    ctx.restore();
     this.drawMarkers(ctx, g, now);
     this.drawLabels(ctx, g);
     if (this.stripCtx) {
-      drawConcurrency(this.stripCtx, { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, domain: g.domain }, model, now);
+      const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to };
+      drawConcurrency(this.stripCtx, frame, model, now);
     }
+    this.drawMinimap(g, now);
     this.updateTooltip(now);
   }
 
   /** Closed segments never change: draw each once, until the scale changes. */
   updateCache(g) {
     const model = this.model;
-    const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.domain, g.lanes].join("|");
+    const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.from, g.to, g.lanes].join("|");
     if (key !== this.cacheKey) {
       this.cacheKey = key;
       this.cache.width = this.canvas.width;
@@ -188,7 +206,8 @@ class TimelineView {
       ctx.fillStyle = "#f6f7f9"; // zebra lanes: easier to follow one task across
       for (let lane = 1; lane < this.model.laneCount; lane += 2) ctx.fillRect(g.x0, g.top + lane * g.step, g.plotW, g.step);
     }
-    const ticks = niceTicks(0, g.domain * 1000, Math.max(3, Math.floor(g.cssW / 90)));
+    const ticks = niceTicks(g.from * 1000, g.to * 1000, Math.max(3, Math.floor(g.cssW / 90)));
+    const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : g.to * 1000;
     ctx.fillStyle = COLORS.grid;
     ctx.font = `${11 * g.dpr}px ${FONT}`;
     ctx.textBaseline = "top";
@@ -198,7 +217,7 @@ class TimelineView {
       ctx.fillStyle = COLORS.grid;
       ctx.fillRect(x, g.top, g.dpr, g.plotH);
       ctx.fillStyle = COLORS.muted;
-      const label = formatMs(ms) + (i === ticks.length - 1 ? " ms" : "");
+      const label = formatTick(ms, tickStep) + (i === ticks.length - 1 ? " ms" : "");
       const half = ctx.measureText(label).width / 2;
       ctx.fillText(label, Math.min(x, this.canvas.width - half - 2 * g.dpr), g.top + g.plotH + 6 * g.dpr);
     });
@@ -228,8 +247,10 @@ class TimelineView {
     const guess = summary.guess_s ?? (Number.isFinite(model.spec?.guess_ms) ? model.spec.guess_ms / 1000 : null);
     // Rules in the palette's colours; their labels darker, to read as text (WCAG contrast).
     const rule = (t, color, ink, dash, label, row) => {
-      const beyond = t > g.domain;
-      const x = Math.round(g.a * Math.min(t, g.domain) + g.b) + 0.5;
+      const after = t > g.to;
+      const before = t < g.from;
+      if ((after || before) && !label) return;
+      const x = Math.round(g.a * Math.min(Math.max(t, g.from), g.to) + g.b) + 0.5;
       ctx.strokeStyle = color;
       ctx.lineWidth = 1.5 * g.dpr;
       ctx.setLineDash(dash.map((d) => d * g.dpr));
@@ -242,7 +263,7 @@ class TimelineView {
       ctx.fillStyle = ink;
       ctx.font = `${11 * g.dpr}px ${FONT}`;
       ctx.textBaseline = "bottom";
-      const text = beyond ? `${label} →` : label;
+      const text = after ? `${label} →` : before ? `← ${label}` : label;
       const width = ctx.measureText(text).width;
       ctx.textAlign = x + width + 4 * g.dpr > g.x0 + g.plotW + RIGHT * g.dpr ? "right" : "left";
       ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.top - (row === 0 ? 14 : 2) * g.dpr);
@@ -275,7 +296,7 @@ class TimelineView {
       ctx.fillText(`#${lane.task}`, g.x0 - 6 * g.dpr, mid(lane.task));
       const rank = model.completionRank(lane.task);
       const last = lane.segments[lane.segments.length - 1];
-      if (!rank || !last || last.end === null) continue;
+      if (!rank || !last || last.end === null || last.end < g.from || last.end > g.to) continue;
       const text = ordinal(rank);
       const x = g.a * last.end + g.b + 5 * g.dpr;
       ctx.fillStyle = COLORS.ink;
@@ -284,11 +305,81 @@ class TimelineView {
     }
   }
 
+  /**
+   * While zoomed: the whole run, small, under the strip, with the stretch shown framed.
+   * Closed bars are cheap to keep; the overview is redrawn whole, at most every
+   * MINIMAP_REDRAW_MS while live (bars grow), at once when the window or scale changes.
+   */
+  drawMinimap(g, now) {
+    const canvas = this.minimap;
+    if (!canvas) return;
+    const wrap = canvas.parentElement;
+    if (!this.window) {
+      if (!wrap.hidden) wrap.hidden = true;
+      this.minimapDrawn.key = "";
+      return;
+    }
+    wrap.hidden = false;
+    resize(canvas, g.cssW, MINIMAP_HEIGHT, g.dpr);
+    const key = [this.model.epoch, canvas.width, g.domain, g.from, g.to, this.model.closed.length].join("|");
+    const at = this.clock();
+    if (key === this.minimapDrawn.key && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
+    this.minimapDrawn = { key, at };
+    const ctx = canvas.getContext("2d");
+    const h = canvas.height;
+    const a = g.plotW / g.domain;
+    const laneH = h / Math.max(this.model.laneCount, 1);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, h);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(g.x0, 0, g.plotW, h);
+    const batch = new BarBatch(g.dpr);
+    const add = (segment) => batch.add(styleOf(segment), g.x0 + a * segment.start, segment.task * laneH, a * ((segment.end ?? now) - segment.start), laneH);
+    for (const segment of this.model.closed) add(segment);
+    for (const segment of this.model.open) add(segment);
+    batch.fill(ctx, this.paints);
+    // Shade what is not shown; frame what is.
+    const left = g.x0 + a * g.from;
+    const right = g.x0 + a * g.to;
+    ctx.fillStyle = "rgba(31, 41, 55, 0.45)";
+    ctx.fillRect(g.x0, 0, left - g.x0, h);
+    ctx.fillRect(right, 0, g.x0 + g.plotW - right, h);
+    ctx.strokeStyle = COLORS.black;
+    ctx.lineWidth = 2 * g.dpr;
+    ctx.strokeRect(left, g.dpr, Math.max(right - left, 2 * g.dpr), h - 2 * g.dpr);
+    ctx.fillStyle = COLORS.muted;
+    ctx.font = `${11 * g.dpr}px ${FONT}`;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    ctx.fillText("whole run", g.x0 - 6 * g.dpr, h / 2);
+  }
+
+  /** The time (s) under CSS x on the timeline; clamped to what is shown. */
+  timeAt(cssX) {
+    const g = this.geometry;
+    if (!g) return 0;
+    const t = g.from + ((cssX - GUTTER) / (g.cssW - GUTTER - RIGHT)) * (g.to - g.from);
+    return Math.min(Math.max(t, g.from), g.to);
+  }
+
+  /** The time (s) under CSS x on the minimap (the whole run). */
+  minimapTimeAt(cssX) {
+    const g = this.geometry;
+    if (!g) return 0;
+    return Math.min(Math.max(((cssX - GUTTER) / (g.cssW - GUTTER - RIGHT)) * g.domain, 0), g.domain);
+  }
+
+  /** Show `window` (viewport.js; null: the whole run). */
+  setWindow(window) {
+    this.window = window;
+    this.markDirty();
+  }
+
   /** Pointer at CSS (x, y) over the canvas, or null: find the segment under it. */
   pointAt(x, y) {
     const g = this.geometry;
     let segment = null;
-    if (x !== null && g && this.model.laneCount) {
+    if (x !== null && x >= GUTTER && g && this.model.laneCount) {
       const lane = Math.floor((y * g.dpr - g.top) / g.step);
       const t = (x * g.dpr - g.b) / g.a;
       const tolerance = (3 * g.dpr) / g.a; // three CSS px either side: thin bars stay hoverable
