@@ -22,6 +22,7 @@ import { connectRun } from "./socket.js";
 import { renderSummary } from "./summary.js";
 import { createTimeline } from "./timeline-model.js";
 import { createTimelineView } from "./timeline-view.js";
+import { attachZoom } from "./zoom-controls.js";
 
 const SUMMARY_TICK_MS = 100; // the live wall clock in the summary: ten updates a second is plenty
 const WAITING_TO_START = "Waiting for the run to start…";
@@ -33,7 +34,16 @@ const boot = JSON.parse($("boot")?.textContent ?? "{}");
 const vocabulary = boot.vocabulary;
 const TERMINAL = new Set(vocabulary.run_end_statuses);
 const model = createTimeline(vocabulary);
-const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), model });
+const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), minimap: $("minimap"), model });
+const zoom = attachZoom({
+  view,
+  canvas: $("timeline"),
+  minimap: $("minimap"),
+  zoomIn: $("zoom-in"),
+  zoomOut: $("zoom-out"),
+  reset: $("zoom-reset"),
+  level: $("zoom-level"),
+});
 const summaryEl = $("summary");
 const connEl = $("conn-status");
 const stopButton = $("stop-button");
@@ -92,6 +102,7 @@ function showRun(run, { push = false } = {}) {
   model.reset();
   legend.update(model);
   view.hover = null;
+  zoom.reset(); // a new run is seen whole first
   view.markDirty();
   $("timeline").setAttribute("aria-label", canvasLabel);
   if (push) {
