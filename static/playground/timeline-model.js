@@ -74,6 +74,11 @@ export class Timeline {
     return this.status === "running";
   }
 
+  /** Whether "now" moves with the caller's clock: live and connected (not a replay's pinned cursor). */
+  get ticking() {
+    return this.running && this.receivedAt !== null;
+  }
+
   /**
    * Apply events in seq order. Duplicates (seq <= lastSeq) are skipped; at a gap
    * (seq > lastSeq + 1) applying stops, so lastSeq stays the last contiguous seq
@@ -125,6 +130,12 @@ export class Timeline {
     }
     this.nowFloor = Math.max(this.nowFloor, now);
     return this.nowFloor;
+  }
+
+  /** A replay's cursor: "now" is `t` (open bars end there) and stays there, whatever the clock says. */
+  pinNow(t) {
+    this.receivedAt = null;
+    this.nowFloor = Math.max(this.lastT, t);
   }
 
   /** Connection lost: we no longer know that the run goes on, so open bars stop growing. */
