@@ -18,6 +18,7 @@ import { createCodePanel } from "./code-panel.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
 import { queueWords } from "./queue.js";
+import { attachReplay } from "./replay-controls.js";
 import { connectRun } from "./socket.js";
 import { renderSummary } from "./summary.js";
 import { createTimeline } from "./timeline-model.js";
@@ -35,6 +36,26 @@ const vocabulary = boot.vocabulary;
 const TERMINAL = new Set(vocabulary.run_end_statuses);
 const model = createTimeline(vocabulary);
 const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), minimap: $("minimap"), model });
+// A finished run replays under a time cursor: the timeline, the strip and the summary
+// show the replay's model, "now" at the cursor; at its end that model is the whole run.
+let runEvents = []; // the run on screen's events in seq order, for its replay
+const replay = attachReplay({
+  bar: $("replay-bar"),
+  play: $("replay-play"),
+  previous: $("replay-previous"),
+  next: $("replay-next"),
+  speed: $("replay-speed"),
+  scrubber: $("replay-scrubber"),
+  time: $("replay-time"),
+  createModel: () => createTimeline(vocabulary),
+  show: (shown, cursor) => {
+    view.fixedDomain ??= view.geometry?.domain ?? null; // the whole run's axis, kept while the cursor moves
+    view.model = shown;
+    view.hover = null;
+    view.markDirty();
+    renderSummary(summaryEl, shown, cursor);
+  },
+});
 const zoom = attachZoom({
   view,
   canvas: $("timeline"),
@@ -101,6 +122,10 @@ function showRun(run, { push = false } = {}) {
   hideQueue();
   model.reset();
   legend.update(model);
+  replay.clear();
+  runEvents = [];
+  view.model = model;
+  view.fixedDomain = null;
   view.hover = null;
   zoom.reset(); // a new run is seen whole first
   view.markDirty();
@@ -127,6 +152,7 @@ function showRun(run, { push = false } = {}) {
 
 function receive(events) {
   model.apply(events, performance.now());
+  for (const event of events) if (event.seq === runEvents.length) runEvents.push(event); // once each, in order
   if (model.status !== "idle") hideQueue(); // it started, or ended before it could
   view.markDirty();
   legend.update(model);
@@ -140,6 +166,7 @@ function receive(events) {
     socket?.close(); // nothing more will come for this run
     if (!model.laneCount) view.placeholder = `Run ${model.status} before any request was made.`;
     describeRun();
+    if (runEvents.length === model.lastSeq + 1) replay.load(runEvents);
     // Coming back to this entry later replays it from storage.
     if (history.state?.run?.id === current?.run.id) {
       history.replaceState({ run: { ...current.run, status: model.status } }, "", location.href);

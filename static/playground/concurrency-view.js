@@ -54,11 +54,11 @@ export function specLimit(spec) {
 
 /**
  * Paint the strip. `frame` = {dpr, width, height (device px), x0, plotW (device px),
- * from, to (s): the stretch of time shown}; the time transform is the timeline's, so
- * bars line up with it, zoomed or not.
+ * from, to (s): the stretch of time shown, cursor (s, or null): "now" while a run is live
+ * or replayed}; the time transform is the timeline's, so bars line up with it, zoomed or not.
  */
 export function drawConcurrency(ctx, frame, model, now) {
-  const { dpr, width, height, x0, plotW, from, to } = frame;
+  const { dpr, width, height, x0, plotW, from, to, cursor = null } = frame;
   const top = 16 * dpr; // room for the caption above the bars
   const bottom = height - 4 * dpr;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -84,6 +84,10 @@ export function drawConcurrency(ctx, frame, model, now) {
   }
   ctx.fillStyle = COLORS.sky;
   ctx.fill(bars);
+  if (cursor !== null && cursor >= from && cursor <= to) {
+    ctx.fillStyle = COLORS.ink;
+    ctx.fillRect(Math.round(x0 + ((cursor - from) / (to - from)) * plotW), top, dpr, bottom - top);
+  }
 
   ctx.font = `${11 * dpr}px system-ui, sans-serif`;
   ctx.textBaseline = "middle";

@@ -63,6 +63,7 @@ class TimelineView {
   constructor({ canvas, strip, tooltip, model, minimap = null, clock = () => performance.now() }) {
     Object.assign(this, { canvas, strip, tooltip, model, minimap, clock });
     this.window = null; // the stretch of time shown (viewport.js); null: the whole run
+    this.fixedDomain = null; // the axis end (s), held while a replay's cursor moves; null: from the model
     this.minimapDrawn = { key: "", at: -Infinity };
     this.ctx = canvas.getContext("2d");
     this.stripCtx = strip?.getContext("2d") ?? null;
@@ -100,7 +101,7 @@ class TimelineView {
     this.lastFrameMs = performance.now() - started;
     this.maxFrameMs = Math.max(this.maxFrameMs, this.lastFrameMs);
     this.frames += 1;
-    if (this.model.running) this.markDirty(); // live: open bars grow every frame
+    if (this.model.ticking) this.markDirty(); // live: open bars grow every frame
   }
 
   /** Sizes, scales and transforms for this frame (device px unless named css). */
@@ -115,7 +116,7 @@ class TimelineView {
     resize(this.canvas, cssW, cssH, dpr);
     if (this.strip) resize(this.strip, cssW, STRIP_HEIGHT, dpr);
 
-    const domain = model.status === "idle" ? IDLE_DOMAIN_S : axisEnd(model, now);
+    const domain = this.fixedDomain ?? (model.status === "idle" ? IDLE_DOMAIN_S : axisEnd(model, now));
     const [from, to] = visible(this.window, domain);
     const x0 = GUTTER * dpr;
     const plotW = (cssW - GUTTER - RIGHT) * dpr;
@@ -159,7 +160,7 @@ class TimelineView {
     this.drawMarkers(ctx, g, now);
     this.drawLabels(ctx, g);
     if (this.stripCtx) {
-      const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to };
+      const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to, cursor: model.running ? now : null };
       drawConcurrency(this.stripCtx, frame, model, now);
     }
     this.drawMinimap(g, now);
@@ -170,8 +171,9 @@ class TimelineView {
   updateCache(g) {
     const model = this.model;
     const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.from, g.to, g.lanes].join("|");
-    if (key !== this.cacheKey) {
+    if (key !== this.cacheKey || this.cacheModel !== model) {
       this.cacheKey = key;
+      this.cacheModel = model; // another model (a replay's) starts its own epochs
       this.cache.width = this.canvas.width;
       this.cache.height = this.canvas.height;
       this.cachedClosed = 0;
@@ -268,7 +270,7 @@ class TimelineView {
       ctx.textAlign = x + width + 4 * g.dpr > g.x0 + g.plotW + RIGHT * g.dpr ? "right" : "left";
       ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.top - (row === 0 ? 14 : 2) * g.dpr);
     };
-    if (model.running) rule(now, "#9aa3af", null, [], null, null);
+    if (model.running) rule(now, "#6b7280", null, [], null, null); // now: live, or a replay's cursor
     if (Number.isFinite(summary.ideal_s)) {
       rule(summary.ideal_s, COLORS.green, "#00664d", [6, 3, 1, 3], `ideal ${formatMs(summary.ideal_s * 1000)} ms`, 0);
     }
@@ -323,8 +325,8 @@ class TimelineView {
     resize(canvas, g.cssW, MINIMAP_HEIGHT, g.dpr);
     const key = [this.model.epoch, canvas.width, g.domain, g.from, g.to, this.model.closed.length].join("|");
     const at = this.clock();
-    if (key === this.minimapDrawn.key && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
-    this.minimapDrawn = { key, at };
+    if (key === this.minimapDrawn.key && this.minimapDrawn.model === this.model && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
+    this.minimapDrawn = { key, at, model: this.model };
     const ctx = canvas.getContext("2d");
     const h = canvas.height;
     const a = g.plotW / g.domain;
