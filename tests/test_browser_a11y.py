@@ -1,0 +1,104 @@
+"""Accessibility in a real Chromium: axe-core (npm, tests/support/a11y.py) finds no serious or
+critical violation on each page below, in each state a learner sees it in.
+
+PAGES lists them: a name and an async function that brings the `page` fixture there (on the
+session's real Daphne). A new page is one more entry; a state that needs a run first can
+call finish_run(). Each page's screenshot lands in test-output/a11y-<name>.png.
+"""
+
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests.support.a11y import axe_violations, blocking, described
+
+RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
+
+
+async def fill_form(page, **values):
+    for name, value in values.items():
+        field = page.locator(f"#run-form [name={name}]")
+        if await field.evaluate("el => el.tagName") == "SELECT":
+            await field.select_option(str(value))
+        else:
+            await field.fill(str(value))
+
+
+async def finish_run(page, base: str, **spec) -> str:
+    """Run `spec` from the form (three quick requests unless told) until it finishes; its page's URL."""
+    await page.goto(base + "/")
+    await fill_form(page, **{"strategy": "gather", "latencies_ms": "", "requests": 3, "latency_ms": 50, **spec})
+    await page.click("#run-button")
+    await page.wait_for_url(RUN_URL)
+    await expect(page.locator("#summary")).to_have_attribute("data-status", re.compile("finished|failed"))
+    return page.url
+
+
+async def main_page(page, base):
+    await page.goto(base + "/")
+    await expect(page.locator("#presets .preset")).not_to_have_count(0)
+
+
+async def form_error(page, base):
+    await page.goto(base + "/")
+    await fill_form(page, strategy="gather", latencies_ms="", requests=0)
+    await page.click("#run-button")
+    await expect(page.locator('[data-errors-for="requests"]')).to_be_visible()
+
+
+async def finished_run(page, base):
+    # Every outcome the summary and the legend can show: ok, error, timed out, retried.
+    url = await finish_run(
+        page,
+        base,
+        strategy="semaphore",
+        requests=12,
+        latency_ms=60,
+        limit=4,
+        failure_rate=0.3,
+        timeout_ms=100,
+        retries=1,
+        guess_ms=100,
+    )
+    await page.goto(url)  # as a shared link opens it: replayed from storage
+    await expect(page.locator("#conn-status")).to_have_attribute("data-state", "replayed")
+
+
+async def finished_run_tooltip(page, base):
+    await finish_run(page, base)
+    box = await page.locator("#timeline").bounding_box()
+    # Lane 0's bar: the plot starts at x = 64 CSS px and y = 30; three 50 ms requests fill it.
+    await page.mouse.move(box["x"] + 64 + 0.4 * (box["width"] - 84), box["y"] + 30 + 10)
+    await expect(page.locator("#tooltip")).to_be_visible()
+
+
+async def live_run(page, base):
+    await page.goto(base + "/")
+    # 10 s unless stopped: live for as long as the checker reads it; stopped afterwards.
+    await fill_form(page, strategy="sequential", latencies_ms="", requests=50, latency_ms=200)
+    await page.click("#run-button")
+    await page.wait_for_url(RUN_URL)
+    await page.wait_for_function("() => window.playground.model.open.size > 0")
+    await expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
+
+
+PAGES = {
+    "main": main_page,
+    "form-error": form_error,
+    "finished-run": finished_run,
+    "finished-run-tooltip": finished_run_tooltip,
+    "live-run": live_run,
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+async def test_axe_finds_no_serious_or_critical_violation(name, server, page, output_dir):
+    await PAGES[name](page, server.base)
+    await page.screenshot(path=output_dir / f"a11y-{name}.png", full_page=True)
+    violations = await axe_violations(page)
+    found = blocking(violations)
+    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
+    if await page.locator("#stop-button").is_visible():  # a live run: stop it, as a learner would
+        await page.click("#stop-button")
+        await expect(page.locator("#summary")).to_have_attribute("data-status", "cancelled")
