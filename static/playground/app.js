@@ -33,7 +33,7 @@ const boot = JSON.parse($("boot")?.textContent ?? "{}");
 const vocabulary = boot.vocabulary;
 const TERMINAL = new Set(vocabulary.run_end_statuses);
 const model = createTimeline(vocabulary);
-const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), model });
+const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), announcer: $("timeline-said"), model });
 const summaryEl = $("summary");
 const connEl = $("conn-status");
 const stopButton = $("stop-button");
@@ -91,6 +91,7 @@ function showRun(run, { push = false } = {}) {
   hideQueue();
   model.reset();
   legend.update(model);
+  view.choose(null); // a keyboard choice belongs to the run it was made in
   view.hover = null;
   view.markDirty();
   $("timeline").setAttribute("aria-label", canvasLabel);
