@@ -102,3 +102,86 @@ async def test_axe_finds_no_serious_or_critical_violation(name, server, page, ou
     if await page.locator("#stop-button").is_visible():  # a live run: stop it, as a learner would
         await page.click("#stop-button")
         await expect(page.locator("#summary")).to_have_attribute("data-status", "cancelled")
+
+
+# --- Keyboard: everything the mouse does, with Tab, Enter and the arrow keys ---------------
+
+TABS_MAX = 150  # more Tab presses than the page has stops: past this, the control is out of reach
+
+
+async def tab_to(page, selector: str) -> None:
+    """Press Tab until `selector` has the focus, and check that it shows (a visible ring)."""
+    for _ in range(TABS_MAX):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            ring = await page.evaluate(
+                "() => { const s = getComputedStyle(document.activeElement);"
+                " return {style: s.outlineStyle, width: parseFloat(s.outlineWidth)}; }"
+            )
+            assert ring["style"] != "none" and ring["width"] >= 2, f"{selector} has the focus but no ring: {ring}"
+            return
+    raise AssertionError(f"{TABS_MAX} Tab presses never reached {selector}")
+
+
+async def focused(page, expression: str):
+    return await page.evaluate(f"() => document.activeElement.{expression}")
+
+
+async def test_a_run_by_keyboard_alone_from_preset_to_each_bar_and_the_code(server, page, output_dir):
+    await page.goto(server.base + "/")
+    await tab_to(page, "a.skip")  # the first stop: straight to the playground
+    await tab_to(page, '#presets [data-preset="three-tasks"]')
+    await page.keyboard.press("Enter")
+    await expect(page.locator('#presets [data-preset="three-tasks"]')).to_have_attribute("aria-pressed", "true")
+    assert await focused(page, "name") == "guess_ms"  # the preset asks for a guess next
+    await page.keyboard.type("600")
+    await page.keyboard.press("Enter")  # submits the form, as the Run button does
+    await page.wait_for_url(RUN_URL)
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+
+    await tab_to(page, "#timeline")
+    tooltip, said = page.locator("#tooltip"), page.locator("#timeline-said")
+    await page.keyboard.press("ArrowDown")
+    await expect(tooltip).to_be_visible()
+    await expect(tooltip).to_contain_text("Task 0 · attempt 1")
+    await expect(said).to_have_text(re.compile(r"^Task 0 · attempt 1\. in flight\. .*ok · HTTP 200"))
+    await page.keyboard.press("ArrowDown")
+    await expect(said).to_contain_text("Task 1 · attempt 1")
+    await page.keyboard.press("End")
+    await expect(said).to_contain_text("Task 2 · attempt 1")
+    await expect(tooltip).to_contain_text("The task finished 1st.")  # 0.2 s: the first of three to finish
+    await page.screenshot(path=output_dir / "a11y-keyboard-timeline.png")
+    await page.keyboard.press("Escape")
+    await expect(tooltip).to_be_hidden()
+    await expect(said).to_have_text("")
+
+    await tab_to(page, "#strategy-source")  # the code scrolls by keyboard too
+    await tab_to(page, "#code-more .code-piece summary")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#code-more .code-piece").first).to_have_attribute("open", "")
+
+
+async def test_the_form_by_keyboard_a_refused_field_takes_the_focus_and_a_live_run_stops(server, page):
+    await page.goto(server.base + "/")
+    await tab_to(page, "#run-form [name=strategy]")
+    before = await focused(page, "value")
+    await page.keyboard.press("ArrowDown")  # a closed <select> changes with the arrows
+    assert await focused(page, "value") != before
+    await page.select_option("#run-form [name=strategy]", "sequential")
+    await page.fill("#run-form [name=latencies_ms]", "")
+    await page.fill("#run-form [name=latency_ms]", "200")
+    await page.fill("#run-form [name=requests]", "0")
+    await page.focus("#run-form [name=requests]")
+    await page.keyboard.press("Enter")
+    await expect(page.locator('[data-errors-for="requests"]')).to_be_visible()
+    assert await focused(page, "name") == "requests"  # the learner lands on what to fix
+    assert await focused(page, "getAttribute('aria-invalid')") == "true"
+
+    await page.keyboard.press("Control+A")
+    await page.keyboard.type("50")  # 10 s unless stopped
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(RUN_URL)
+    await page.wait_for_function("() => window.playground.model.open.size > 0")
+    await tab_to(page, "#stop-button")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "cancelled")
