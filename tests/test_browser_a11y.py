@@ -7,11 +7,15 @@ call finish_run(). Each page's screenshot lands in test-output/a11y-<name>.png.
 """
 
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
 from tests.support.a11y import axe_violations, blocking, described
+from tests.support.servers import start_test_daphne, stop
 
 RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
 
@@ -102,6 +106,28 @@ async def test_axe_finds_no_serious_or_critical_violation(name, server, page, ou
     if await page.locator("#stop-button").is_visible():  # a live run: stop it, as a learner would
         await page.click("#stop-button")
         await expect(page.locator("#summary")).to_have_attribute("data-status", "cancelled")
+
+
+@pytest.fixture
+def unstaffed(demo_api):
+    """A Daphne with no runs worker: a run it is given waits in the queue until the test ends."""
+    tmp = Path(tempfile.mkdtemp(prefix="playground-a11y-"))
+    proc, srv = start_test_daphne(tmp, demo_api.url, {"PLAYGROUND_RUNS_IN_WEB_PROCESS": "0"})
+    yield srv
+    stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def test_axe_finds_no_serious_or_critical_violation_on_a_queued_run(unstaffed, page, output_dir):
+    await page.goto(unstaffed.base + "/")
+    await fill_form(page, strategy="gather", latencies_ms="", requests=3)
+    await page.click("#run-button")
+    await page.wait_for_url(RUN_URL)
+    await expect(page.locator("#queue-status")).to_contain_text("next in line")
+    await expect(page.locator("#stop-button")).to_have_text("Cancel run")
+    await page.screenshot(path=output_dir / "a11y-queued-run.png", full_page=True)
+    found = blocking(await axe_violations(page))
+    assert not found, f"axe on a queued run ({page.url}):\n{described(found)}"
 
 
 # --- Keyboard: everything the mouse does, with Tab, Enter and the arrow keys ---------------
