@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node redis postgresql clean
+.PHONY: run test lint test-py test-js fuzz bench setup setup-test migrate chromium node axe redis postgresql clean
 
 # Daphne, the demo API and $(WORKERS) runs workers under supervisord (playground/supervisord.conf),
 # which starts any of them again if it dies. Ctrl-C stops them all.
@@ -23,7 +23,7 @@ run: setup migrate
 	HOST=$(HOST) PORT=$(PORT) DEMO_PORT=$(DEMO_PORT) PLAYGROUND_WORKERS=$(WORKERS) PLAYGROUND_BIN=$(CURDIR)/$(BIN) \
 	  $(BIN)/supervisord -c playground/supervisord.conf -j $(RUN_DIR)/supervisord.pid -q $(RUN_DIR)
 
-test: setup-test migrate chromium node redis postgresql
+test: setup-test migrate chromium node axe redis postgresql
 	$(MAKE) lint
 	$(MAKE) test-js
 	$(MAKE) test-py
@@ -94,6 +94,19 @@ node:
 	  echo "Installing Node.js with apt-get for the timeline model's tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
 
+# axe-core, the accessibility checker tests/test_browser_a11y.py runs in Chromium: the exact
+# version package-lock.json pins, from the npm registry, into node_modules/ (not committed).
+# Done again only when package.json or package-lock.json changes.
+axe: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json | node
+	@command -v npm >/dev/null 2>&1 || { \
+	  command -v apt-get >/dev/null 2>&1 || { echo "npm is missing: install it (package 'npm') and run make test again."; exit 1; }; \
+	  echo "Installing npm with apt-get for the accessibility checker"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The scale-out test runs two servers over a real Redis channel layer.
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { \
@@ -109,4 +122,4 @@ postgresql:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output $(RUN_DIR)
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* test-output $(RUN_DIR) node_modules

@@ -35,7 +35,7 @@ const boot = JSON.parse($("boot")?.textContent ?? "{}");
 const vocabulary = boot.vocabulary;
 const TERMINAL = new Set(vocabulary.run_end_statuses);
 const model = createTimeline(vocabulary);
-const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), minimap: $("minimap"), model });
+const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency"), tooltip: $("tooltip"), announcer: $("timeline-said"), minimap: $("minimap"), model });
 // A finished run replays under a time cursor: the timeline, the strip and the summary
 // show the replay's model, "now" at the cursor; at its end that model is the whole run.
 let runEvents = []; // the run on screen's events in seq order, for its replay
@@ -126,6 +126,7 @@ function showRun(run, { push = false } = {}) {
   runEvents = [];
   view.model = model;
   view.fixedDomain = null;
+  view.choose(null); // a keyboard choice belongs to the run it was made in
   view.hover = null;
   zoom.reset(); // a new run is seen whole first
   view.markDirty();

@@ -41,7 +41,19 @@ export const LOOKS = {
   },
   flight: { label: "in flight", hint: "request sent, no answer yet", paint: () => COLORS.sky },
   ok: { label: "ok", paint: () => COLORS.blue },
-  error: { label: "error", hint: "HTTP error (429/503 included) or connection failure", paint: () => COLORS.ink },
+  error: {
+    label: "error",
+    hint: "dotted: HTTP error (429/503 included) or connection failure",
+    // Dots, not only a darker colour: ink and ok's blue are 3:1 apart, too close to tell by colour alone.
+    paint: ({ tile }) =>
+      tile(6, (c, s) => {
+        c.fillStyle = COLORS.ink;
+        c.fillRect(0, 0, s, s);
+        c.fillStyle = "#ffffff";
+        const dot = Math.max(1, Math.round(s / 4));
+        c.fillRect(Math.round(s / 4), Math.round(s / 4), dot, dot);
+      }),
+  },
   timeout: {
     label: "timed out",
     hint: "stripes and an end cap: the client gave up",

@@ -12,10 +12,15 @@
  *
  * Transforms, named:  time (s) ──timeToCss──> CSS px ──cssToDevice (x dpr)──> device px.
  * `window` (viewport.js) picks the stretch of time shown: null, the whole run.
+ *
+ * What a bar says (describeSegment) shows in the tooltip, for the segment under the pointer
+ * or the one chosen by keyboard (timeline-keys.js: the focused canvas, arrow keys); a
+ * keyboard choice is also put in words in `announcer`, a live region, for screen readers.
  */
 
 import { drawConcurrency } from "./concurrency-view.js";
 import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
+import { nextSelection } from "./timeline-keys.js";
 import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
 import { visible } from "./viewport.js";
 
@@ -60,8 +65,8 @@ export function createTimelineView(options) {
 }
 
 class TimelineView {
-  constructor({ canvas, strip, tooltip, model, minimap = null, clock = () => performance.now() }) {
-    Object.assign(this, { canvas, strip, tooltip, model, minimap, clock });
+  constructor({ canvas, strip, tooltip, announcer = null, model, minimap = null, clock = () => performance.now() }) {
+    Object.assign(this, { canvas, strip, tooltip, announcer, model, minimap, clock });
     this.window = null; // the stretch of time shown (viewport.js); null: the whole run
     this.fixedDomain = null; // the axis end (s), held while a replay's cursor moves; null: from the model
     this.minimapDrawn = { key: "", at: -Infinity };
@@ -84,6 +89,8 @@ class TimelineView {
     this.resizeObserver.observe(canvas.parentElement);
     canvas.addEventListener("pointermove", (event) => this.pointAt(event.offsetX, event.offsetY));
     canvas.addEventListener("pointerleave", () => this.pointAt(null, null));
+    canvas.addEventListener("keydown", (event) => this.onKey(event));
+    canvas.addEventListener("blur", () => this.choose(null));
   }
 
   /** Something changed: draw once, on the next animation frame. */
@@ -387,6 +394,7 @@ class TimelineView {
       const tolerance = (3 * g.dpr) / g.a; // three CSS px either side: thin bars stay hoverable
       segment = this.model.hitTest(t, lane, this.model.nowAt(this.clock()), tolerance);
     }
+    if (!segment && this.pointer?.keyed) return; // the pointer passing by leaves a keyboard choice
     this.pointer = segment ? { x, y } : null;
     if (segment !== this.hover) {
       this.hover = segment;
@@ -395,22 +403,52 @@ class TimelineView {
     this.updateTooltip(this.model.nowAt(this.clock()));
   }
 
+  /** A key pressed on the focused canvas: select the segment it leads to (timeline-keys.js). */
+  onKey(event) {
+    // Shift + arrows pan a zoomed timeline (zoom-controls.js); plain arrows choose a bar.
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const segment = nextSelection(this.model, this.pointer?.keyed ? this.hover : null, event.key);
+    if (segment === undefined) return;
+    event.preventDefault(); // the arrows move the selection, not the page
+    this.choose(segment);
+  }
+
+  /** Select `segment` (or nothing) as the keyboard's: outlined, its tooltip shown and its words announced. */
+  choose(segment) {
+    if (!segment && !this.pointer?.keyed) return;
+    this.pointer = segment ? { keyed: true } : null;
+    this.hover = segment;
+    this.markDirty();
+    const now = this.model.nowAt(this.clock());
+    this.updateTooltip(now);
+    if (this.announcer) this.announcer.textContent = segment ? this.describe(segment, now).join(". ") : "";
+  }
+
+  describe(segment, now) {
+    return describeSegment(segment, { now, rank: this.model.completionRank(segment.task), waitWords: this.model.waitWords });
+  }
+
+  /** Where the tooltip points (CSS px): the pointer, or below the start of a keyboard-chosen bar. */
+  anchor() {
+    if (!this.pointer?.keyed) return this.pointer;
+    const g = this.geometry;
+    if (!g) return null;
+    return { x: (g.a * this.hover.start + g.b) / g.dpr, y: (g.top + (this.hover.task + 1) * g.step) / g.dpr };
+  }
+
   updateTooltip(now) {
     const tip = this.tooltip;
     if (!tip) return;
-    if (!this.hover || !this.pointer) {
+    const at = this.hover && this.anchor();
+    if (!at) {
       tip.hidden = true;
       return;
     }
-    const lines = describeSegment(this.hover, {
-      now,
-      rank: this.model.completionRank(this.hover.task),
-      waitWords: this.model.waitWords,
-    });
+    const lines = this.describe(this.hover, now);
     tip.replaceChildren(...lines.map((line, i) => Object.assign(document.createElement(i ? "div" : "strong"), { textContent: line })));
     tip.hidden = false;
-    const left = Math.min(this.pointer.x + 14, this.canvas.clientWidth - tip.offsetWidth - 4);
-    const top = this.pointer.y + 16 + tip.offsetHeight > this.canvas.clientHeight ? this.pointer.y - tip.offsetHeight - 8 : this.pointer.y + 16;
+    const left = Math.min(at.x + 14, this.canvas.clientWidth - tip.offsetWidth - 4);
+    const top = at.y + 16 + tip.offsetHeight > this.canvas.clientHeight ? at.y - tip.offsetHeight - 8 : at.y + 16;
     tip.style.transform = `translate(${Math.max(0, left)}px, ${Math.max(0, top)}px)`;
   }
 
