@@ -87,12 +87,22 @@ async def live_run(page, base):
     await expect(page.locator("#conn-status")).to_have_attribute("data-state", "live")
 
 
+async def replayed_and_zoomed(page, base):
+    # The replay bar mid-run and the zoom controls with the minimap shown.
+    await finish_run(page, base, strategy="semaphore", requests=12, latency_ms=60, limit=4)
+    await expect(page.locator("#replay-bar")).to_be_visible()
+    await page.locator("#replay-scrubber").fill("90")
+    await page.click("#zoom-in")
+    await expect(page.locator(".minimap-wrap")).to_be_visible()
+
+
 PAGES = {
     "main": main_page,
     "form-error": form_error,
     "finished-run": finished_run,
     "finished-run-tooltip": finished_run_tooltip,
     "live-run": live_run,
+    "replayed-and-zoomed": replayed_and_zoomed,
 }
 
 
