@@ -19,6 +19,7 @@
  */
 
 import { drawConcurrency } from "./concurrency-view.js";
+import { drawMinimap } from "./minimap-view.js";
 import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
 import { nextSelection } from "./timeline-keys.js";
 import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
@@ -314,11 +315,7 @@ class TimelineView {
     }
   }
 
-  /**
-   * While zoomed: the whole run, small, under the strip, with the stretch shown framed.
-   * Closed bars are cheap to keep; the overview is redrawn whole, at most every
-   * MINIMAP_REDRAW_MS while live (bars grow), at once when the window or scale changes.
-   */
+  /** While zoomed: the whole run under the strip (minimap-view.js), redrawn when it changed. */
   drawMinimap(g, now) {
     const canvas = this.minimap;
     if (!canvas) return;
@@ -332,35 +329,10 @@ class TimelineView {
     resize(canvas, g.cssW, MINIMAP_HEIGHT, g.dpr);
     const key = [this.model.epoch, canvas.width, g.domain, g.from, g.to, this.model.closed.length].join("|");
     const at = this.clock();
-    if (key === this.minimapDrawn.key && this.minimapDrawn.model === this.model && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
+    const same = key === this.minimapDrawn.key && this.minimapDrawn.model === this.model;
+    if (same && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
     this.minimapDrawn = { key, at, model: this.model };
-    const ctx = canvas.getContext("2d");
-    const h = canvas.height;
-    const a = g.plotW / g.domain;
-    const laneH = h / Math.max(this.model.laneCount, 1);
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, h);
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(g.x0, 0, g.plotW, h);
-    const batch = new BarBatch(g.dpr);
-    const add = (segment) => batch.add(styleOf(segment), g.x0 + a * segment.start, segment.task * laneH, a * ((segment.end ?? now) - segment.start), laneH);
-    for (const segment of this.model.closed) add(segment);
-    for (const segment of this.model.open) add(segment);
-    batch.fill(ctx, this.paints);
-    // Shade what is not shown; frame what is.
-    const left = g.x0 + a * g.from;
-    const right = g.x0 + a * g.to;
-    ctx.fillStyle = "rgba(31, 41, 55, 0.45)";
-    ctx.fillRect(g.x0, 0, left - g.x0, h);
-    ctx.fillRect(right, 0, g.x0 + g.plotW - right, h);
-    ctx.strokeStyle = COLORS.black;
-    ctx.lineWidth = 2 * g.dpr;
-    ctx.strokeRect(left, g.dpr, Math.max(right - left, 2 * g.dpr), h - 2 * g.dpr);
-    ctx.fillStyle = COLORS.muted;
-    ctx.font = `${11 * g.dpr}px ${FONT}`;
-    ctx.textAlign = "right";
-    ctx.textBaseline = "middle";
-    ctx.fillText("whole run", g.x0 - 6 * g.dpr, h / 2);
+    drawMinimap(canvas.getContext("2d"), { ...g, width: canvas.width, height: canvas.height, paints: this.paints, font: FONT }, this.model, now);
   }
 
   /** The time (s) under CSS x on the timeline; clamped to what is shown. */
