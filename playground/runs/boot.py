@@ -4,8 +4,9 @@ from django.conf import settings
 
 from playground import events
 from playground.demoapi.process import demo_api_url
+from playground.runs.comparisons import MAX_RUNS, MIN_RUNS
 from playground.runs.forms import INITIAL_STRATEGY
-from playground.runs.presets import PRESETS
+from playground.runs.presets import PAIRS, PRESETS
 from playground.runs.spec import field_table
 from playground.strategies import STRATEGIES
 
@@ -23,12 +24,14 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
     """`owned`: this visitor started the run (may cancel it); others get a read-only replay."""
     return {
         "run": None if run is None else {**urls, "status": run.status, "spec": run.spec, "owned": owned},
-        "api": {"runs": "/api/runs"},
+        "api": {"runs": "/api/runs", "mine": "/api/runs/mine"},
+        "compare": {"url": "/compare/", "max_runs": MAX_RUNS},
         "demo_api_url": demo_api_url(),
         "vocabulary": events.vocabulary(),  # statuses, wait reasons, end states: the JS keeps no copy
         "strategies": [s.describe() for s in STRATEGIES.values()],
         "params": field_limits(),
         "presets": PRESETS,
+        "pairs": PAIRS,
         "connection_limit": settings.CLIENT_CONNECTION_LIMIT,
         "limits": {
             "max_requests": f"{settings.MAX_REQUESTS:,}",
@@ -36,4 +39,18 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
             "runs_per_learner": settings.MAX_RUNS_PER_VISITOR,
             "runs_queued": f"{settings.MAX_RUNS_QUEUED:,}",
         },
+    }
+
+
+def compare_boot(*, runs, urls, owner: str) -> dict:
+    """The comparison page: each run (as a run's page gets it), the shared words, the pairs."""
+    return {
+        "runs": [
+            {**url, "status": run.status, "spec": run.spec, "owned": bool(owner) and run.owner == owner}
+            for run, url in zip(runs, urls, strict=True)
+        ],
+        "vocabulary": events.vocabulary(),
+        "strategies": [{"name": s.name, "label": s.label} for s in STRATEGIES.values()],
+        "pairs": PAIRS,
+        "compare": {"url": "/compare/", "min_runs": MIN_RUNS, "max_runs": MAX_RUNS},
     }

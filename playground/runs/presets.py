@@ -1,11 +1,14 @@
 """Ready-made runs: the lesson's own examples first, then what a real API does to them.
 
 Each preset is a run spec (as POST /api/runs takes it) and one sentence of what to notice.
+Each pair (PAIRS) names two presets that start together with one seed and open side by side.
 """
+
+from typing import Any
 
 UNEVEN_MS = [800, 100, 100, 100] * 3  # one slow request in every four
 
-PRESETS = [
+PRESETS: list[dict[str, Any]] = [
     {
         "name": "three-tasks",
         "label": "Three tasks: 0.3 s, 0.5 s, 0.2 s",
@@ -85,3 +88,41 @@ PRESETS = [
         "about 1.0 s instead of 2.4 s.",
     },
 ]
+
+# Pairs that teach by contrast: two of the presets above, started together with one seed (so
+# the demo API gives both runs the same latencies and failures) and shown on one time axis
+# (/compare/). The slower one first: the speed-up is measured against it.
+PAIRS: list[dict[str, Any]] = [
+    {
+        "name": "sequential-vs-gather",
+        "label": "Sequential vs gather",
+        "presets": ["three-tasks-sequential", "three-tasks"],
+        "seed": 7,
+        "text": "The same three requests: awaited one by one they add up to 1.0 s, gathered they take 0.5 s.",
+    },
+    {
+        "name": "batches-vs-semaphore",
+        "label": "Batches vs a semaphore",
+        "presets": ["uneven-batches", "uneven-semaphore"],
+        "seed": 7,
+        "text": "The same limit of 4: batches wait for their slowest request, "
+        "a semaphore refills each free slot at once.",
+    },
+    {
+        "name": "gather-vs-rate-limiter",
+        "label": "gather vs a rate limiter",
+        "presets": ["rate-limited-gather", "rate-limited-limiter"],
+        "seed": 7,
+        "text": "The same rate-limited API: gather is fast but gets 429s, "
+        "the limiter is slower and every request succeeds.",
+    },
+]
+
+
+def pair_specs(name: str) -> list[dict] | None:
+    """The run specs a pair starts, each with the pair's seed; None for an unknown pair."""
+    pair = next((p for p in PAIRS if p["name"] == name), None)
+    if pair is None:
+        return None
+    specs = {preset["name"]: preset["spec"] for preset in PRESETS}
+    return [{**specs[preset], "seed": pair["seed"]} for preset in pair["presets"]]

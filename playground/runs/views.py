@@ -1,4 +1,4 @@
-"""Pages: the form (`/`) and a run's timeline (`/runs/<id>/`), one template."""
+"""Pages: the form (`/`) and a run's timeline (`/runs/<id>/`), one template; 2 to 4 runs on one axis (`/compare/`)."""
 
 import uuid
 
@@ -6,9 +6,10 @@ from asgiref.sync import sync_to_async
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from playground.runs import lifecycle
+from playground.runs import comparisons, lifecycle
 from playground.runs.admission import RunRefused
-from playground.runs.boot import page_boot
+from playground.runs.boot import compare_boot, page_boot
+from playground.runs.comparisons import CompareRefused
 from playground.runs.forms import RunSpecForm
 from playground.runs.models import Run
 
@@ -46,3 +47,27 @@ async def _page(request, form, *, run=None, status=200):
     owned = run is not None and run.owner == visitor(request)
     boot = await sync_to_async(page_boot)(run=run, urls=run and lifecycle.run_urls(run), owned=owned)
     return render(request, "playground/index.html", {"form": form, "boot": boot, "run": run}, status=status)
+
+
+async def compare(request):
+    """GET ?runs=<id>,<id>[,...]: the runs on one axis. POST pair=<name>: start the pair, then show it."""
+    owner = visitor(request)
+    try:
+        if request.method == "POST":
+            runs = await comparisons.pair_launch(name=request.POST.get("pair", ""), owner=owner)
+            return redirect(comparisons.comparison_url(runs))
+        given = request.GET.getlist("runs")
+        runs = await comparisons.comparison_runs(comparisons.comparison_ids(given))
+    except CompareRefused as exc:
+        return _compare_refused(request, exc.status, str(exc))
+    except RunRefused as exc:
+        return _compare_refused(request, 429, str(exc))
+    if len(given) > 1:  # a plain form repeats the parameter: one address per comparison
+        return redirect(comparisons.comparison_url(runs))
+    boot = compare_boot(runs=runs, urls=[lifecycle.run_urls(run) for run in runs], owner=owner)
+    return render(request, "playground/compare.html", {"boot": boot, "runs": zip(runs, boot["runs"], strict=True)})
+
+
+def _compare_refused(request, status: int, message: str):
+    boot = compare_boot(runs=[], urls=[], owner="")
+    return render(request, "playground/compare.html", {"boot": boot, "error": message}, status=status)

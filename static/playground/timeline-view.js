@@ -34,7 +34,7 @@ const LANE_MAX = 26; // few tasks: comfortable lanes, not a stretched canvas
 const LABELLED_LANE = 14; // lanes at least this tall get "#i" and the completion rank
 const PLOT_MIN = 90;
 const STRIP_HEIGHT = 76;
-const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
+export const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const MINIMAP_HEIGHT = 40;
 const MINIMAP_REDRAW_MS = 250; // while live, the overview of every bar is redrawn this often
@@ -66,10 +66,12 @@ export function createTimelineView(options) {
 }
 
 class TimelineView {
-  constructor({ canvas, strip, tooltip, announcer = null, model, minimap = null, clock = () => performance.now() }) {
-    Object.assign(this, { canvas, strip, tooltip, announcer, model, minimap, clock });
+  /** plotMaxCss: the tallest the lanes may grow (CSS px); null: a share of the window's height. */
+  constructor({ canvas, strip, tooltip, announcer = null, model, minimap = null, clock = () => performance.now(), plotMaxCss = null }) {
+    Object.assign(this, { canvas, strip, tooltip, announcer, model, minimap, clock, plotMaxCss });
     this.window = null; // the stretch of time shown (viewport.js); null: the whole run
-    this.fixedDomain = null; // the axis end (s), held while a replay's cursor moves; null: from the model
+    // The axis end (s), held while a replay's cursor moves, or shared by the runs of a comparison; null: from the model.
+    this.fixedDomain = null;
     this.minimapDrawn = { key: "", at: -Infinity };
     this.ctx = canvas.getContext("2d");
     this.stripCtx = strip?.getContext("2d") ?? null;
@@ -118,7 +120,7 @@ class TimelineView {
     const dpr = window.devicePixelRatio || 1;
     const lanes = Math.max(model.laneCount, 1);
     const cssW = Math.max(this.canvas.parentElement.clientWidth, 200);
-    const plotMax = Math.max(PLOT_MIN, Math.min(520, Math.round(window.innerHeight * 0.55)));
+    const plotMax = this.plotMaxCss ?? Math.max(PLOT_MIN, Math.min(520, Math.round(window.innerHeight * 0.55)));
     const plotCss = model.laneCount ? Math.min(plotMax, Math.max(PLOT_MIN, lanes * LANE_MAX)) : PLOT_MIN;
     const cssH = TOP + plotCss + AXIS;
     resize(this.canvas, cssW, cssH, dpr);
@@ -446,7 +448,7 @@ function resize(canvas, cssW, cssH, dpr) {
  * touch the edge; it grows in steps, each one redrawing the cache); once over, past the
  * end and past the ideal and the guess when they are near enough to compare with.
  */
-function axisEnd(model, now) {
+export function axisEnd(model, now) {
   const floor = Math.max(expectedSeconds(model.spec) * 1.1, 0.05);
   if (model.end === null) return niceCeil(Math.max(now * 1.1, floor));
   const guess = model.summary?.guess_s ?? (model.spec?.guess_ms ?? NaN) / 1000;
