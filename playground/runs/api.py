@@ -2,6 +2,7 @@
 
     POST /api/runs ──body_parser (size, UTF-8, JSON)──> RunSpec (strict) ──> run_launch ──> 201 {id, url, ws}
                    refusals: 400 {"errors": {field: [...]}}, 403 CSRF, 413 too large, 429 RunRefused
+    GET  /api/runs/mine              200 the caller's recent runs, newest first ("Compare with...")
     GET  /api/runs/<uuid>            200 the run and its events, 404
     POST /api/runs/<uuid>/cancel     202, 403 not the owner, 404, 409 not running
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel
 
 from playground.runs import lifecycle
 from playground.runs.admission import RunRefused
+from playground.runs.comparisons import RECENT_RUNS, runs_recent
 from playground.runs.eventstore import events_after
 from playground.runs.models import Run
 from playground.runs.spec import MAX_NUMBER_DIGITS, RunSpec, error_messages
@@ -56,6 +58,21 @@ class RunOut(BaseModel):
     status: Literal[tuple(Run.Status.values)]  # type: ignore[valid-type]
     summary: dict[str, Any] | None
     events: list[dict[str, Any]]
+
+
+class RunBrief(BaseModel):
+    id: str
+    url: str
+    ws: str
+    strategy: str
+    requests: int
+    wall_s: float | None
+    status: Literal[tuple(Run.Status.values)]  # type: ignore[valid-type]
+    created: str
+
+
+class RecentRuns(BaseModel):
+    runs: list[RunBrief]
 
 
 class FieldErrors(BaseModel):
@@ -215,6 +232,18 @@ async def runs_create(request, spec: RunSpec):
     except RunRefused as exc:
         return 429, {"error": str(exc)}
     return 201, lifecycle.run_urls(run)
+
+
+@api.get(
+    "/runs/mine",
+    response={200: RecentRuns},
+    summary="Your recent runs, newest first",
+    description=f"The {RECENT_RUNS} newest runs of the caller (a browser's session; a client without cookies: "
+    "its address), for comparing them on one time axis at /compare/?runs=<id>,<id>.",
+    openapi_extra=described(_200="The caller's runs, newest first; nobody else's"),
+)
+async def runs_mine(request):
+    return 200, {"runs": await runs_recent(owner=owner_of(request))}
 
 
 @api.get(

@@ -10,11 +10,13 @@
  *                code panel: the code that ran (run.started's code)
  *                          connectRun(ws) ──queue──> #queue-status (place in line, estimated start)
  *                          until the first event (run.started, or run.finished if cancelled first)
+ *   "Compare with…" (compare-picker.js): this run and the learner's recent ones ──> /compare/?runs=...
  *   Stop/Cancel button: the owner's, from queued to the run's end ──> POST /api/runs/<id>/cancel
  *   back/forward (popstate) ──> showRun(that entry's run), form refilled
  */
 
 import { createCodePanel } from "./code-panel.js";
+import { createComparePicker } from "./compare-picker.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
 import { queueWords } from "./queue.js";
@@ -72,6 +74,7 @@ const queueEl = $("queue-status");
 const canvasLabel = $("timeline").getAttribute("aria-label");
 const legend = createLegend($("legend"), vocabulary);
 const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
+const comparePicker = createComparePicker($("compare-with"), { boot }); // "Compare with…" the learner's runs
 let handledCode = null; // the last run.started code put on the code panel (once per run)
 let panelShowsRun = false; // the code panel shows what ran (true) or what will run (false)
 let socket = null;
@@ -136,6 +139,7 @@ function showRun(run, { push = false } = {}) {
     revealTimeline();
   }
   current = run ? { run, replay: TERMINAL.has(run.status) } : null;
+  comparePicker.setRun(run);
   if (!run && panelShowsRun) form.showStrategy(); // no run on screen: the code panel plans again
   refreshSummary();
   view.placeholder = null;
