@@ -13,7 +13,7 @@
 
 export const LETTERS = ["A", "B", "C", "D"]; // a comparison holds at most four runs (comparisons.MAX_RUNS)
 const SAME_RATIO = 1.05; // within 5%: "about as fast as", not "1.0× faster"
-const LATER_S = 0.005; // a request started this much later in one run is worth a word
+const LATER_S = 0.02; // below this, a later start is the loop's scheduling noise, not the strategy
 const SAME_LATENCY = 0.1; // latencies this close (as a share of the mean) are "the same"
 
 /** Each run's name in the comparison's words: its strategy, with a letter when two share one. */

@@ -24,6 +24,7 @@ const ROWS_SHOWN = 12; // request rows in the table: a screenful a class can rea
 const TABLE_EVERY_MS = 250; // the table and speed-ups follow a live run four times a second
 const PLOT_SHARE = 0.62; // of the window's height, shared by the lanes' timelines
 const PLOT_MIN_CSS = 90;
+const TEXT_SCALE = 1.3; // the canvases' 11 px labels at ~14 px: this page is meant to be projected
 
 const $ = (id) => document.getElementById(id);
 const boot = JSON.parse($("boot")?.textContent ?? "{}");
@@ -39,7 +40,14 @@ const lanes = boot.runs.map((run, i) => createLane(run, i));
 
 // Read-only hooks for browser tests and the curious.
 window.playground = Object.freeze({
-  lanes: lanes.map(({ model, view, run }) => ({ model, view, run })),
+  lanes: lanes.map((lane) => ({
+    model: lane.model,
+    view: lane.view,
+    run: lane.run,
+    get liveFrames() {
+      return lane.liveFrames; // frames of the page drawn while this run was live
+    },
+  })),
   get axis() {
     return axis;
   },
@@ -62,10 +70,11 @@ function createLane(run, i) {
     model,
     clock,
     plotMaxCss,
+    textScale: TEXT_SCALE,
   });
   view.fixedDomain = axis; // the comparison's one axis, not this run's own
   view.placeholder = "Waiting for the run to start…";
-  return { run, i, el, part, model, view, socket: null, replay: TERMINAL.has(run.status), state: "connecting" };
+  return { run, i, el, part, model, view, socket: null, replay: TERMINAL.has(run.status), state: "connecting", liveFrames: 0 };
 }
 
 function connect(lane) {
@@ -135,6 +144,7 @@ function frame() {
       lane.view.markDirty();
     }
   }
+  for (const lane of lanes) if (lane.model.running) lane.liveFrames += 1;
   const live = lanes.some(({ model }) => model.running);
   if (now - tableAt >= TABLE_EVERY_MS) refresh(true);
   else updateFigures();

@@ -55,7 +55,8 @@ export function specLimit(spec) {
 /**
  * Paint the strip. `frame` = {dpr, width, height (device px), x0, plotW (device px),
  * from, to (s): the stretch of time shown, cursor (s, or null): "now" while a run is live
- * or replayed}; the time transform is the timeline's, so bars line up with it, zoomed or not.
+ * or replayed, textScale (optional: labels this much larger)}; the time transform is the
+ * timeline's, so bars line up with it, zoomed or not.
  */
 export function drawConcurrency(ctx, frame, model, now) {
   const { dpr, width, height, x0, plotW, from, to, cursor = null } = frame;
@@ -89,7 +90,7 @@ export function drawConcurrency(ctx, frame, model, now) {
     ctx.fillRect(Math.round(x0 + ((cursor - from) / (to - from)) * plotW), top, dpr, bottom - top);
   }
 
-  ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+  ctx.font = `${11 * dpr * (frame.textScale ?? 1)}px system-ui, sans-serif`;
   ctx.textBaseline = "middle";
   const rule = (count, color, text, dash, inGutter, ink) => {
     const y = Math.round(yOf(count)) + 0.5;

@@ -66,9 +66,12 @@ export function createTimelineView(options) {
 }
 
 class TimelineView {
-  /** plotMaxCss: the tallest the lanes may grow (CSS px); null: a share of the window's height. */
-  constructor({ canvas, strip, tooltip, announcer = null, model, minimap = null, clock = () => performance.now(), plotMaxCss = null }) {
-    Object.assign(this, { canvas, strip, tooltip, announcer, model, minimap, clock, plotMaxCss });
+  /**
+   * plotMaxCss: the tallest the lanes may grow (CSS px); null: a share of the window's height.
+   * textScale: labels this much larger (a page meant to be projected).
+   */
+  constructor({ canvas, strip, tooltip, announcer = null, model, minimap = null, clock = () => performance.now(), plotMaxCss = null, textScale = 1 }) {
+    Object.assign(this, { canvas, strip, tooltip, announcer, model, minimap, clock, plotMaxCss, textScale });
     this.window = null; // the stretch of time shown (viewport.js); null: the whole run
     // The axis end (s), held while a replay's cursor moves, or shared by the runs of a comparison; null: from the model.
     this.fixedDomain = null;
@@ -136,6 +139,7 @@ class TimelineView {
     const cssToDevice = (x) => x * dpr;
     return {
       dpr, cssW, cssH, domain, from, to, lanes, step, gap, x0, plotW,
+      px: (size) => size * dpr * this.textScale, // a label's font size, CSS px -> device px
       top: TOP * dpr, plotH: plotCss * dpr,
       timeToCss, cssToDevice,
       // The hot path composes the two transforms into one multiply-add.
@@ -170,7 +174,7 @@ class TimelineView {
     this.drawMarkers(ctx, g, now);
     this.drawLabels(ctx, g);
     if (this.stripCtx) {
-      const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to, cursor: model.running ? now : null };
+      const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to, cursor: model.running ? now : null, textScale: this.textScale };
       drawConcurrency(this.stripCtx, frame, model, now);
     }
     this.drawMinimap(g, now);
@@ -221,7 +225,7 @@ class TimelineView {
     const ticks = niceTicks(g.from * 1000, g.to * 1000, Math.max(3, Math.floor(g.cssW / 90)));
     const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : g.to * 1000;
     ctx.fillStyle = COLORS.grid;
-    ctx.font = `${11 * g.dpr}px ${FONT}`;
+    ctx.font = `${g.px(11)}px ${FONT}`;
     ctx.textBaseline = "top";
     ctx.textAlign = "center";
     ticks.forEach((ms, i) => {
@@ -235,7 +239,7 @@ class TimelineView {
     });
     if (!this.model.laneCount) {
       ctx.fillStyle = COLORS.muted;
-      ctx.font = `${14 * g.dpr}px ${FONT}`;
+      ctx.font = `${g.px(14)}px ${FONT}`;
       ctx.textBaseline = "middle";
       ctx.fillText(this.placeholder ?? "Press Run: each request becomes a bar here.", g.x0 + g.plotW / 2, g.top + g.plotH / 2);
     }
@@ -273,7 +277,7 @@ class TimelineView {
       ctx.setLineDash([]);
       if (!label) return;
       ctx.fillStyle = ink;
-      ctx.font = `${11 * g.dpr}px ${FONT}`;
+      ctx.font = `${g.px(11)}px ${FONT}`;
       ctx.textBaseline = "bottom";
       const text = after ? `${label} →` : before ? `← ${label}` : label;
       const width = ctx.measureText(text).width;
@@ -291,7 +295,7 @@ class TimelineView {
   drawLabels(ctx, g) {
     const model = this.model;
     if (!model.laneCount) return;
-    ctx.font = `${11 * g.dpr}px ${FONT}`;
+    ctx.font = `${g.px(11)}px ${FONT}`;
     ctx.textBaseline = "middle";
     const mid = (lane) => g.top + lane * g.step + g.step / 2;
     if (g.step < LABELLED_LANE * g.dpr) {

@@ -1,0 +1,120 @@
+"""Comparisons in a real Chromium (the `page` fixture of tests/support/browser.py) against the
+session's real Daphne: two stored runs on one axis, a pair drawn live, and "Compare with..."
+from a run's page. Screenshots in test-output/.
+"""
+
+import re
+
+import aiohttp
+from playwright.async_api import expect
+
+from tests.support.wsclient import collect_run, start_run
+
+BLUE = (0x00, 0x72, 0xB2)  # COLORS.blue in timeline-style.js: a request that finished ok
+LATENCIES = [100, 300, 200]
+
+LANES = """() => window.playground.lanes.map((lane) => ({
+    status: lane.model.status, requests: lane.model.laneCount, end: lane.model.end,
+    wall: lane.model.summary?.wall_s ?? null, seed: lane.model.spec?.seed ?? null,
+    domain: lane.view.geometry?.domain ?? null, liveFrames: lane.liveFrames}))"""
+ALL_OVER = "() => window.playground.lanes.every((lane) => lane.model.end !== null)"
+
+
+async def ok_pixels(page, lane: int) -> int:
+    """How many pixels of lane `lane`'s timeline are painted as finished-ok bars."""
+    return await page.evaluate(
+        """([lane, [r, g, b]]) => {
+        const canvas = document.querySelectorAll('[data-lane="timeline"]')[lane];
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) n += data[i] === r && data[i + 1] === g && data[i + 2] === b;
+        return n;
+    }""",
+        [lane, list(BLUE)],
+    )
+
+
+async def test_two_stored_runs_on_one_axis_with_their_speed_up(server, page, output_dir):
+    ids = [await start_run(server, {"strategy": s, "latencies_ms": LATENCIES, "seed": 5}) for s in ("sequential", "gather")]
+    walls = []
+    async with aiohttp.ClientSession() as http:
+        for run_id in ids:
+            await collect_run(server, run_id)
+            async with http.get(f"{server.base}/api/runs/{run_id}") as r:
+                walls.append((await r.json())["summary"]["wall_s"])
+
+    await page.goto(f"{server.base}/compare/?runs={ids[0]},{ids[1]}")
+    await expect(page.locator("h1")).to_have_text(re.compile("Compare runs"))
+    await page.wait_for_function(ALL_OVER)
+    ratio = walls[0] / walls[1]
+    assert ratio >= 1.5, walls  # 600 ms of requests one by one against the slowest, 300 ms
+    await expect(page.locator("#speedup")).to_have_attribute("data-ready", "true")
+    await expect(page.locator("#speedup")).to_have_text(f"gather: {ratio:.1f}× faster than sequential")
+    lanes = await page.evaluate(LANES)
+    assert [lane["status"] for lane in lanes] == ["finished", "finished"]
+    assert [lane["requests"] for lane in lanes] == [3, 3]
+    assert lanes[0]["domain"] == lanes[1]["domain"] >= walls[0], "one axis, wide enough for the slower run"
+    for lane in (0, 1):
+        assert await ok_pixels(page, lane) > 300, f"lane {lane}'s bars are drawn"
+    await expect(page.locator('[data-lane="wall_s"]').first).to_have_attribute("data-value", str(walls[0]))
+    await expect(page.locator('[data-lane="efficiency"]').nth(1)).to_contain_text("% of ideal")
+
+    rows = page.locator("#request-table tbody tr")
+    await expect(rows).to_have_count(3)
+    later = await rows.nth(2).locator("td").last.inner_text()
+    match = re.fullmatch(r"started ([\d,]+) ms later in sequential", later)
+    assert match and int(match.group(1).replace(",", "")) >= 400, later  # after 100 + 300 ms of the others
+    await expect(page.locator("#request-note")).to_contain_text("the largest gap")
+    await page.screenshot(path=output_dir / "compare-stored.png", full_page=True)
+
+
+async def test_a_pair_preset_fills_both_lanes_live_then_gives_the_speed_up(server, page, output_dir):
+    await page.goto(server.base + "/")
+    await page.click("#pairs summary")
+    await page.click('#pairs [data-pair="batches-vs-semaphore"]')
+    await page.wait_for_url(re.compile(r"/compare/\?runs=[0-9a-f-]{36},[0-9a-f-]{36}$"))
+    await page.wait_for_function("() => window.playground.lanes.some((lane) => lane.model.running)")
+    axis_live = await page.evaluate("() => window.playground.axis")
+    await page.screenshot(path=output_dir / "compare-live.png", full_page=True)
+
+    await page.wait_for_function(ALL_OVER)
+    speedup = page.locator("#speedup")
+    await expect(speedup).to_have_attribute("data-ready", "true")
+    text = await speedup.inner_text()
+    match = re.fullmatch(r"semaphore: (\d+\.\d)× faster than batches", text)
+    assert match and float(match.group(1)) >= 1.5, text  # 2.4 s of batches against ~1.0 s
+    lanes = await page.evaluate(LANES)
+    assert [lane["status"] for lane in lanes] == ["finished", "finished"]
+    assert [lane["requests"] for lane in lanes] == [12, 12] and [lane["seed"] for lane in lanes] == [7, 7]
+    assert all(lane["liveFrames"] > 0 for lane in lanes), f"both lanes were drawn while running: {lanes}"
+    axis = await page.evaluate("() => window.playground.axis")
+    assert axis_live < axis and axis >= lanes[0]["end"], "the shared axis grew with the slower run"
+    for lane in (0, 1):
+        assert await ok_pixels(page, lane) > 300
+    await page.screenshot(path=output_dir / "compare-live-finished.png", full_page=True)
+
+
+async def test_compare_with_lists_the_learners_runs_and_opens_the_comparison(server, page, output_dir):
+    await page.goto(server.base + "/")
+    token = next(c["value"] for c in await page.context.cookies() if c["name"] == "csrftoken")
+    headers = {"X-CSRFToken": token, "Referer": server.base + "/"}
+    ids = []
+    for strategy in ("sequential", "gather"):
+        spec = {"strategy": strategy, "latencies_ms": [50, 50], "seed": 2}
+        response = await page.request.post(server.base + "/api/runs", data=spec, headers=headers)
+        assert response.status == 201, await response.text()
+        ids.append((await response.json())["id"])
+    await page.goto(f"{server.base}/runs/{ids[1]}/")
+    await expect(page.locator("#summary")).to_have_attribute("data-status", "finished")
+    await page.click("#compare-with summary")
+    choices = page.locator('#compare-with input[type="checkbox"]')
+    await expect(choices.first).to_be_visible()
+    values = await choices.evaluate_all("boxes => boxes.map((box) => box.value)")
+    assert ids[0] in values and ids[1] not in values, "the learner's other runs, not this one"
+    await expect(page.locator("#compare-with li").first).to_contain_text("sequential, 2 requests")
+    await page.screenshot(path=output_dir / "compare-with.png")
+    await page.check(f'#compare-with input[value="{ids[0]}"]')
+    await page.click('#compare-with button[type="submit"]')
+    await page.wait_for_url(f"{server.base}/compare/?runs={ids[1]},{ids[0]}")
+    await page.wait_for_function(ALL_OVER)
+    await expect(page.locator("#speedup")).to_have_attribute("data-ready", "true")
