@@ -89,6 +89,7 @@ async def test_a_pair_preset_fills_both_lanes_live_then_gives_the_speed_up(serve
     assert all(lane["liveFrames"] > 0 for lane in lanes), f"both lanes were drawn while running: {lanes}"
     axis = await page.evaluate("() => window.playground.axis")
     assert axis_live < axis and axis >= lanes[0]["end"], "the shared axis grew with the slower run"
+    assert lanes[0]["domain"] == lanes[1]["domain"] == axis, "both lanes drawn on it"
     for lane in (0, 1):
         assert await ok_pixels(page, lane) > 300
     await page.screenshot(path=output_dir / "compare-live-finished.png", full_page=True)

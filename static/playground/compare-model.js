@@ -5,6 +5,7 @@
  *   runs {name, wall_s, status} ──speedups()──> against the slowest: "gather: 2.0× faster than sequential"
  *   models ──requestRows()──> request i in each run: when it started, how long it took;
  *                             where one run started it later than another, by how much
+ *                             (differenceWords(): that in words)
  *   rows ──requestNote()──> one sentence: same latencies, different starts (or not)
  *   axis ends ──sharedEnd()──> the one time axis: the largest of them
  *
@@ -14,7 +15,10 @@
 export const LETTERS = ["A", "B", "C", "D"]; // a comparison holds at most four runs (comparisons.MAX_RUNS)
 const SAME_RATIO = 1.05; // within 5%: "about as fast as", not "1.0× faster"
 const LATER_S = 0.02; // below this, a later start is the loop's scheduling noise, not the strategy
-const SAME_LATENCY = 0.1; // latencies this close (as a share of the mean) are "the same"
+// Durations this close (a share of the mean, or SAME_FLOOR_S) are "the same": what the
+// client and a shared, busy machine add to each request, not what the server did.
+const SAME_LATENCY = 0.25;
+const SAME_FLOOR_S = 0.03;
 
 /** Each run's name in the comparison's words: its strategy, with a letter when two share one. */
 export function laneNames(specs) {
@@ -77,9 +81,19 @@ export function requestRows(models, names) {
   return rows;
 }
 
-/** A row's difference in words: "started 800 ms later in sequential" (+ "than in gather" for 3-4 runs). */
+/**
+ * A row's difference in words: "started 800 ms later in sequential" (+ "than in gather" for
+ * 3-4 runs); "not started in batches" while a run has not reached it; else "started together".
+ */
+export function differenceWords(row, names) {
+  if (row.later) return laterWords(row.later, names.length);
+  const missing = names.filter((name, i) => row.cells[i].start === null);
+  if (missing.length === names.length) return "not started";
+  return missing.length ? `not started in ${missing.join(", ")}` : "started together";
+}
+
+/** "started 800 ms later in sequential" (+ "than in gather" for 3-4 runs). */
 export function laterWords(later, runs) {
-  if (!later) return "started together";
   const by = `${Math.round(later.by * 1000).toLocaleString("en-US")} ms`;
   return runs > 2 ? `started ${by} later in ${later.run} than in ${later.than}` : `started ${by} later in ${later.run}`;
 }
@@ -95,11 +109,12 @@ export function requestNote(rows, runs) {
   const meanSpread = spread.reduce((a, b) => a + b, 0) / done.length;
   const meanTook = done.reduce((a, row) => a + row.cells.reduce((s, c) => s + c.took, 0) / row.cells.length, 0) / done.length;
   const ms = (s) => `${Math.round(s * 1000).toLocaleString("en-US")} ms`;
-  const same = meanSpread <= Math.max(0.01, SAME_LATENCY * meanTook);
+  const same = meanSpread <= Math.max(SAME_FLOOR_S, SAME_LATENCY * meanTook);
   const parts = [
     same
       ? `Each request took about as long in every run (${ms(meanSpread)} apart on average): what differs is when it started`
-      : `The same request took different times in different runs (${ms(meanSpread)} apart on average): look at what each waited for`,
+      : `The same request took different times in different runs (${ms(meanSpread)} apart on average): ` +
+        "look at each run's errors, retries and waits",
   ];
   const latest = rows.filter((row) => row.later).reduce((a, b) => (a && a.later.by >= b.later.by ? a : b), null);
   if (latest) parts.push(`request #${latest.task} ${laterWords(latest.later, runs)}, the largest gap`);

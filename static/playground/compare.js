@@ -7,13 +7,13 @@
  *                table (at most every TABLE_EVERY_MS while live)
  *     queue  ──> the lane's status: its place in line
  *   each animation frame while a run is live: axis = max over runs of axisEnd(model, now);
- *     when it changes, every view redraws (a finished run's bars shrink as the axis grows)
+ *     when it changes, every view redraws at once (a finished run's bars shrink as the axis grows)
  *
  * A finished run replays from storage through the same socket, so stored and live
  * comparisons are one code path.
  */
 
-import { LETTERS, laneNames, laterWords, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
+import { differenceWords, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
 import { queueWords } from "./queue.js";
 import { formatMs, formatSeconds } from "./scale.js";
 import { connectRun } from "./socket.js";
@@ -139,9 +139,11 @@ function frame() {
   );
   if (next !== axis) {
     axis = next;
+    // Every view at once, in this frame: one that drew earlier in it must not keep the old axis.
     for (const lane of lanes) {
       lane.view.fixedDomain = axis;
       lane.view.markDirty();
+      lane.view.frame();
     }
   }
   for (const lane of lanes) if (lane.model.running) lane.liveFrames += 1;
@@ -219,7 +221,7 @@ function updateTable() {
     tr.dataset.task = String(row.task);
     const th = Object.assign(document.createElement("th"), { scope: "row", textContent: `#${row.task}` });
     const cells = row.cells.map((cell) => Object.assign(document.createElement("td"), { textContent: cellWords(cell) }));
-    const diff = Object.assign(document.createElement("td"), { textContent: laterWords(row.later, lanes.length) });
+    const diff = Object.assign(document.createElement("td"), { textContent: differenceWords(row, names) });
     diff.className = row.later ? "later" : "";
     tr.append(th, ...cells, diff);
     return tr;

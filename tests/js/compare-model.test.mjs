@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { laneNames, laterWords, requestNote, requestRows, sharedEnd, speedups, times } from "../../static/playground/compare-model.js";
+import { differenceWords, laneNames, laterWords, requestNote, requestRows, sharedEnd, speedups, times } from "../../static/playground/compare-model.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
@@ -91,7 +91,8 @@ test("request rows: each request's start and duration in each run, and where it 
   assert.ok(Math.abs(rows[2].later.by - 0.8) < 1e-9);
   assert.equal(laterWords(rows[2].later, 2), "started 800 ms later in sequential");
   assert.equal(laterWords(rows[2].later, 3), "started 800 ms later in sequential than in gather");
-  assert.equal(laterWords(rows[0].later, 2), "started together");
+  assert.equal(differenceWords(rows[0], ["sequential", "gather"]), "started together");
+  assert.equal(differenceWords(rows[2], ["sequential", "gather"]), "started 800 ms later in sequential");
 });
 
 test("a request still running has no duration; one a run never reached is 'not started'", () => {
@@ -104,6 +105,9 @@ test("a request still running has no duration; one a run never reached is 'not s
   assert.deepEqual(rows[0].cells[0], { start: 0, took: null, status: null });
   assert.deepEqual(rows[1].cells[0], { start: null, took: null, status: null });
   assert.equal(rows[1].later, null, "a request started in one run only has nothing to compare");
+  assert.equal(differenceWords(rows[1], ["sequential", "gather"]), "not started in sequential");
+  const idle = createTimeline(VOCABULARY);
+  assert.equal(differenceWords(requestRows([idle, live], ["a", "b"])[2], ["a", "b"]), "not started");
 });
 
 test("the note: same latencies, different starts, and the largest gap", () => {
