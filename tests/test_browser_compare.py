@@ -119,3 +119,12 @@ async def test_compare_with_lists_the_learners_runs_and_opens_the_comparison(ser
     await page.wait_for_url(f"{server.base}/compare/?runs={ids[1]},{ids[0]}")
     await page.wait_for_function(ALL_OVER)
     await expect(page.locator("#speedup")).to_have_attribute("data-ready", "true")
+
+
+async def test_a_bad_comparison_says_what_runs_takes_and_offers_the_pairs(server, page, output_dir):
+    response = await page.goto(server.base + "/compare/?runs=just-one")
+    assert response.status == 400
+    await expect(page.locator("h1")).to_be_visible()
+    await expect(page.locator("#compare-error")).to_have_text("runs: give 2 to 4 run ids separated by commas; got 1.")
+    await expect(page.locator('button[data-pair="sequential-vs-gather"]')).to_be_visible()
+    await page.screenshot(path=output_dir / "compare-error.png", full_page=True)
