@@ -35,7 +35,8 @@ async def ok_pixels(page, lane: int) -> int:
 
 
 async def test_two_stored_runs_on_one_axis_with_their_speed_up(server, page, output_dir):
-    ids = [await start_run(server, {"strategy": s, "latencies_ms": LATENCIES, "seed": 5}) for s in ("sequential", "gather")]
+    specs = [{"strategy": strategy, "latencies_ms": LATENCIES, "seed": 5} for strategy in ("sequential", "gather")]
+    ids = [await start_run(server, spec) for spec in specs]
     walls = []
     async with aiohttp.ClientSession() as http:
         for run_id in ids:

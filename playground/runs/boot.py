@@ -42,13 +42,10 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
     }
 
 
-def compare_boot(*, runs, urls, owner: str) -> dict:
-    """The comparison page: each run (as a run's page gets it), the shared words, the pairs."""
+def compare_boot(*, runs, urls) -> dict:
+    """The comparison page: each run (its urls, status and spec), the shared words, the pairs."""
     return {
-        "runs": [
-            {**url, "status": run.status, "spec": run.spec, "owned": bool(owner) and run.owner == owner}
-            for run, url in zip(runs, urls, strict=True)
-        ],
+        "runs": [{**url, "status": run.status, "spec": run.spec} for run, url in zip(runs, urls, strict=True)],
         "vocabulary": events.vocabulary(),
         "strategies": [{"name": s.name, "label": s.label} for s in STRATEGIES.values()],
         "pairs": PAIRS,

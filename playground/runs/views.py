@@ -51,10 +51,9 @@ async def _page(request, form, *, run=None, status=200):
 
 async def compare(request):
     """GET ?runs=<id>,<id>[,...]: the runs on one axis. POST pair=<name>: start the pair, then show it."""
-    owner = visitor(request)
     try:
         if request.method == "POST":
-            runs = await comparisons.pair_launch(name=request.POST.get("pair", ""), owner=owner)
+            runs = await comparisons.pair_launch(name=request.POST.get("pair", ""), owner=visitor(request))
             return redirect(comparisons.comparison_url(runs))
         given = request.GET.getlist("runs")
         runs = await comparisons.comparison_runs(comparisons.comparison_ids(given))
@@ -64,10 +63,10 @@ async def compare(request):
         return _compare_refused(request, 429, str(exc))
     if len(given) > 1:  # a plain form repeats the parameter: one address per comparison
         return redirect(comparisons.comparison_url(runs))
-    boot = compare_boot(runs=runs, urls=[lifecycle.run_urls(run) for run in runs], owner=owner)
+    boot = compare_boot(runs=runs, urls=[lifecycle.run_urls(run) for run in runs])
     return render(request, "playground/compare.html", {"boot": boot, "runs": zip(runs, boot["runs"], strict=True)})
 
 
 def _compare_refused(request, status: int, message: str):
-    boot = compare_boot(runs=[], urls=[], owner="")
+    boot = compare_boot(runs=[], urls=[])
     return render(request, "playground/compare.html", {"boot": boot, "error": message}, status=status)

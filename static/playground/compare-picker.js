@@ -2,8 +2,8 @@
  * "Compare with…" on a run's page: the learner's recent runs as checkboxes; Compare opens
  * /compare/?runs=<this run>,<the checked ones>.
  *
- *   setRun(run) ──> shown for a run, hidden without one (the list is fetched again next time)
- *   <details> opened ──GET /api/runs/mine (newest first, the learner's own)──> one checkbox a
+ *   setRun(run) ──> shown for a run, hidden without one
+ *   <details> opened (each time) ──GET /api/runs/mine (newest first, the learner's own)──> one checkbox a
  *                      run, this run left out; at most max_runs - 1 checked at once
  *   submit ──> location = /compare/?runs=a,b   (without JavaScript the form's GET repeats
  *              `runs`, which the server accepts too)
@@ -20,10 +20,10 @@ export function createComparePicker(root, { boot }) {
   const compareUrl = boot.compare?.url ?? "/compare/";
   const others = (boot.compare?.max_runs ?? 4) - 1;
   let run = null;
-  let loaded = null; // the run id the list was fetched for
+  let loaded = null; // the run id the list was last fetched for
 
   root.addEventListener("toggle", () => {
-    if (root.open && run && loaded !== run.id) load();
+    if (root.open && run) load(); // each time: the runs' statuses and wall times move on
   });
   list.addEventListener("change", limit);
   form.addEventListener("submit", (event) => {
@@ -55,7 +55,6 @@ export function createComparePicker(root, { boot }) {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       runs = (await response.json()).runs;
     } catch (error) {
-      loaded = null;
       note.textContent = `Could not load your runs (${error.message}).`;
       return;
     }
@@ -87,10 +86,7 @@ export function createComparePicker(root, { boot }) {
       root.hidden = !run;
       if (!run) return;
       here.value = run.id;
-      if (loaded !== run.id) {
-        loaded = null;
-        if (root.open) load();
-      }
+      if (root.open && loaded !== run.id) load();
     },
   };
 }

@@ -82,7 +82,9 @@ function connect(lane) {
     handlers: {
       events: (events) => receive(lane, events),
       queue: (message) => {
-        if (lane.model.status === "idle") setLaneStatus(lane, "queued", queueWords(message));
+        if (lane.model.status !== "idle") return; // overtaken by run.started: stale
+        setLaneStatus(lane, "queued", queueWords(message));
+        updatePageStatus();
       },
       error: (message) => setLaneStatus(lane, "error", `The server refused: ${message.error}`),
     },
@@ -109,7 +111,7 @@ function socketChanged(lane, state, info) {
   if (state === "closed" && info.error) setLaneStatus(lane, "error", info.error);
   else if (state === "reconnecting") setLaneStatus(lane, "reconnecting", "reconnecting…");
   else if (state === "live" && lane.model.status === "idle") setLaneStatus(lane, "connecting", lane.replay ? "replaying…" : "waiting to start…");
-  refresh(false);
+  refresh(true);
 }
 
 /** A stored run whose events end without run.finished (its server stopped): closed at its last event. */
