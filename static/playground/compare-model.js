@@ -2,7 +2,8 @@
  * What a comparison says about its runs. Pure: no DOM, no clock (Node tests it).
  *
  *   specs ──laneNames()──> "sequential", "gather"; a strategy twice: "gather (A)", "gather (B)"
- *   runs {name, wall_s, status} ──speedups()──> against the slowest: "gather: 2.0× faster than sequential"
+ *   runs {name, wall_s, status, failed} ──speedups()──> against the slowest: "gather: 2.0× faster than
+ *                                        sequential" (", but 20 of 30 requests failed")
  *   models ──requestRows()──> request i in each run: when it started, how long it took;
  *                             where one run started it later than another, by how much
  *                             (differenceWords(): that in words)
@@ -31,20 +32,28 @@ export function times(ratio) {
   return ratio >= 10 ? `${Math.round(ratio)}×` : `${ratio.toFixed(1)}×`;
 }
 
+/** How many of a run's requests did not end ok: {ok: 10, error: 20, ...} -> 20. */
+export function failedOf(counts) {
+  return Object.entries(counts ?? {}).reduce((sum, [status, n]) => sum + (status === "ok" ? 0 : n), 0);
+}
+
 /**
- * runs: [{name, wall_s, status, over}]. Until every run is over: {ready: false}. Then the
- * slowest (the first of equals) is the baseline and each run gets one line:
- * {name, ratio (baseline / its wall), baseline: bool, text}.
+ * runs: [{name, wall_s, status, over, failed, requests}]. Until every run is over: {ready:
+ * false}. Then the slowest (the first of equals) is the baseline and each run gets one line:
+ * {name, ratio (baseline / its wall), baseline: bool, text}; a faster run that failed
+ * requests says so, since speed bought with errors is not the same speed.
  */
 export function speedups(runs) {
   if (runs.length < 2 || !runs.every((run) => run.over && run.wall_s > 0)) return { ready: false, lines: [], headline: null };
   const base = runs.reduce((slowest, run) => (run.wall_s > slowest.wall_s ? run : slowest), runs[0]);
   const tag = (run) => (run.status && run.status !== "finished" ? `${run.name} (${run.status})` : run.name);
+  const failures = (run, but) =>
+    run.failed > 0 ? `${but ? ", but" : ";"} ${run.failed.toLocaleString("en-US")} of ${run.requests.toLocaleString("en-US")} requests failed` : "";
   const lines = runs.map((run) => {
-    if (run === base) return { name: run.name, ratio: 1, baseline: true, text: `${tag(run)}: the slowest, the baseline` };
+    if (run === base) return { name: run.name, ratio: 1, baseline: true, text: `${tag(run)}: the slowest, the baseline${failures(run, false)}` };
     const ratio = base.wall_s / run.wall_s;
     const how = ratio < SAME_RATIO ? "about as fast as" : `${times(ratio)} faster than`;
-    return { name: run.name, ratio, baseline: false, text: `${tag(run)}: ${how} ${tag(base)}` };
+    return { name: run.name, ratio, baseline: false, text: `${tag(run)}: ${how} ${tag(base)}${failures(run, true)}` };
   });
   const fastest = lines.filter((line) => !line.baseline).reduce((a, b) => (b.ratio > a.ratio ? b : a));
   return { ready: true, lines, headline: fastest.text, baseline: base.name };

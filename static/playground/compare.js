@@ -13,7 +13,7 @@
  * comparisons are one code path.
  */
 
-import { differenceWords, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
+import { differenceWords, failedOf, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
 import { queueWords } from "./queue.js";
 import { formatMs, formatSeconds } from "./scale.js";
 import { connectRun } from "./socket.js";
@@ -187,6 +187,8 @@ function updateSpeedups() {
       wall_s: model.summary?.wall_s ?? model.end,
       status: model.status,
       over: model.end !== null,
+      failed: failedOf(model.summary?.counts ?? model.counts),
+      requests: model.summary?.requests ?? model.laneCount,
     })),
   );
   const headline = $("speedup");

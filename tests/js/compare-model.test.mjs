@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { differenceWords, laneNames, laterWords, requestNote, requestRows, sharedEnd, speedups, times } from "../../static/playground/compare-model.js";
+import { differenceWords, failedOf, laneNames, laterWords, requestNote, requestRows, sharedEnd, speedups, times } from "../../static/playground/compare-model.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
@@ -127,4 +127,21 @@ test("the shared axis is the largest of the runs' own", () => {
   assert.equal(sharedEnd([1, 3, 2.5], 1), 3);
   assert.equal(sharedEnd([null, 0.8], 1), 0.8);
   assert.equal(sharedEnd([null, NaN], 1), 1);
+});
+
+test("speed bought with failures says so", () => {
+  assert.equal(failedOf({ ok: 10, error: 20, timeout: 0 }), 20);
+  assert.equal(failedOf({ ok: 3, not_started: 2 }), 2);
+  assert.equal(failedOf(null), 0);
+  const result = speedups([
+    { name: "gather", wall_s: 0.15, status: "finished", over: true, failed: 20, requests: 30 },
+    { name: "rate_limit", wall_s: 3.0, status: "finished", over: true, failed: 0, requests: 30 },
+  ]);
+  assert.equal(result.headline, "gather: 20× faster than rate_limit, but 20 of 30 requests failed");
+  assert.equal(result.lines[1].text, "rate_limit: the slowest, the baseline");
+  const slowFailing = speedups([
+    { name: "a", wall_s: 2, status: "finished", over: true, failed: 1, requests: 4 },
+    { name: "b", wall_s: 1, status: "finished", over: true, failed: 0, requests: 4 },
+  ]);
+  assert.equal(slowFailing.lines[0].text, "a: the slowest, the baseline; 1 of 4 requests failed");
 });
