@@ -152,7 +152,7 @@ function frame() {
   const live = lanes.some(({ model }) => model.running);
   if (now - tableAt >= TABLE_EVERY_MS) refresh(true);
   else updateFigures();
-  if (live) raf = requestAnimationFrame(frame);
+  if (live && !raf) raf = requestAnimationFrame(frame); // refresh() may have asked for it already: one a frame
 }
 
 /** Figures every call; the speed-ups and the table when `full` (they cost a pass over every request). */
