@@ -96,6 +96,19 @@ async def replayed_and_zoomed(page, base):
     await expect(page.locator(".minimap-wrap")).to_be_visible()
 
 
+async def comparison(page, base):
+    await page.goto(base + "/")
+    await page.click("#pairs summary")
+    await page.click('#pairs [data-pair="sequential-vs-gather"]')
+    await page.wait_for_url(re.compile(r"/compare/\?runs="))
+    await expect(page.locator("#speedup")).to_have_attribute("data-ready", "true")
+
+
+async def comparison_refused(page, base):
+    await page.goto(base + "/compare/?runs=just-one")
+    await expect(page.locator("#compare-error")).to_be_visible()
+
+
 PAGES = {
     "main": main_page,
     "form-error": form_error,
@@ -103,6 +116,8 @@ PAGES = {
     "finished-run-tooltip": finished_run_tooltip,
     "live-run": live_run,
     "replayed-and-zoomed": replayed_and_zoomed,
+    "comparison": comparison,
+    "comparison-refused": comparison_refused,
 }
 
 

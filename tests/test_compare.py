@@ -86,7 +86,7 @@ async def test_a_comparison_page_shows_its_runs_in_order(server, two_runs):
         async with http.get(f"{server.base}/compare/?runs={two_runs[1]},{two_runs[0]}") as r:
             assert r.status == 200
             page = await r.text()
-    assert '<h1 id="compare-title">' in page
+    assert '<h2 id="compare-title" class="compare-title">Compare runs' in page and "<h1" in page
     boot = boot_of(page)
     assert [run["id"] for run in boot["runs"]] == [two_runs[1], two_runs[0]]
     assert [run["spec"]["strategy"] for run in boot["runs"]] == ["gather", "sequential"]
