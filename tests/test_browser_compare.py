@@ -146,3 +146,30 @@ async def test_a_bad_comparison_says_what_runs_takes_and_offers_the_pairs(server
     await expect(page.locator("#compare-error")).to_have_text("runs: give 2 to 4 run ids separated by commas; got 1.")
     await expect(page.locator('button[data-pair="sequential-vs-gather"]')).to_be_visible()
     await page.screenshot(path=output_dir / "compare-error.png", full_page=True)
+
+
+async def test_a_comparison_replays_both_runs_under_one_cursor(server, page, output_dir):
+    specs = [{"strategy": strategy, "latencies_ms": LATENCIES, "seed": 5} for strategy in ("sequential", "gather")]
+    ids = [await start_run(server, spec) for spec in specs]
+    runs = [await collect_run(server, run_id) for run_id in ids]
+    ends = [events[-1]["t"] for events in runs]
+    # A cursor after gather's end (about 0.3 s), before sequential's (about 0.6 s).
+    cursor_ms = round((ends[1] + ends[0]) / 2 * 1000)
+    cursor = cursor_ms / 1000
+    assert ends[1] < cursor < ends[0], ends
+    await page.goto(f"{server.base}/compare/?runs={ids[0]},{ids[1]}")
+    await page.wait_for_function(ALL_OVER)
+    await expect(page.locator("#replay-bar")).to_be_visible()
+    await page.locator("#replay-scrubber").fill(str(cursor_ms))
+    at = """() => window.playground.lanes.map((lane) => ({
+        status: lane.view.model.status, ok: lane.view.model.counts.ok, now: lane.view.model.nowAt(0)}))"""
+    await page.wait_for_function("() => window.playground.lanes.every((lane) => !lane.view.dirty)")
+    sequential, gathered = await page.evaluate(at)
+    assert gathered["status"] == "finished" and gathered["ok"] == 3
+    done = sum(e["type"] == "task.finished" and e["t"] <= cursor for e in runs[0])
+    assert sequential == {"status": "running", "ok": done, "now": cursor}
+    await page.screenshot(path=output_dir / "compare-replay.png", full_page=True)
+    await page.locator("#replay-speed").select_option("4")
+    await page.click("#replay-play")
+    await expect(page.locator("#replay-play")).to_have_text("Replay", timeout=10_000)
+    assert [lane["status"] for lane in await page.evaluate(at)] == ["finished", "finished"]

@@ -20,6 +20,7 @@ import { createComparePicker } from "./compare-picker.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
 import { queueWords } from "./queue.js";
+import { Replay } from "./replay.js";
 import { attachReplay } from "./replay-controls.js";
 import { connectRun } from "./socket.js";
 import { renderSummary } from "./summary.js";
@@ -41,7 +42,7 @@ const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency")
 // A finished run replays under a time cursor: the timeline, the strip and the summary
 // show the replay's model, "now" at the cursor; at its end that model is the whole run.
 let runEvents = []; // the run on screen's events in seq order, for its replay
-const replay = attachReplay({
+const replayBar = attachReplay({
   bar: $("replay-bar"),
   play: $("replay-play"),
   previous: $("replay-previous"),
@@ -49,13 +50,12 @@ const replay = attachReplay({
   speed: $("replay-speed"),
   scrubber: $("replay-scrubber"),
   time: $("replay-time"),
-  createModel: () => createTimeline(vocabulary),
-  show: (shown, cursor) => {
+  show: (replay, cursor) => {
     view.fixedDomain ??= view.geometry?.domain ?? null; // the whole run's axis, kept while the cursor moves
-    view.model = shown;
+    view.model = replay.model;
     view.hover = null;
     view.markDirty();
-    renderSummary(summaryEl, shown, cursor);
+    renderSummary(summaryEl, replay.model, cursor);
   },
 });
 const zoom = attachZoom({
@@ -125,7 +125,7 @@ function showRun(run, { push = false } = {}) {
   hideQueue();
   model.reset();
   legend.update(model);
-  replay.clear();
+  replayBar.clear();
   runEvents = [];
   view.model = model;
   view.fixedDomain = null;
@@ -171,7 +171,7 @@ function receive(events) {
     socket?.close(); // nothing more will come for this run
     if (!model.laneCount) view.placeholder = `Run ${model.status} before any request was made.`;
     describeRun();
-    if (runEvents.length === model.lastSeq + 1) replay.load(runEvents);
+    if (runEvents.length === model.lastSeq + 1) replayBar.load(new Replay([runEvents], () => createTimeline(vocabulary)));
     // Coming back to this entry later replays it from storage.
     if (history.state?.run?.id === current?.run.id) {
       history.replaceState({ run: { ...current.run, status: model.status } }, "", location.href);

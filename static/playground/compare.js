@@ -15,6 +15,8 @@
 
 import { differenceWords, failedOf, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
 import { queueWords } from "./queue.js";
+import { Replay } from "./replay.js";
+import { attachReplay } from "./replay-controls.js";
 import { formatMs, formatSeconds } from "./scale.js";
 import { connectRun } from "./socket.js";
 import { createTimeline } from "./timeline-model.js";
@@ -37,6 +39,23 @@ let tableAt = -Infinity;
 let raf = 0;
 
 const lanes = boot.runs.map((run, i) => createLane(run, i));
+// Once every run is over, they replay together under one cursor (each lane's own zero).
+const replayBar = attachReplay({
+  bar: $("replay-bar"),
+  play: $("replay-play"),
+  previous: $("replay-previous"),
+  next: $("replay-next"),
+  speed: $("replay-speed"),
+  scrubber: $("replay-scrubber"),
+  time: $("replay-time"),
+  show: (replay) => {
+    replay.models.forEach((model, i) => {
+      lanes[i].view.model = model;
+      lanes[i].view.markDirty();
+    });
+  },
+});
+let replayLoaded = false;
 
 // Read-only hooks for browser tests and the curious.
 window.playground = Object.freeze({
@@ -74,7 +93,7 @@ function createLane(run, i) {
   });
   view.fixedDomain = axis; // the comparison's one axis, not this run's own
   view.placeholder = "Waiting for the run to start…";
-  return { run, i, el, part, model, view, socket: null, replay: TERMINAL.has(run.status), state: "connecting", liveFrames: 0 };
+  return { run, i, el, part, model, view, events: [], socket: null, replay: TERMINAL.has(run.status), state: "connecting", liveFrames: 0 };
 }
 
 function connect(lane) {
@@ -94,6 +113,7 @@ function connect(lane) {
 
 function receive(lane, events) {
   lane.model.apply(events, clock());
+  for (const event of events) if (event.seq === lane.events.length) lane.events.push(event); // once each, in order
   lane.view.markDirty();
   if (lane.model.end !== null) {
     lane.socket?.close(); // nothing more will come for this run
@@ -101,6 +121,14 @@ function receive(lane, events) {
     setLaneStatus(lane, lane.model.status, lane.replay ? `${lane.model.status}, replayed from storage` : lane.model.status);
   } else if (lane.model.running) setLaneStatus(lane, "live", "live");
   refresh(lane.model.end !== null);
+  loadReplayWhenAllOver();
+}
+
+/** Every run over, with all its events: the replay bar appears. */
+function loadReplayWhenAllOver() {
+  if (replayLoaded || !lanes.every(({ model, events }) => model.end !== null && events.length === model.lastSeq + 1)) return;
+  replayLoaded = true;
+  replayBar.load(new Replay(lanes.map(({ events }) => events), () => createTimeline(vocabulary)));
 }
 
 function socketChanged(lane, state, info) {
@@ -118,7 +146,9 @@ function socketChanged(lane, state, info) {
 function endStoredRun(lane) {
   lane.socket?.close();
   const status = lane.run.status;
-  lane.model.apply([{ type: "run.finished", t: lane.model.lastT, status, error: `run ${status}`, summary: null }]);
+  const end = { type: "run.finished", t: lane.model.lastT, status, error: `run ${status}`, summary: null };
+  lane.model.apply([end]);
+  lane.events.push(end); // its replay ends there too
   lane.view.markDirty();
   setLaneStatus(lane, status, `${status}, replayed from storage`);
   refresh(true);

@@ -1,16 +1,17 @@
 /**
- * The replay bar of a finished run: play, pause, speed, a scrubber, step to the previous
- * or next event. Buttons and animation frames -> replay.js -> `show(model, cursor)`, which
- * the page points the timeline, the strip and the summary at (the cursor is "now" there).
+ * The replay bar of finished runs (a run's page, a comparison): play, pause, speed, a
+ * scrubber, step to the previous or next event. Buttons and animation frames -> replay.js
+ * -> `show(replay, cursor)`, which the page points its timelines (and summary) at: the
+ * replay's models, the cursor "now" there.
  *
- * Until the learner touches it the page shows the run whole, as it came; the replay's
- * model at its end is the same run, so leaving the cursor at the end changes nothing.
+ * Until the learner touches it the page shows the runs whole, as they came; the replay's
+ * models at its end are the same runs, so leaving the cursor at the end changes nothing.
  */
 
 import { formatSeconds } from "./scale.js";
-import { Replay, SPEEDS } from "./replay.js";
+import { SPEEDS } from "./replay.js";
 
-export function attachReplay({ bar, play, previous, next, speed, scrubber, time, createModel, show }) {
+export function attachReplay({ bar, play, previous, next, speed, scrubber, time, show }) {
   let replay = null;
   let raf = 0;
   let last = 0;
@@ -24,7 +25,7 @@ export function attachReplay({ bar, play, previous, next, speed, scrubber, time,
     time.textContent = `${formatSeconds(replay.cursor)} / ${formatSeconds(replay.duration)}`;
     play.textContent = raf ? "Pause" : replay.atEnd ? "Replay" : "Play";
     play.setAttribute("aria-pressed", raf ? "true" : "false");
-    show(replay.model, replay.cursor);
+    show(replay, replay.cursor);
   };
   const stop = () => {
     cancelAnimationFrame(raf);
@@ -59,10 +60,10 @@ export function attachReplay({ bar, play, previous, next, speed, scrubber, time,
   speed.addEventListener("change", () => replay?.setSpeed(Number(speed.value)));
 
   return {
-    /** A finished run's events, in seq order: the bar appears, the cursor at the end. */
-    load(events) {
+    /** A Replay (replay.js) of finished runs: the bar appears, the cursor at the end. */
+    load(loaded) {
       stop();
-      replay = new Replay(events, createModel);
+      replay = loaded;
       replay.setSpeed(Number(speed.value));
       replay.seek(replay.duration);
       scrubber.max = String(Math.round(replay.duration * 1000));
@@ -71,7 +72,7 @@ export function attachReplay({ bar, play, previous, next, speed, scrubber, time,
       scrubber.value = scrubber.max;
       time.textContent = `${formatSeconds(replay.duration)} / ${formatSeconds(replay.duration)}`;
     },
-    /** Another run on screen: no replay until it is over. */
+    /** Other runs on screen: no replay until they are over. */
     clear() {
       stop();
       replay = null;

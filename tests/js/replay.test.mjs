@@ -22,7 +22,7 @@ const RUN = stream(
   { type: "run.finished", t: 0.503, status: "finished", error: null, summary: { wall_s: 0.503, max_in_flight: 3 } },
 );
 
-const replay = () => new Replay(RUN, () => createTimeline(VOCABULARY));
+const replay = () => new Replay([RUN], () => createTimeline(VOCABULARY));
 
 test("the cursor shows the run as it was then: counts, bars in flight, now", () => {
   const r = replay();
@@ -88,4 +88,31 @@ test("advance moves by wall seconds times the speed, from 1/4x to 4x", () => {
   assert.equal(r.cursor, 0.503);
   r.setSpeed(3);
   assert.equal(r.speed, 4, "a speed not offered is ignored");
+});
+
+test("several runs under one cursor: each as it was then, each ending at its own end", () => {
+  // The same three requests awaited one by one: 0.3 + 0.5 + 0.2 s.
+  const SEQUENTIAL = stream(
+    { type: "run.started", t: 0, spec: { strategy: "sequential", requests: 3, latencies_ms: [300, 500, 200] } },
+    { type: "task.started", t: 0.001, task: 0, attempt: 1 },
+    { type: "task.finished", t: 0.301, task: 0, attempt: 1, status: "ok", http_status: 200, error: null },
+    { type: "task.started", t: 0.302, task: 1, attempt: 1 },
+    { type: "task.finished", t: 0.802, task: 1, attempt: 1, status: "ok", http_status: 200, error: null },
+    { type: "task.started", t: 0.803, task: 2, attempt: 1 },
+    { type: "task.finished", t: 1.003, task: 2, attempt: 1, status: "ok", http_status: 200, error: null },
+    { type: "run.finished", t: 1.004, status: "finished", error: null, summary: { wall_s: 1.004 } },
+  );
+  const r = new Replay([RUN, SEQUENTIAL], () => createTimeline(VOCABULARY));
+  assert.equal(r.duration, 1.004, "the longer run's end");
+  const [gathered, awaited] = r.models;
+  r.seek(0.6);
+  assert.equal(gathered.status, "finished", "gather is over by 0.6 s");
+  assert.equal(awaited.counts.ok, 1);
+  assert.equal(awaited.nowAt(0), 0.6);
+  r.seek(0.35);
+  assert.notEqual(r.models[1], awaited, "back: fresh models");
+  assert.equal(r.models[0].counts.ok, 2);
+  assert.equal(r.nextEventTime(), 0.502, "the next moment in either run");
+  r.seek(2);
+  assert.equal(r.models[1].status, "finished");
 });
