@@ -241,7 +241,7 @@ def _connecting(phases: dict) -> str | None:
     if connect["slow"]:
         text += (
             f"; {connect['slow']:,} took {SYN_RETRY_S:g} s or more: the server's listen queue (its backlog) was "
-            "full, so the kernel dropped their first SYN and sent it again a second later"
+            "full, so their first SYN was dropped and sent again a second later (TCP's retry)"
         )
     return text
 
