@@ -14,7 +14,8 @@
 
 import { drawConcurrency } from "./concurrency-view.js";
 import { formatMs, niceCeil, niceTicks, ordinal } from "./scale.js";
-import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
+import { phaseDurations } from "./timeline-model.js";
+import { BarBatch, COLORS, OVERLAYS, createPaints, styleOf } from "./timeline-style.js";
 
 // Layout in CSS px.
 const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
@@ -31,7 +32,7 @@ const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
 
 /** Tooltip lines for a segment (pure: Node can test it). */
-export function describeSegment(segment, { now, rank = null, waitWords = {} } = {}) {
+export function describeSegment(segment, { now, rank = null, waitWords = {}, phaseWords = {} } = {}) {
   const end = segment.end ?? now;
   const ms = (s) => `${formatMs(s * 1000)} ms`;
   const lines = [`Task ${segment.task} · attempt ${segment.attempt}`];
@@ -46,6 +47,9 @@ export function describeSegment(segment, { now, rank = null, waitWords = {} } = 
     if (segment.error) parts.push(segment.error);
     lines.push(parts.join(" · "));
   }
+  const phases = phaseDurations(segment, phaseWords);
+  for (const { words, ms: spent } of phases) lines.push(`${words}: ${formatMs(spent)} ms`);
+  if (phases.length && !phases.some((p) => p.name === "connect")) lines.push("no connecting: it reused a pooled connection");
   if (rank) lines.push(`The task finished ${ordinal(rank)}.`);
   return lines;
 }
@@ -179,6 +183,11 @@ class TimelineView {
     const x = g.a * segment.start + g.b;
     const y = g.top + segment.task * g.step + g.gap / 2;
     batch.add(styleOf(segment), x, y, g.a * end + g.b - x, g.step - g.gap);
+    for (const phase of segment.phases ?? []) {
+      if (!OVERLAYS.includes(phase.name)) continue; // the wait is the bar itself, in its outcome's colour
+      const px = g.a * phase.start + g.b;
+      batch.add(phase.name, px, y, g.a * phase.end + g.b - px, g.step - g.gap);
+    }
   }
 
   drawBackground(ctx, g) {
@@ -313,6 +322,7 @@ class TimelineView {
       now,
       rank: this.model.completionRank(this.hover.task),
       waitWords: this.model.waitWords,
+      phaseWords: this.model.phaseWords,
     });
     tip.replaceChildren(...lines.map((line, i) => Object.assign(document.createElement(i ? "div" : "strong"), { textContent: line })));
     tip.hidden = false;
