@@ -15,6 +15,7 @@
  */
 
 import { createCodePanel } from "./code-panel.js";
+import { createDownloads } from "./downloads.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
 import { queueWords } from "./queue.js";
@@ -40,6 +41,7 @@ const stopButton = $("stop-button");
 const queueEl = $("queue-status");
 const canvasLabel = $("timeline").getAttribute("aria-label");
 const legend = createLegend($("legend"), vocabulary);
+const downloads = createDownloads($("downloads"), { canvas: $("timeline"), apiRuns: boot.api?.runs });
 const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
 let handledCode = null; // the last run.started code put on the code panel (once per run)
 let panelShowsRun = false; // the code panel shows what ran (true) or what will run (false)
@@ -99,6 +101,7 @@ function showRun(run, { push = false } = {}) {
     revealTimeline();
   }
   current = run ? { run, replay: TERMINAL.has(run.status) } : null;
+  downloads.show(null); // offered once the run has ended
   if (!run && panelShowsRun) form.showStrategy(); // no run on screen: the code panel plans again
   refreshSummary();
   view.placeholder = null;
@@ -129,6 +132,7 @@ function receive(events) {
     socket?.close(); // nothing more will come for this run
     if (!model.laneCount) view.placeholder = `Run ${model.status} before any request was made.`;
     describeRun();
+    downloads.show(current?.run, model.spec?.strategy);
     // Coming back to this entry later replays it from storage.
     if (history.state?.run?.id === current?.run.id) {
       history.replaceState({ run: { ...current.run, status: model.status } }, "", location.href);
@@ -196,6 +200,7 @@ function endStoredRun() {
   model.apply([{ type: "run.finished", t: model.lastT, status, error: `run ${status}`, summary: null }]);
   legend.update(model);
   describeRun();
+  downloads.show(current.run, model.spec?.strategy);
   view.markDirty();
   refreshSummary();
   setConnection("replayed", `Replayed from storage (the run was ${status}).`);
