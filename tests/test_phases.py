@@ -47,6 +47,9 @@ async def test_a_pooled_connection_reused_shows_no_connect_phase(demo_api):
     ]
     assert outcome.summary["phases"]["connect"]["count"] == 1
     assert outcome.summary["phases"]["wait"]["count"] == 4
+    # A pooled request is in flight from the moment the pool hands it its slot, connecting first.
+    started = {e["task"]: e["t"] for e in of_type(evts, "task.started")}
+    assert all(started[e["task"]] <= e["phases"][0]["start"] for e in done)
 
 
 async def test_a_request_cut_off_carries_the_phases_it_reached(demo_api):

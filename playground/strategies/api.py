@@ -73,9 +73,9 @@ def _or(t: float | None, end: float) -> float:
 
 async def _connect_start(session, attempt, params) -> None:  # attempt: Attempt | None
     if attempt is not None:  # None: a request not made by fetch
-        attempt.connect_start = attempt.api.now()
-        if attempt.pooled:  # the pool handed it a slot: it is in flight from here
+        if attempt.pooled:  # the pool handed it a slot: it is in flight from here, connecting
             attempt.api._emit(events.task_started(attempt.task, attempt.number))
+        attempt.connect_start = attempt.api.now()
 
 
 async def _connect_end(session, attempt, params) -> None:  # attempt: Attempt | None
