@@ -175,6 +175,7 @@ class Api:
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
+                # The URL with its query, built once here (given params=, the trace rebuilds it twice).
                 url = self._base.extend_query(self.query(i, attempt))
                 async with session.get(url, trace_request_ctx=traced) as response:
                     traced.headers = self.now()  # time to first byte ends here
