@@ -24,9 +24,11 @@ EVENT_TYPES = (RUN_STARTED, TASK_WAITING, TASK_STARTED, TASK_FINISHED, TASK_BACK
 TaskStatus = Literal["ok", "error", "timeout", "cancelled"]
 RunEndStatus = Literal["finished", "failed", "cancelled", "interrupted"]
 WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "server"]
+PhaseName = Literal["connect", "wait", "read"]
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 RUN_END_STATUSES: tuple[RunEndStatus, ...] = get_args(RunEndStatus)
 WAIT_REASONS: tuple[WaitReason, ...] = get_args(WaitReason)
+PHASES: tuple[PhaseName, ...] = get_args(PhaseName)  # a request's phases once it is in flight, in order
 # What a request waits for, in words ("waiting for ...", "3 waits ... for ..."): the summary and the page.
 WAIT_WORDS: dict[WaitReason, str] = {
     "semaphore": "a semaphore slot",
@@ -35,6 +37,13 @@ WAIT_WORDS: dict[WaitReason, str] = {
     "pool": "a free connection",
     "worker": "a free worker",
     "server": "the server",
+}
+
+# A request's phases in words: the page's legend and tooltip, the summary.
+PHASE_WORDS: dict[PhaseName, str] = {
+    "connect": "connecting (DNS, TCP, TLS)",
+    "wait": "waiting for the answer",
+    "read": "reading the body",
 }
 
 
@@ -46,6 +55,8 @@ def vocabulary() -> dict[str, Any]:
         "run_end_statuses": list(RUN_END_STATUSES),
         "wait_reasons": list(WAIT_REASONS),
         "wait_words": dict(WAIT_WORDS),
+        "phases": list(PHASES),
+        "phase_words": dict(PHASE_WORDS),
     }
 
 
@@ -69,6 +80,12 @@ class TaskStarted(TypedDict):
     attempt: int
 
 
+class Phase(TypedDict):
+    name: str  # one of PHASES
+    start: float  # run-relative seconds, like an event's t
+    end: float
+
+
 class TaskFinished(TypedDict):
     type: Literal["task.finished"]
     task: int
@@ -76,6 +93,10 @@ class TaskFinished(TypedDict):
     status: str  # one of TASK_STATUSES
     http_status: int | None
     error: str | None  # the exception's type name
+    # What the request went through, in order, as far as it got: "connect" (a new connection:
+    # DNS, TCP, TLS; absent when a pooled one was reused), "wait" (request sent -> the answer's
+    # headers: time to first byte), "read" (headers -> body read). Empty when it never began.
+    phases: list[Phase]
 
 
 class TaskBackoff(TypedDict):
@@ -121,7 +142,14 @@ def task_started(task: int, attempt: int) -> TaskStarted:
     return {"type": "task.started", "task": task, "attempt": attempt}
 
 
-def task_finished(task: int, attempt: int, status: str, http_status: int | None, error: str | None) -> TaskFinished:
+def task_finished(
+    task: int,
+    attempt: int,
+    status: str,
+    http_status: int | None,
+    error: str | None,
+    phases: list[Phase] | None = None,
+) -> TaskFinished:
     _check("status", status, TASK_STATUSES)
     return {
         "type": "task.finished",
@@ -130,7 +158,13 @@ def task_finished(task: int, attempt: int, status: str, http_status: int | None,
         "status": status,
         "http_status": http_status,
         "error": error,
+        "phases": phases or [],
     }
+
+
+def phase(name: PhaseName, start: float, end: float) -> Phase:
+    """One phase of a request (names checked by the type, not at run time: this is the hot path)."""
+    return {"name": name, "start": round(start, 6), "end": round(end, 6)}
 
 
 def task_backoff(task: int, attempt: int, delay_s: float) -> TaskBackoff:

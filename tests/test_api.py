@@ -169,7 +169,13 @@ async def test_openapi_describes_the_api_and_its_ranges(server):
         async with http.get(server.base + "/api/docs") as r:
             assert r.status == 404  # no docs page: it would load its assets from a CDN
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/api/runs", "/api/runs/mine", "/api/runs/{run_id}", "/api/runs/{run_id}/cancel"}
+    assert set(doc["paths"]) == {
+        "/api/runs",
+        "/api/runs/mine",
+        "/api/runs/{run_id}",
+        "/api/runs/{run_id}/cancel",
+        "/api/runs/{run_id}/export",
+    }
     props = doc["components"]["schemas"]["RunSpec"]["properties"]
     requests = next(s for s in props["requests"]["anyOf"] if s["type"] == "integer")
     assert requests["minimum"] == 1 and requests["maximum"] == 10_000

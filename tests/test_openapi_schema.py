@@ -37,7 +37,7 @@ from tests.support.wsclient import collect_run, start_run
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-ALL_CASES = 1_101  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
+ALL_CASES = 1_201  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
 CASES = [  # (method, path, mode, examples)
     ("POST", "/api/runs", POSITIVE, examples(300, surface=ALL_CASES)),
     ("POST", "/api/runs", NEGATIVE, examples(300, surface=ALL_CASES)),
@@ -46,6 +46,8 @@ CASES = [  # (method, path, mode, examples)
     ("POST", "/api/runs/{run_id}/cancel", POSITIVE, examples(150, surface=ALL_CASES)),
     ("POST", "/api/runs/{run_id}/cancel", NEGATIVE, examples(100, surface=ALL_CASES)),
     ("GET", "/api/runs/mine", POSITIVE, examples(1, surface=ALL_CASES)),  # no parameters: one case
+    ("GET", "/api/runs/{run_id}/export", POSITIVE, examples(60, surface=ALL_CASES)),
+    ("GET", "/api/runs/{run_id}/export", NEGATIVE, examples(40, surface=ALL_CASES)),
 ]
 # How this API refuses a request; schemathesis's own list lacks 413, the answer to a body past 64 KB.
 REFUSALS = [400, 403, 404, 405, 409, 413, 429]
@@ -167,10 +169,14 @@ def test_every_answer_is_documented_with_its_schema(api):
         ("/api/runs/mine", "GET"): {200: json},
         ("/api/runs/{run_id}", "GET"): {200: json, 404: html},
         ("/api/runs/{run_id}/cancel", "POST"): {202: json, 403: json, 404: html, 409: json},
+        ("/api/runs/{run_id}/export", "GET"): {200: ["application/json", "text/csv"], 400: json, 404: html},
     }
 
 
-@pytest.mark.parametrize("path", ["/api/runs", "/api/runs/mine", "/api/runs/{run_id}", "/api/runs/{run_id}/cancel"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/runs", "/api/runs/mine", "/api/runs/{run_id}", "/api/runs/{run_id}/cancel", "/api/runs/{run_id}/export"],
+)
 def test_a_method_the_document_does_not_list_gets_405_naming_the_allowed_one(server, api, finished_runs, path):
     listed = {m.upper() for m in api.raw_schema["paths"][path]}
     url = server.base + path.format(run_id=finished_runs[0])

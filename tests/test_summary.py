@@ -156,3 +156,44 @@ async def test_the_recorder_measures_how_late_the_loop_woke_it():
         pass
     await c.recorder.close()  # the flusher wakes (late), notes by how much, and ends
     assert c.recorder.max_lag_s >= 0.15  # a lower bound: a busier machine only wakes it later
+
+
+def with_phases(i: int, start: float, connect_s: float, wait_s: float) -> list[dict]:
+    """A request that connected for `connect_s` (0: reused a connection), waited `wait_s`, read 1 ms."""
+    spans, t = [], start
+    if connect_s:
+        spans.append(ev.phase("connect", t, t + connect_s))
+        t += connect_s
+    spans += [ev.phase("wait", t, t + wait_s), ev.phase("read", t + wait_s, t + wait_s + 0.001)]
+    end = t + wait_s + 0.001
+    return [at(start, ev.task_started(i, 1)), at(end, ev.task_finished(i, 1, "ok", 200, None, spans))]
+
+
+def test_phase_figures_count_only_the_phases_a_request_went_through():
+    history = ordered(with_phases(0, 0.0, 0.01, 0.2), with_phases(1, 0.3, 0, 0.4))
+    figures = summarize(history, requests=2, wall_s=0.8)["phases"]
+    assert list(figures) == ["connect", "wait", "read"]
+    assert figures["connect"] == {
+        "count": 1,
+        "total_s": 0.01,
+        "mean_ms": 10.0,
+        "p95_ms": 10.0,
+        "max_ms": 10.0,
+        "slow": 0,
+    }
+    assert figures["wait"]["count"] == 2 and figures["wait"]["mean_ms"] == 300.0 and figures["wait"]["p95_ms"] == 400.0
+
+
+def test_the_verdict_names_connecting_when_it_dominates_and_the_syn_retry_when_it_happened():
+    quick = summarize(ordered(with_phases(0, 0.0, 0.01, 0.2)), requests=1, wall_s=0.3)
+    assert quick["verdict"] is None  # no ideal, no guess, connecting 5%: nothing to say
+    retried = ordered(*(with_phases(i, 0.0, 1.02 if i < 3 else 0.002, 0.1) for i in range(10)))
+    s = summarize(retried, requests=10, wall_s=1.2)
+    assert s["phases"]["connect"]["slow"] == 3
+    assert s["verdict"] == (
+        "Connecting took 75% of the time requests were in flight (10 new connections, 307 ms on average); "
+        "3 took 0.9 s or more: the server's listen queue (its backlog) was full, so their first SYN was "
+        "dropped and sent again a second later (TCP's retry)."
+    )
+    slow = summarize(ordered(*(with_phases(i, 0.0, 0.5, 0.1) for i in range(2))), requests=2, wall_s=0.7)
+    assert slow["verdict"].startswith("Connecting took 83% of the time") and "SYN" not in slow["verdict"]

@@ -4,6 +4,7 @@
                    refusals: 400 {"errors": {field: [...]}}, 403 CSRF, 413 too large, 429 RunRefused
     GET  /api/runs/mine              200 the caller's recent runs, newest first ("Compare with...")
     GET  /api/runs/<uuid>            200 the run and its events, 404
+    GET  /api/runs/<uuid>/export?format=json|csv|trace   200 a download (export.py), 400 bad format, 404
     POST /api/runs/<uuid>/cancel     202, 403 not the owner, 404, 409 not running
 
 Requests that carry cookies (a browser) must pass Django's CSRF check; requests
@@ -20,12 +21,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Query
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import BaseModel
 
-from playground.runs import lifecycle
+from playground.runs import export, lifecycle
 from playground.runs.admission import RunRefused
 from playground.runs.comparisons import RECENT_RUNS, runs_recent
 from playground.runs.eventstore import events_after
@@ -166,8 +167,20 @@ def refused(request, status: int, message: str):
 
 @api.exception_handler(ValidationError)
 def _invalid_spec(request, exc: ValidationError):
+    if all(tuple(e["loc"])[:1] == ("query",) for e in exc.errors):
+        return api.create_response(request, {"errors": query_errors(exc.errors)}, status=400)
     errors = error_messages(exc.errors, skip=2)  # loc: ("body", "spec", field, ...)
     return api.create_response(request, {"errors": errors}, status=400)
+
+
+def query_errors(errors) -> dict[str, list[str]]:
+    """A query parameter's errors, naming what it accepts: {"format": ["must be one of ..."]}."""
+    out: dict[str, list[str]] = {}
+    for e in errors:
+        expected = e.get("ctx", {}).get("expected")
+        text = f"must be one of {expected}" if expected else e["msg"]
+        out.setdefault(str(e["loc"][-1]), []).append(text)
+    return out
 
 
 @api.exception_handler(HttpError)
@@ -264,6 +277,53 @@ async def runs_detail(request, run_id: uuid.UUID):
         "summary": run.summary,
         "events": events,
     }
+
+
+EXPORT_FORMATS = ", ".join(export.FORMATS)
+FORMAT_PARAM = Query("json", alias="format", description=f"one of {EXPORT_FORMATS}")
+
+
+@api.get(
+    "/runs/{uuid:run_id}/export",
+    response={400: FieldErrors, 404: ApiError},
+    summary="Download a run: its events as JSON, one CSV row per attempt, or a Chrome trace",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "An attachment: json is {id, spec, status, summary, events}; csv is one row per "
+                "attempt (request, attempt, waiting_reason, each phase's start and end in ms, status, http_status, "
+                "error); trace is the Trace Event Format ({traceEvents}) that Perfetto and chrome://tracing open",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            },
+            **described(_400=f"format is not one of {EXPORT_FORMATS}: the field and what it accepts")["responses"],
+            404: NOT_FOUND,
+        }
+    },
+)
+async def runs_export(
+    request,
+    run_id: uuid.UUID,
+    fmt: export.Format = FORMAT_PARAM,
+):
+    run = await Run.objects.filter(id=run_id).afirst()
+    if run is None:
+        return 404, {"error": f"No run with id {run_id}."}
+    fields = {"id": run.id, "spec": run.spec, "status": run.status, "summary": run.summary}
+    # Off the event loop: 10,000 requests are ~30,000 events to read and write out.
+    body = await sync_to_async(_export_body)(fields, fmt)
+    response = HttpResponse(body, content_type=export.MEDIA_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(fields, fmt)}"'
+    return response
+
+
+def _export_body(fields: dict, fmt: str) -> str:
+    events = events_after(run_id=fields["id"], after=-1)
+    if fmt == "csv":
+        return export.as_csv(events)
+    return json.dumps(export.as_trace(fields, events) if fmt == "trace" else export.as_json(fields, events))
 
 
 @api.post(

@@ -18,7 +18,7 @@ from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
 from playground.runs.targets import PinnedResolver, Target, allowlist_guard
 from playground.strategies import STRATEGIES, wire
-from playground.strategies.api import Api
+from playground.strategies.api import TRACE, Api
 from playground.strategies.ideal import ideal_time, planned_durations
 
 
@@ -92,13 +92,17 @@ async def execute(
     connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
     guards = (allowlist_guard(allowed),)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout, middlewares=guards) as session:
+    # TRACE times each request's phases (strategies/api.py): the session's one trace config.
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, middlewares=guards, trace_configs=[TRACE]
+    ) as session:
         api = Api(
             session=session,
             target=target,
             spec=spec,
             emit=recorder.emit,
             key=key,
+            now=recorder.now,
             resolver=resolver,
             middlewares=guards,
         )

@@ -1,7 +1,7 @@
 """A run's summary, computed from its recorded events (pure: no I/O).
 
     the ideal (strategies/ideal.py) ---------> ideal_s, ideal_formula   (what it should take)
-    recorded events   --tally()--------------> counts, in flight, latencies, retries, waiting
+    recorded events   --tally()--------------> counts, in flight, latencies, retries, waiting, phases
                       --summarize()----------> the summary dict, and verdict(): one sentence
 
 Every figure comes from what was measured; only the ideal is computed, from the
@@ -15,6 +15,11 @@ from typing import Any
 from playground import events as ev
 
 REJECTED = (429, 503)  # the demo API's answers when its rate or concurrency limit is hit
+# Linux retries a SYN nobody answered after 1 s (its initial retransmission timeout): a server
+# whose listen queue (backlog) is full drops the SYN, so the connection takes a second or more.
+SYN_RETRY_S = 0.9
+# Connecting "dominates" when it took at least this share of the time requests were in flight.
+CONNECT_DOMINATES = 0.5
 
 
 # ---------------------------------------------------------------- what happened
@@ -32,6 +37,7 @@ class Tally:
     backoff_s: float = 0.0
     waiting_s: Counter = field(default_factory=Counter)  # reason -> seconds spent waiting, all told
     waited: Counter = field(default_factory=Counter)  # reason -> how many attempts waited
+    phase_s: dict[str, list[float]] = field(default_factory=dict)  # phase -> each attempt's seconds in it
     _started: dict = field(default_factory=dict)  # (task, attempt) -> t
     _waiting: dict = field(default_factory=dict)  # (task, attempt) -> (t, reason), until it starts
     _in_flight: int = 0
@@ -59,6 +65,8 @@ class Tally:
             self._in_flight -= 1
         self.final[e["task"]] = e
         self.rejected += e["http_status"] in REJECTED
+        for phase in e.get("phases", ()):  # events recorded before phases existed have none
+            self.phase_s.setdefault(phase["name"], []).append(phase["end"] - phase["start"])
         if e["status"] == "ok":
             self.ok_latencies.append(e["t"] - self._started.get(key, e["t"]))
 
@@ -123,6 +131,7 @@ def summarize(
         "efficiency": None,
         "guess_s": guess_ms / 1000 if guess_ms is not None else None,
         "loop_lag_ms": _ms(loop_lag_s),
+        "phases": phase_figures(t.phase_s),
     }
     if ideal is not None:
         ideal_s, formula = ideal
@@ -139,6 +148,24 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
+def phase_figures(phase_s: dict[str, list[float]]) -> dict[str, dict]:
+    """Per phase, in order: how many attempts went through it, their total, mean and p95."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in ev.PHASES:
+        spans = sorted(phase_s.get(name, ()))
+        if spans:
+            out[name] = {
+                "count": len(spans),
+                "total_s": round(sum(spans), 3),
+                "mean_ms": _ms(sum(spans) / len(spans)),
+                "p95_ms": _ms(percentile(spans, 95)),
+                "max_ms": _ms(spans[-1]),
+            }
+    if "connect" in out:
+        out["connect"]["slow"] = sum(span >= SYN_RETRY_S for span in phase_s["connect"])
+    return out
+
+
 # ---------------------------------------------------------------- the verdict
 
 
@@ -149,12 +176,17 @@ def verdict(s: dict) -> str | None:
         parts.append(_against_ideal(s))
     if s["guess_s"] is not None:
         parts.append(_against_guess(s["guess_s"], s["wall_s"]))
+    if connecting := _connecting(s.get("phases") or {}):
+        parts.append(connecting)
     if (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
         parts.append(
             f"the worker running it was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
             "so these times include waiting for other work: run again when it is quieter"
         )
-    return "; ".join(parts) + "." if parts else None
+    if not parts:
+        return None
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def _close(a: float, b: float) -> bool:
@@ -192,6 +224,26 @@ def _causes(s: dict) -> str:
                 f"{waited['mean_s']:.2f} s on average for {ev.WAIT_WORDS.get(reason, reason)}"
             )
     return ", ".join(out)
+
+
+def _connecting(phases: dict) -> str | None:
+    """Connecting, named when it took most of the time in flight or when connections took a SYN retry."""
+    connect = phases.get("connect")
+    if connect is None:
+        return None
+    share = connect["total_s"] / (sum(p["total_s"] for p in phases.values()) or 1)
+    if share < CONNECT_DOMINATES and not connect["slow"]:
+        return None
+    text = (
+        f"connecting took {share:.0%} of the time requests were in flight "
+        f"({_count(connect['count'], 'new connection', 'new connections')}, {connect['mean_ms']:,.0f} ms on average)"
+    )
+    if connect["slow"]:
+        text += (
+            f"; {connect['slow']:,} took {SYN_RETRY_S:g} s or more: the server's listen queue (its backlog) was "
+            "full, so their first SYN was dropped and sent again a second later (TCP's retry)"
+        )
+    return text
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -3,13 +3,27 @@
 `fetch` is the one place a request is made and timed: it emits `task.started`
 before the request and `task.finished` after it, whatever the outcome, so every
 bar on the timeline ends truthfully (ok, error, timeout or cancelled).
+
+task.finished carries the phases the request went through, timed on the run's clock:
+
+    connect  connection_create_start -> _end  (TRACE: DNS, TCP, TLS; absent for a reused connection)
+    wait     request_headers_sent -> session.get returns  (time to first byte)
+    read     -> response.read() returns  (the body)
+
+One TraceConfig (TRACE) on every session the playground makes: any trace config
+costs aiohttp a Trace and a handful of signals per request, so its handlers only
+note a time, and the URL is built before the call so that aiohttp's trace
+(which rebuilds it with the params twice per request) has nothing to rebuild.
 """
 
 import asyncio
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiohttp
 import aiohttp.abc
+from yarl import URL
 
 from playground import events
 
@@ -26,6 +40,77 @@ def attempt_seed(seed: int, attempt: int) -> int:
     return seed + (attempt - 1) * ATTEMPT_SEED_STEP
 
 
+@dataclass(slots=True)
+class Attempt:
+    """One attempt's times on the run's clock, None until reached; its trace_request_ctx."""
+
+    api: "Api"
+    task: int
+    number: int
+    pooled: bool
+    connect_start: float | None = None  # the trace's handlers note these three
+    connect_end: float | None = None
+    sent: float | None = None
+    headers: float | None = None  # fetch notes these: the answer's headers came,
+    reading: bool = False  # its status let fetch read the body,
+    body: float | None = None  # which was read
+
+    def phases(self, end: float) -> list[events.Phase]:
+        """The phases reached, in order; one cut off (a failure, a timeout) ends at `end`."""
+        out: list[events.Phase] = []
+        if self.connect_start is not None:
+            out.append(events.phase("connect", self.connect_start, _or(self.connect_end, end)))
+        if self.sent is not None:
+            out.append(events.phase("wait", self.sent, _or(self.headers, end)))
+        if self.reading and self.headers is not None:
+            out.append(events.phase("read", self.headers, _or(self.body, end)))
+        return out
+
+
+def _or(t: float | None, end: float) -> float:
+    return end if t is None else t
+
+
+async def _connect_start(session, attempt, params) -> None:  # attempt: Attempt | None
+    if attempt is not None:  # None: a request not made by fetch
+        if attempt.pooled:  # the pool handed it a slot: it is in flight from here, connecting
+            attempt.api._emit(events.task_started(attempt.task, attempt.number))
+        attempt.connect_start = attempt.api.now()
+
+
+async def _connect_end(session, attempt, params) -> None:  # attempt: Attempt | None
+    if attempt is not None:
+        attempt.connect_end = attempt.api.now()
+
+
+async def _reused(session, attempt, params) -> None:  # attempt: Attempt | None
+    if attempt is not None and attempt.pooled:
+        attempt.api._emit(events.task_started(attempt.task, attempt.number))
+
+
+async def _sent(session, attempt, params) -> None:  # attempt: Attempt | None
+    if attempt is not None:
+        attempt.sent = attempt.api.now()
+
+
+def _itself(trace_request_ctx: Attempt | None = None) -> Attempt | None:
+    return trace_request_ctx
+
+
+def _trace() -> aiohttp.TraceConfig:
+    # The handlers' context is the request's own Attempt (fetch's trace_request_ctx), not a
+    # SimpleNamespace made for it: one object less per request.
+    trace = aiohttp.TraceConfig(trace_config_ctx_factory=_itself)  # type: ignore[arg-type]
+    trace.on_connection_create_start.append(_connect_start)
+    trace.on_connection_create_end.append(_connect_end)
+    trace.on_connection_reuseconn.append(_reused)
+    trace.on_request_headers_sent.append(_sent)
+    return trace
+
+
+TRACE = _trace()  # the playground's one trace config, for every session it makes (stateless: shared)
+
+
 class Api:
     def __init__(
         self,
@@ -35,15 +120,18 @@ class Api:
         spec: dict,
         emit,
         key: str,
+        now: Callable[[], float],
         resolver: aiohttp.abc.AbstractResolver | None = None,
         middlewares: tuple = (),
     ):
         self.session = session
         self.url = target.url
+        self._base = URL(target.url)
         self._demo = target.demo  # only the demo API reads the workload from the query
         self.resolver = resolver  # the allowlist's resolver, for a connector of your own
         self.middlewares = middlewares  # the allowlist's guard, for a session of your own
         self._emit = emit
+        self.now = now  # the run's clock: the recorder's, which times every event
         self._latencies = spec.get("latencies_ms")
         self._query = {"latency_ms": spec.get("latency_ms", 0), "key": key}
         self._query.update({k: spec[k] for k in SERVER_FIELDS if spec.get(k) is not None})
@@ -52,17 +140,10 @@ class Api:
         self._tasks: set[asyncio.Task] = set()
         self.deadline_at: float | None = None  # loop time of the run's deadline, if any
         self.closed = False
-        self._trace = aiohttp.TraceConfig()
-        self._trace.on_connection_create_start.append(self._connected)
-        self._trace.on_connection_reuseconn.append(self._connected)
 
     def pool_trace(self) -> aiohttp.TraceConfig:
-        """For a session of your own: its requests wait for a pooled connection visibly."""
-        return self._trace
-
-    async def _connected(self, session, ctx, params) -> None:
-        i, attempt = ctx.trace_request_ctx
-        self._emit(events.task_started(i, attempt))
+        """For a session of your own: its requests wait for a pooled connection visibly, and show their phases."""
+        return TRACE
 
     def query(self, i: int, attempt: int = 1) -> dict:
         """The demo API's query string for attempt `attempt` of request `i`."""
@@ -79,26 +160,30 @@ class Api:
     async def fetch(self, i: int, *, timeout: float | None = None, session: aiohttp.ClientSession | None = None):
         """GET request `i` from the target; return its body (bytes), or raise.
 
-        `timeout` bounds this one attempt (seconds). A `session` made with
-        `api.pool_trace()` marks the request as waiting until the pool hands it
-        a connection; otherwise it is in flight from the call.
+        `timeout` bounds this one attempt (seconds). A `session` of your own made
+        with `api.pool_trace()` marks the request as waiting until the pool hands
+        it a connection; otherwise it is in flight from the call.
         """
         attempt = self._begin(i)
         session = session or self.session
-        pooled = self._trace in session.trace_configs
+        pooled = session is not self.session and TRACE in session.trace_configs
         if pooled:
             self._emit(events.task_waiting(i, attempt, "pool"))
         else:
             self._emit(events.task_started(i, attempt))
+        traced = Attempt(self, i, attempt, pooled)  # the trace notes connect and sent in it
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
-                async with session.get(
-                    self.url, params=self.query(i, attempt), trace_request_ctx=(i, attempt) if pooled else None
-                ) as response:
+                # The URL with its query, built once here (given params=, the trace rebuilds it twice).
+                url = self._base.extend_query(self.query(i, attempt))
+                async with session.get(url, trace_request_ctx=traced) as response:
+                    traced.headers = self.now()  # time to first byte ends here
                     http_status = response.status
                     response.raise_for_status()
+                    traced.reading = True
                     body = await response.read()  # the answer, whatever its type: the request ends here
+                    traced.body = self.now()
             status = "ok"
             return body
         except TimeoutError as exc:
@@ -111,7 +196,8 @@ class Api:
             error = type(exc).__name__
             raise
         finally:
-            self._emit(events.task_finished(i, attempt, status, http_status, error))
+            phases = traced.phases(self.now())
+            self._emit(events.task_finished(i, attempt, status, http_status, error, phases))
 
     def waiting(self, i: int, reason: str) -> None:
         """Mark request `i` as queued (for a slot, token, connection or worker)."""

@@ -17,6 +17,7 @@
 
 import { createCodePanel } from "./code-panel.js";
 import { createComparePicker } from "./compare-picker.js";
+import { createDownloads } from "./downloads.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
 import { queueWords } from "./queue.js";
@@ -73,6 +74,7 @@ const stopButton = $("stop-button");
 const queueEl = $("queue-status");
 const canvasLabel = $("timeline").getAttribute("aria-label");
 const legend = createLegend($("legend"), vocabulary);
+const downloads = createDownloads($("downloads"), { canvas: $("timeline"), apiRuns: boot.api?.runs });
 const codePanel = createCodePanel({ panel: $("strategy-panel"), boot });
 const comparePicker = createComparePicker($("compare-with"), { boot }); // "Compare with…" the learner's runs
 let handledCode = null; // the last run.started code put on the code panel (once per run)
@@ -140,6 +142,7 @@ function showRun(run, { push = false } = {}) {
   }
   current = run ? { run, replay: TERMINAL.has(run.status) } : null;
   comparePicker.setRun(run);
+  downloads.show(null); // offered once the run has ended
   if (!run && panelShowsRun) form.showStrategy(); // no run on screen: the code panel plans again
   refreshSummary();
   view.placeholder = null;
@@ -172,6 +175,7 @@ function receive(events) {
     if (!model.laneCount) view.placeholder = `Run ${model.status} before any request was made.`;
     describeRun();
     if (runEvents.length === model.lastSeq + 1) replayBar.load(new Replay([runEvents], () => createTimeline(vocabulary)));
+    downloads.show(current?.run, model.spec?.strategy);
     // Coming back to this entry later replays it from storage.
     if (history.state?.run?.id === current?.run.id) {
       history.replaceState({ run: { ...current.run, status: model.status } }, "", location.href);
@@ -239,6 +243,7 @@ function endStoredRun() {
   model.apply([{ type: "run.finished", t: model.lastT, status, error: `run ${status}`, summary: null }]);
   legend.update(model);
   describeRun();
+  downloads.show(current.run, model.spec?.strategy);
   view.markDirty();
   refreshSummary();
   setConnection("replayed", `Replayed from storage (the run was ${status}).`);

@@ -1,6 +1,7 @@
 /**
  * The legend under the timeline: one entry per look (timeline-style.js LOOKS), in the
- * order legendEntries() gives: the phases, the server's task statuses, back-off, retry.
+ * order legendEntries() gives: waiting, in flight, a flight's connecting and reading, the
+ * server's task statuses (each also the colour of waiting for the answer), back-off, retry.
  * With a run on screen it marks the looks that run has drawn (the others fade) and says
  * what its requests waited for; the tooltip names the reason of each single wait.
  *
@@ -14,7 +15,7 @@ import { LOOKS, styleOf, swatch } from "./timeline-style.js";
 /** The legend's entries for the server's `vocabulary`: a look per phase and per task status. */
 export function legendEntries(vocabulary) {
   const waits = orList(vocabulary.wait_reasons.map((reason) => vocabulary.wait_words[reason] ?? reason));
-  return ["waiting", "flight", ...vocabulary.task_statuses, "backoff", "link"].map((key) => ({
+  return ["waiting", "flight", "connect", "read", ...vocabulary.task_statuses, "backoff", "link"].map((key) => ({
     key,
     label: LOOKS[key]?.label ?? key,
     hint: key === "waiting" ? `for ${waits}: the tooltip says which` : LOOKS[key]?.hint,
@@ -46,6 +47,7 @@ export class LegendScan {
     if (look === "waiting-cut") looks.add("waiting").add("cancelled");
     else looks.add(look);
     if (segment.phase === "waiting" && segment.reason) this.reasons.add(segment.reason);
+    for (const phase of segment.phases ?? []) if (phase.name === "connect" || phase.name === "read") looks.add(phase.name);
   }
 }
 

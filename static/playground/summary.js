@@ -43,6 +43,7 @@ export function summaryValues(model, now) {
   put("guess_vs", compareGuess(guess, summary.wall_s));
   putGuardFigures(put, summary, model.spec ?? {});
   put("waiting", waitingText(summary.waiting, model.waitWords));
+  put("phases", phasesText(summary.phases, model.phaseWords));
   if (model.status !== "idle") put("finish_order", finishOrder(model.completionOrder(), model.laneCount));
   put("verdict", summary.verdict);
   if (model.error) put("error", model.error);
@@ -62,6 +63,21 @@ function putGuardFigures(put, summary, spec) {
   if (asked(summary.backoff_s, "retries")) put("backoff_s", summary.backoff_s, formatSeconds);
   if (asked(summary.rejected, "server_rate", "server_limit")) put("rejected", summary.rejected);
   if (asked(summary.cut_by_deadline, "deadline_ms")) put("cut_by_deadline", summary.cut_by_deadline);
+}
+
+/**
+ * summary.phases = {connect: {count, mean_ms, p95_ms, slow}, wait: ..., read: ...} -> one line
+ * per phase ("12 connecting (DNS, TCP, TLS): 4 ms on average, p95 9 ms"), or null.
+ */
+export function phasesText(phases, phaseWords = {}) {
+  const lines = Object.entries(phases ?? {})
+    .filter(([, p]) => p?.count > 0)
+    .map(([name, p]) => {
+      let line = `${p.count.toLocaleString("en-US")} ${phaseWords[name] ?? name}: ${formatMs(p.mean_ms)} ms on average, p95 ${formatMs(p.p95_ms)} ms`;
+      if (p.slow) line += ` (${p.slow.toLocaleString("en-US")} took a second or more: a SYN retry)`;
+      return line;
+    });
+  return lines.length ? lines.join("\n") : null;
 }
 
 /**

@@ -9,6 +9,8 @@
  *
  * One task's life, one lane:  waiting ─> flight ─> backoff ─> waiting ─> flight
  *                             (attempt 1 ...........)       (attempt 2 .....)
+ * A finished flight also holds the phases its task.finished measured (phasesOf()):
+ *   flight.phases = [{name: "connect" | "wait" | "read", start, end}]   connect absent: a reused connection
  * A segment opens at its event's `t` and closes when the next phase of its task
  * begins (or at the run's end). Open segments end at a "now" the caller supplies.
  *
@@ -33,6 +35,8 @@ export class Timeline {
     }
     this.statuses = [...vocabulary.task_statuses]; // what counts, in the server's order
     this.waitWords = { ...vocabulary.wait_words }; // what a request waits for, in words
+    this.phaseNames = [...(vocabulary.phases ?? [])]; // a request's phases in flight, in order
+    this.phaseWords = { ...vocabulary.phase_words }; // and in words
     this.version = 0; // bumps on every change: cheap cache key for views
     this.epoch = 0; // bumps on reset: a view drops everything it drew
     this.reset();
@@ -261,6 +265,23 @@ function lastOfAttempt(lane, attempt) {
   return null;
 }
 
+/**
+ * The phases of a task.finished the model keeps: known names (`names`: the vocabulary's), finite
+ * times, in time order; anything else dropped, not trusted. [] when it has none.
+ */
+export function phasesOf(phases, names) {
+  if (!Array.isArray(phases)) return [];
+  return phases
+    .filter((p) => names.includes(p?.name) && Number.isFinite(p.start) && Number.isFinite(p.end) && p.end >= p.start)
+    .map(({ name, start, end }) => ({ name, start, end }))
+    .sort((a, b) => a.start - b.start);
+}
+
+/** "connecting (DNS, TCP, TLS) 12 ms"-style parts of a flight's phases: [{name, words, ms}]. */
+export function phaseDurations(segment, phaseWords = {}) {
+  return (segment.phases ?? []).map(({ name, start, end }) => ({ name, words: phaseWords[name] ?? name, ms: (end - start) * 1000 }));
+}
+
 function onRunStarted(model, event) {
   model.spec = event.spec ?? null;
   model.code = Array.isArray(event.code) ? event.code : null;
@@ -290,6 +311,7 @@ function onTaskFinished(model, event, t) {
   segment.status = status;
   segment.http_status = event.http_status ?? null;
   segment.error = event.error ?? null;
+  if (segment.phase === "flight") segment.phases = phasesOf(event.phases, model.phaseNames);
   model.close(segment, Math.max(t, segment.start));
   model.uncount(lane);
   lane.status = status;

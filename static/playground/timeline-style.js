@@ -40,6 +40,19 @@ export const LOOKS = {
       }),
   },
   flight: { label: "in flight", hint: "request sent, no answer yet", paint: () => COLORS.sky },
+  // A finished request's phases, drawn over its outcome's colour (which is the wait for the answer).
+  connect: {
+    label: "connecting",
+    hint: "a new connection: DNS, TCP, TLS (none when a pooled one is reused)",
+    paint: ({ tile }) =>
+      tile(4, (c, s) => {
+        c.fillStyle = COLORS.yellow;
+        c.fillRect(0, 0, s, s);
+        c.fillStyle = COLORS.ink; // upright bars: told apart from the diagonals without colour
+        c.fillRect(0, 0, Math.max(1, s / 4), s);
+      }),
+  },
+  read: { label: "reading", hint: "the answer's body being read, after its headers", paint: () => COLORS.green },
   ok: { label: "ok", paint: () => COLORS.blue },
   error: {
     label: "error",
@@ -102,7 +115,9 @@ export function styleOf(segment) {
 }
 
 // Looks that are not a flight; every other look (a flight, its outcome) is at least a pixel wide.
-const NOT_FLIGHT = new Set(["waiting", "waiting-cut", "backoff"]);
+const NOT_FLIGHT = new Set(["waiting", "waiting-cut", "backoff", "connect", "read"]);
+// A flight's phases: filled after every other look, so they lie on top of their bar.
+export const OVERLAYS = ["connect", "read"];
 
 /** Fill styles for one canvas at one devicePixelRatio, by look; plus the cap and outline. */
 export function createPaints(ctx, dpr) {
@@ -187,9 +202,15 @@ export class BarBatch {
   }
 
   fill(ctx, paints) {
+    const last = OVERLAYS.filter((key) => this.paths.has(key));
     for (const [key, path] of this.paths) {
+      if (OVERLAYS.includes(key)) continue;
       ctx.fillStyle = paints[key];
       ctx.fill(path);
+    }
+    for (const key of last) {
+      ctx.fillStyle = paints[key];
+      ctx.fill(this.paths.get(key));
     }
     if (this.outlines) {
       ctx.strokeStyle = paints.outline;

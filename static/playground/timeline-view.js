@@ -22,7 +22,8 @@ import { drawConcurrency } from "./concurrency-view.js";
 import { drawMinimap } from "./minimap-view.js";
 import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
 import { nextSelection } from "./timeline-keys.js";
-import { BarBatch, COLORS, createPaints, styleOf } from "./timeline-style.js";
+import { phaseDurations } from "./timeline-model.js";
+import { BarBatch, COLORS, OVERLAYS, createPaints, styleOf } from "./timeline-style.js";
 import { visible } from "./viewport.js";
 
 // Layout in CSS px.
@@ -42,7 +43,7 @@ const MINIMAP_REDRAW_MS = 250; // while live, the overview of every bar is redra
 const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
 
 /** Tooltip lines for a segment (pure: Node can test it). */
-export function describeSegment(segment, { now, rank = null, waitWords = {} } = {}) {
+export function describeSegment(segment, { now, rank = null, waitWords = {}, phaseWords = {} } = {}) {
   const end = segment.end ?? now;
   const ms = (s) => `${formatMs(s * 1000)} ms`;
   const lines = [`Task ${segment.task} · attempt ${segment.attempt}`];
@@ -57,6 +58,9 @@ export function describeSegment(segment, { now, rank = null, waitWords = {} } = 
     if (segment.error) parts.push(segment.error);
     lines.push(parts.join(" · "));
   }
+  const phases = phaseDurations(segment, phaseWords);
+  for (const { words, ms: spent } of phases) lines.push(`${words}: ${formatMs(spent)} ms`);
+  if (phases.length && !phases.some((p) => p.name === "connect")) lines.push("no connecting: it reused a pooled connection");
   if (rank) lines.push(`The task finished ${ordinal(rank)}.`);
   return lines;
 }
@@ -213,6 +217,11 @@ class TimelineView {
     const x = g.a * segment.start + g.b;
     const y = g.top + segment.task * g.step + g.gap / 2;
     batch.add(styleOf(segment), x, y, g.a * end + g.b - x, g.step - g.gap);
+    for (const phase of segment.phases ?? []) {
+      if (!OVERLAYS.includes(phase.name)) continue; // the wait is the bar itself, in its outcome's colour
+      const px = g.a * phase.start + g.b;
+      batch.add(phase.name, px, y, g.a * phase.end + g.b - px, g.step - g.gap);
+    }
   }
 
   drawBackground(ctx, g) {
@@ -403,7 +412,8 @@ class TimelineView {
   }
 
   describe(segment, now) {
-    return describeSegment(segment, { now, rank: this.model.completionRank(segment.task), waitWords: this.model.waitWords });
+    const { waitWords, phaseWords } = this.model;
+    return describeSegment(segment, { now, rank: this.model.completionRank(segment.task), waitWords, phaseWords });
   }
 
   /** Where the tooltip points (CSS px): the pointer, or below the start of a keyboard-chosen bar. */

@@ -45,9 +45,9 @@ test("waitingLabel names what the run's requests waited for", () => {
   assert.equal(waitingLabel(new Set(["batch", "semaphore", "pool"]), words), "waiting for its batch, a semaphore slot or a free connection");
 });
 
-test("legendEntries: the phases, then every task status of the server's vocabulary, then back-off and retry", () => {
+test("legendEntries: waiting, in flight and its phases, then every task status of the server's vocabulary, then back-off and retry", () => {
   const entries = legendEntries(VOCABULARY);
-  assert.deepEqual(entries.map((e) => e.key), ["waiting", "flight", ...VOCABULARY.task_statuses, "backoff", "link"]);
+  assert.deepEqual(entries.map((e) => e.key), ["waiting", "flight", "connect", "read", ...VOCABULARY.task_statuses, "backoff", "link"]);
   assert.equal(entries.find((e) => e.key === "timeout").label, "timed out");
   const waiting = entries.find((e) => e.key === "waiting").hint;
   for (const reason of VOCABULARY.wait_reasons) assert.ok(waiting.includes(VOCABULARY.wait_words[reason]), reason);
@@ -58,4 +58,16 @@ test("every task status of the server's vocabulary has a look on the page", () =
   // A status the server adds without a look here is caught:
   const more = { ...VOCABULARY, task_statuses: [...VOCABULARY.task_statuses, "skipped"] };
   assert.deepEqual(missingLooks(more), ["skipped"]);
+});
+
+test("the legend has connecting and reading after in flight, marked when a run's flights measured them", () => {
+  assert.deepEqual(legendEntries(VOCABULARY).slice(0, 4).map((entry) => entry.key), ["waiting", "flight", "connect", "read"]);
+  const model = createTimeline(VOCABULARY);
+  const scan = new LegendScan();
+  model.apply(stream(0,
+    { type: "run.started", t: 0, spec: { requests: 1 } },
+    { type: "task.started", t: 0, task: 0, attempt: 1 },
+    { type: "task.finished", t: 0.3, task: 0, attempt: 1, status: "ok", phases: [{ name: "wait", start: 0, end: 0.2 }, { name: "read", start: 0.2, end: 0.3 }] },
+  ));
+  assert.deepEqual([...scan.update(model).looks].sort(), ["ok", "read"]); // reused connection: no connecting
 });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { finishOrder, summaryValues, waitingText } from "../../static/playground/summary.js";
+import { finishOrder, phasesText, summaryValues, waitingText } from "../../static/playground/summary.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
@@ -106,4 +106,18 @@ test("finishOrder lists the first tasks to finish, and how many more there are",
 test("finish order follows the model while live", () => {
   const values = summaryValues(live(), 0.25);
   assert.equal(values.finish_order.text, "#0 … (1 more)");
+});
+
+test("phasesText: one line per phase, in the summary's order, naming the SYN retries", () => {
+  assert.equal(phasesText(undefined), null);
+  const phases = {
+    connect: { count: 200, mean_ms: 934, p95_ms: 1113.6, slow: 167 },
+    wait: { count: 200, mean_ms: 42.3, p95_ms: 80 },
+    read: { count: 0, mean_ms: null, p95_ms: null },
+  };
+  assert.equal(
+    phasesText(phases, VOCABULARY.phase_words),
+    "200 connecting (DNS, TCP, TLS): 934 ms on average, p95 1,114 ms (167 took a second or more: a SYN retry)\n" +
+      "200 waiting for the answer: 42 ms on average, p95 80 ms",
+  );
 });

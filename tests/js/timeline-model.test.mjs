@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { HANDLED_EVENTS, createTimeline } from "../../static/playground/timeline-model.js";
+import { HANDLED_EVENTS, createTimeline, phaseDurations, phasesOf } from "../../static/playground/timeline-model.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
 /** Number the events 0, 1, 2, ... as the server does. */
@@ -282,4 +282,33 @@ test("the model counts by the server's task statuses, and reads every event type
   const fewer = createTimeline({ ...VOCABULARY, task_statuses: ["ok", "error"] });
   fewer.apply(stream({ type: "task.finished", t: 0.1, task: 0, attempt: 1, status: "timeout" }));
   assert.deepEqual(fewer.counts, { ok: 0, error: 1 }); // a status the vocabulary lacks counts as an error
+});
+
+test("a finished flight keeps the phases it measured: known names, finite times, in order", () => {
+  const model = createTimeline(VOCABULARY);
+  model.apply([
+    { seq: 0, type: "run.started", t: 0, spec: { requests: 2 } },
+    { seq: 1, type: "task.started", t: 0, task: 0, attempt: 1 },
+    { seq: 2, type: "task.started", t: 0, task: 1, attempt: 1 },
+    {
+      seq: 3, type: "task.finished", t: 0.3, task: 0, attempt: 1, status: "ok", http_status: 200, error: null,
+      phases: [
+        { name: "read", start: 0.29, end: 0.3 },
+        { name: "connect", start: 0.001, end: 0.01 },
+        { name: "wait", start: 0.01, end: 0.29 },
+        { name: "dns", start: 0, end: 0.001 }, // not a phase the server names
+        { name: "wait", start: 0.2, end: 0.1 }, // ends before it starts
+      ],
+    },
+    { seq: 4, type: "task.finished", t: 0.3, task: 1, attempt: 1, status: "error", http_status: null, error: "X" },
+  ]);
+  const [zero, one] = model.lanes.map((lane) => lane.segments.at(-1));
+  assert.deepEqual(zero.phases.map((p) => p.name), ["connect", "wait", "read"]);
+  assert.deepEqual(phaseDurations(zero, VOCABULARY.phase_words).map((p) => [p.words, Math.round(p.ms)]), [
+    ["connecting (DNS, TCP, TLS)", 9],
+    ["waiting for the answer", 280],
+    ["reading the body", 10],
+  ]);
+  assert.deepEqual(one.phases, []); // an event from before phases were measured
+  assert.deepEqual(phasesOf("nonsense", VOCABULARY.phases), []);
 });

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { inFlightColumns, specLimit } from "../../static/playground/concurrency-view.js";
-import { styleOf } from "../../static/playground/timeline-style.js";
+import { BarBatch, OVERLAYS, styleOf } from "../../static/playground/timeline-style.js";
 import { describeSegment } from "../../static/playground/timeline-view.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
@@ -85,4 +85,30 @@ test("inFlightColumns stays linear for 20,000 steps: each step is read a bounded
 test("specLimit finds the strategy's cap in the spec", () => {
   assert.deepEqual(specLimit({ strategy: "semaphore", limit: 50 }), { value: 50, label: "limit" });
   assert.equal(specLimit({ strategy: "gather" }), null);
+});
+
+test("describeSegment gives each phase's milliseconds, and says when a pooled connection was reused", () => {
+  const base = { task: 1, attempt: 1, phase: "flight", start: 0, end: 0.3, status: "ok", http_status: 200, error: null };
+  const fresh = describeSegment(
+    { ...base, phases: [{ name: "connect", start: 0, end: 0.012 }, { name: "wait", start: 0.012, end: 0.297 }, { name: "read", start: 0.297, end: 0.3 }] },
+    { phaseWords: VOCABULARY.phase_words },
+  );
+  assert.deepEqual(fresh.slice(4), ["connecting (DNS, TCP, TLS): 12 ms", "waiting for the answer: 285 ms", "reading the body: 3 ms"]);
+  const reused = describeSegment({ ...base, phases: [{ name: "wait", start: 0, end: 0.299 }, { name: "read", start: 0.299, end: 0.3 }] }, { phaseWords: VOCABULARY.phase_words });
+  assert.equal(reused.at(-1), "no connecting: it reused a pooled connection");
+  assert.equal(describeSegment({ ...base, phases: [] }).length, 4); // nothing measured: nothing said
+});
+
+test("styleOf: phases are overlays, filled after every other look whatever order they came in", () => {
+  const filled = [];
+  const ctx = { set fillStyle(value) { filled.push(value); }, fill() {} };
+  globalThis.Path2D ??= class { rect() {} };
+  const batch = new BarBatch(1);
+  batch.add("connect", 0, 0, 5, 10);
+  batch.add("ok", 0, 0, 50, 10);
+  batch.add("read", 45, 0, 5, 10);
+  batch.add("error", 0, 20, 50, 10);
+  batch.fill(ctx, { connect: "C", ok: "O", read: "R", error: "E" });
+  assert.deepEqual(filled, ["O", "E", "C", "R"]);
+  assert.deepEqual(OVERLAYS, ["connect", "read"]);
 });
