@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,6 +30,10 @@ from tests.support.servers import start_playground, stop  # noqa: E402 (after th
 from tests.support.wsclient import collect_run, start_run  # noqa: E402
 
 TARGET_RATIO = 1.10  # issue 8: the playground may add at most a tenth to what a plain script takes
+# Before each measured gather, both sides: a pause, so that neither begins while the demo
+# API is still closing the other's 1,000 connections (the plain script's close the moment it
+# exits; a playground run is POSTed right after).
+SETTLE_S = 1.0
 WORKERS = max(1, (os.cpu_count() or 2) - 1)  # `make run`'s default: one per core less one
 
 
@@ -64,7 +69,9 @@ def main() -> None:
         proc, srv = start_playground(Path(tmp), workers=WORKERS)
         try:
             for _ in range(args.rounds):
+                time.sleep(SETTLE_S)
                 plain_s.append(plain(srv.demo, args.requests, args.latency_ms))
+                time.sleep(SETTLE_S)
                 run_s.append(playground(srv, args.requests, args.latency_ms))
         finally:
             stop(proc)
