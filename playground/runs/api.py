@@ -251,12 +251,15 @@ async def runs_create(request, spec: RunSpec):
     "/runs/mine",
     response={200: RecentRuns},
     summary="Your recent runs, newest first",
-    description=f"The {RECENT_RUNS} newest runs of the caller (a browser's session; a client without cookies: "
-    "its address), for comparing them on one time axis at /compare/?runs=<id>,<id>.",
-    openapi_extra=described(_200="The caller's runs, newest first; nobody else's"),
+    description=f"The {RECENT_RUNS} newest runs of the caller's browser session, for comparing them on one "
+    "time axis at /compare/?runs=<id>,<id>. A client without a session cookie gets none: an address is shared "
+    "by a whole school behind one router, so it names no one.",
+    openapi_extra=described(_200="The session's runs, newest first; nobody else's (none without a session)"),
 )
 async def runs_mine(request):
-    return 200, {"runs": await runs_recent(owner=owner_of(request))}
+    if not request.COOKIES:
+        return 200, {"runs": []}
+    return 200, {"runs": await runs_recent(owner=visitor(request))}
 
 
 @api.get(
