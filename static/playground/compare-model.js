@@ -44,18 +44,26 @@ export function failedOf(counts) {
  * requests says so, since speed bought with errors is not the same speed.
  */
 export function speedups(runs) {
-  if (runs.length < 2 || !runs.every((run) => run.over && run.wall_s > 0)) return { ready: false, lines: [], headline: null };
-  const base = runs.reduce((slowest, run) => (run.wall_s > slowest.wall_s ? run : slowest), runs[0]);
+  if (runs.length < 2 || !runs.every((run) => run.over)) return { ready: false, lines: [], headline: null };
   const tag = (run) => (run.status && run.status !== "finished" ? `${run.name} (${run.status})` : run.name);
+  // A run that ended before it began (cancelled while queued) has no time to compare.
+  const timed = runs.filter((run) => run.wall_s > 0);
+  const untimed = (run) => ({ name: run.name, ratio: null, baseline: false, text: `${tag(run)}: ended before any request was made` });
+  if (timed.length < 2) {
+    const lines = runs.map((run) => (timed.includes(run) ? { name: run.name, ratio: 1, baseline: true, text: `${tag(run)}: the only run with a time` } : untimed(run)));
+    return { ready: true, lines, headline: "Fewer than two of these runs made requests: nothing to compare", baseline: null };
+  }
+  const base = timed.reduce((slowest, run) => (run.wall_s > slowest.wall_s ? run : slowest), timed[0]);
   const failures = (run, but) =>
     run.failed > 0 ? `${but ? ", but" : ";"} ${run.failed.toLocaleString("en-US")} of ${run.requests.toLocaleString("en-US")} requests failed` : "";
   const lines = runs.map((run) => {
+    if (!timed.includes(run)) return untimed(run);
     if (run === base) return { name: run.name, ratio: 1, baseline: true, text: `${tag(run)}: the slowest, the baseline${failures(run, false)}` };
     const ratio = base.wall_s / run.wall_s;
     const how = ratio < SAME_RATIO ? "about as fast as" : `${times(ratio)} faster than`;
     return { name: run.name, ratio, baseline: false, text: `${tag(run)}: ${how} ${tag(base)}${failures(run, true)}` };
   });
-  const fastest = lines.filter((line) => !line.baseline).reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const fastest = lines.filter((line) => !line.baseline && line.ratio !== null).reduce((a, b) => (b.ratio > a.ratio ? b : a));
   return { ready: true, lines, headline: fastest.text, baseline: base.name };
 }
 

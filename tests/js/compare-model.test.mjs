@@ -71,6 +71,21 @@ test("with more runs, each gets a line and the fastest the headline; near-equal 
   assert.equal(result.lines[0].baseline, true);
 });
 
+test("a run that ended before it began is named, not waited for; the others still compare", () => {
+  const cancelledEarly = { name: "gather", wall_s: 0, status: "cancelled", over: true };
+  const three = speedups([
+    { name: "sequential", wall_s: 1.2, status: "finished", over: true },
+    cancelledEarly,
+    { name: "semaphore", wall_s: 0.4, status: "finished", over: true },
+  ]);
+  assert.equal(three.ready, true);
+  assert.equal(three.headline, "semaphore: 3.0× faster than sequential");
+  assert.equal(three.lines[1].text, "gather (cancelled): ended before any request was made");
+  const two = speedups([{ name: "sequential", wall_s: 1.2, status: "finished", over: true }, cancelledEarly]);
+  assert.equal(two.ready, true, "over: the page stops waiting");
+  assert.equal(two.headline, "Fewer than two of these runs made requests: nothing to compare");
+});
+
 test("equal wall times: the first is the baseline", () => {
   const result = speedups([
     { name: "gather (A)", wall_s: 1, status: "finished", over: true },
