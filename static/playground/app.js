@@ -43,21 +43,10 @@ const view = createTimelineView({ canvas: $("timeline"), strip: $("concurrency")
 // A finished run replays under a time cursor: the timeline, the strip and the summary
 // show the replay's model, "now" at the cursor; at its end that model is the whole run.
 let runEvents = []; // the run on screen's events in seq order, for its replay
-const replayBar = attachReplay({
-  bar: $("replay-bar"),
-  play: $("replay-play"),
-  previous: $("replay-previous"),
-  next: $("replay-next"),
-  speed: $("replay-speed"),
-  scrubber: $("replay-scrubber"),
-  time: $("replay-time"),
-  show: (replay, cursor) => {
-    view.fixedDomain ??= view.geometry?.domain ?? null; // the whole run's axis, kept while the cursor moves
-    view.model = replay.model;
-    view.hover = null;
-    view.markDirty();
-    renderSummary(summaryEl, replay.model, cursor);
-  },
+const replayBar = attachReplay((replay, cursor) => {
+  view.fixedDomain ??= view.geometry?.domain ?? null; // the whole run's axis, kept while the cursor moves
+  view.setModel(replay.model);
+  renderSummary(summaryEl, replay.model, cursor);
 });
 const zoom = attachZoom({
   view,
@@ -129,7 +118,7 @@ function showRun(run, { push = false } = {}) {
   legend.update(model);
   replayBar.clear();
   runEvents = [];
-  view.model = model;
+  view.setModel(model);
   view.fixedDomain = null;
   view.choose(null); // a keyboard choice belongs to the run it was made in
   view.hover = null;
@@ -240,7 +229,14 @@ function connectionChanged(state, info) {
 function endStoredRun() {
   socket?.close();
   const status = current.run.status;
-  model.apply([{ type: "run.finished", t: model.lastT, status, error: `run ${status}`, summary: null }]);
+  // Numbered right after the last stored event: the model and the replay both end there.
+  const end = { type: "run.finished", seq: model.lastSeq + 1, t: model.lastT, status, error: `run ${status}`, summary: null };
+  const whole = runEvents.length === end.seq; // every stored event came: it replays
+  model.apply([end]);
+  if (whole) {
+    runEvents.push(end);
+    replayBar.load(new Replay([runEvents], () => createTimeline(vocabulary)));
+  }
   legend.update(model);
   describeRun();
   downloads.show(current.run, model.spec?.strategy);

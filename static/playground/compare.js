@@ -40,21 +40,7 @@ let raf = 0;
 
 const lanes = boot.runs.map((run, i) => createLane(run, i));
 // Once every run is over, they replay together under one cursor (each lane's own zero).
-const replayBar = attachReplay({
-  bar: $("replay-bar"),
-  play: $("replay-play"),
-  previous: $("replay-previous"),
-  next: $("replay-next"),
-  speed: $("replay-speed"),
-  scrubber: $("replay-scrubber"),
-  time: $("replay-time"),
-  show: (replay) => {
-    replay.models.forEach((model, i) => {
-      lanes[i].view.model = model;
-      lanes[i].view.markDirty();
-    });
-  },
-});
+const replayBar = attachReplay((replay) => replay.models.forEach((model, i) => lanes[i].view.setModel(model)));
 let replayLoaded = false;
 
 // Read-only hooks for browser tests and the curious.
@@ -146,12 +132,14 @@ function socketChanged(lane, state, info) {
 function endStoredRun(lane) {
   lane.socket?.close();
   const status = lane.run.status;
-  const end = { type: "run.finished", t: lane.model.lastT, status, error: `run ${status}`, summary: null };
+  // Numbered right after the last stored event: the model and the replay both end there.
+  const end = { type: "run.finished", seq: lane.model.lastSeq + 1, t: lane.model.lastT, status, error: `run ${status}`, summary: null };
+  if (lane.events.length === end.seq) lane.events.push(end); // every stored event came: it replays
   lane.model.apply([end]);
-  lane.events.push(end); // its replay ends there too
   lane.view.markDirty();
   setLaneStatus(lane, status, `${status}, replayed from storage`);
   refresh(true);
+  loadReplayWhenAllOver();
 }
 
 function setLaneStatus(lane, state, text) {

@@ -11,7 +11,10 @@
 import { formatSeconds } from "./scale.js";
 import { SPEEDS } from "./replay.js";
 
-export function attachReplay({ bar, play, previous, next, speed, scrubber, time, show }) {
+/** The bar of templates/playground/replay_bar.html (its element ids), and what to show a replay with. */
+export function attachReplay(show) {
+  const $ = (id) => document.getElementById(id);
+  const [bar, play, previous, next, speed, scrubber, time] = ["bar", "play", "previous", "next", "speed", "scrubber", "time"].map((part) => $(`replay-${part}`));
   let replay = null;
   let raf = 0;
   let last = 0;

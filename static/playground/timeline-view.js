@@ -24,7 +24,7 @@ import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
 import { nextSelection } from "./timeline-keys.js";
 import { phaseDurations } from "./timeline-model.js";
 import { BarBatch, COLORS, OVERLAYS, createPaints, styleOf } from "./timeline-style.js";
-import { visible } from "./viewport.js";
+import { centerOn, visible } from "./viewport.js";
 
 // Layout in CSS px.
 const GUTTER = 64; // lane labels; the strip's counts use the same width so times line up
@@ -342,7 +342,8 @@ class TimelineView {
     }
     wrap.hidden = false;
     resize(canvas, g.cssW, MINIMAP_HEIGHT, g.dpr);
-    const key = [this.model.epoch, canvas.width, g.domain, g.from, g.to, this.model.closed.length].join("|");
+    // Paused (a replay's cursor): the open bars end at `now`, which moves by steps; live, they grow every frame.
+    const key = [this.model.epoch, this.model.version, canvas.width, g.domain, g.from, g.to, this.model.closed.length, now].join("|");
     const at = this.clock();
     const same = key === this.minimapDrawn.key && this.minimapDrawn.model === this.model;
     if (same && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
@@ -363,6 +364,16 @@ class TimelineView {
     const g = this.geometry;
     if (!g) return 0;
     return Math.min(Math.max(((cssX - GUTTER) / (g.cssW - GUTTER - RIGHT)) * g.domain, 0), g.domain);
+  }
+
+  /** Draw another model (a replay's, as of its cursor): nothing chosen or hovered carries over. */
+  setModel(model) {
+    if (model === this.model) return this.markDirty();
+    this.choose(null);
+    this.hover = null;
+    this.pointer = null;
+    this.model = model;
+    this.markDirty();
   }
 
   /** Show `window` (viewport.js; null: the whole run). */
@@ -403,6 +414,10 @@ class TimelineView {
   /** Select `segment` (or nothing) as the keyboard's: outlined, its tooltip shown and its words announced. */
   choose(segment) {
     if (!segment && !this.pointer?.keyed) return;
+    const g = this.geometry;
+    if (segment && this.window && g && (segment.start < g.from || segment.start > g.to)) {
+      this.window = centerOn(this.window, g.domain, segment.start); // zoomed: bring the chosen bar into view
+    }
     this.pointer = segment ? { keyed: true } : null;
     this.hover = segment;
     this.markDirty();
