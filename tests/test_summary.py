@@ -197,3 +197,17 @@ def test_the_verdict_names_connecting_when_it_dominates_and_the_syn_retry_when_i
     )
     slow = summarize(ordered(*(with_phases(i, 0.0, 0.5, 0.1) for i in range(2))), requests=2, wall_s=0.7)
     assert slow["verdict"].startswith("Connecting took 83% of the time") and "SYN" not in slow["verdict"]
+
+
+def test_a_connect_a_timeout_cut_off_is_not_taken_for_a_syn_retry():
+    # A host that drops every SYN: each request's connect runs until its 2 s timeout ends it.
+    cut = [
+        [
+            at(0.0, ev.task_started(i, 1)),
+            at(2.0, ev.task_finished(i, 1, "timeout", None, "TimeoutError", [ev.phase("connect", 0.0, 2.0)])),
+        ]
+        for i in range(3)
+    ]
+    s = summarize(ordered(*cut), requests=3, wall_s=2.0)
+    assert s["phases"]["connect"]["count"] == 3 and s["phases"]["connect"]["slow"] == 0
+    assert "SYN" not in (s["verdict"] or "")

@@ -9,6 +9,7 @@ time each request was planned to take and the strategy's formula.
 """
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ class Tally:
     waiting_s: Counter = field(default_factory=Counter)  # reason -> seconds spent waiting, all told
     waited: Counter = field(default_factory=Counter)  # reason -> how many attempts waited
     phase_s: dict[str, list[float]] = field(default_factory=dict)  # phase -> each attempt's seconds in it
+    connected_s: list[float] = field(default_factory=list)  # connects that got through (a phase came after)
     _started: dict = field(default_factory=dict)  # (task, attempt) -> t
     _waiting: dict = field(default_factory=dict)  # (task, attempt) -> (t, reason), until it starts
     _in_flight: int = 0
@@ -65,8 +67,11 @@ class Tally:
             self._in_flight -= 1
         self.final[e["task"]] = e
         self.rejected += e["http_status"] in REJECTED
-        for phase in e.get("phases", ()):  # events recorded before phases existed have none
+        phases = e.get("phases", ())  # events recorded before phases existed have none
+        for i, phase in enumerate(phases):
             self.phase_s.setdefault(phase["name"], []).append(phase["end"] - phase["start"])
+            if phase["name"] == "connect" and i + 1 < len(phases):  # not one a timeout cut off
+                self.connected_s.append(phase["end"] - phase["start"])
         if e["status"] == "ok":
             self.ok_latencies.append(e["t"] - self._started.get(key, e["t"]))
 
@@ -131,7 +136,7 @@ def summarize(
         "efficiency": None,
         "guess_s": guess_ms / 1000 if guess_ms is not None else None,
         "loop_lag_ms": _ms(loop_lag_s),
-        "phases": phase_figures(t.phase_s),
+        "phases": phase_figures(t.phase_s, t.connected_s),
     }
     if ideal is not None:
         ideal_s, formula = ideal
@@ -148,8 +153,10 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
 
 
-def phase_figures(phase_s: dict[str, list[float]]) -> dict[str, dict]:
-    """Per phase, in order: how many attempts went through it, their total, mean and p95."""
+def phase_figures(phase_s: dict[str, list[float]], connected_s: Sequence[float] = ()) -> dict[str, dict]:
+    """Per phase, in order: how many attempts went through it, their total, mean and p95; for
+    connecting, also how many connections got through only after a SYN retry (`slow`): a
+    connect a timeout cut off says nothing of the server's backlog."""
     out: dict[str, dict[str, Any]] = {}
     for name in ev.PHASES:
         spans = sorted(phase_s.get(name, ()))
@@ -162,7 +169,7 @@ def phase_figures(phase_s: dict[str, list[float]]) -> dict[str, dict]:
                 "max_ms": _ms(spans[-1]),
             }
     if "connect" in out:
-        out["connect"]["slow"] = sum(span >= SYN_RETRY_S for span in phase_s["connect"])
+        out["connect"]["slow"] = sum(span >= SYN_RETRY_S for span in connected_s)
     return out
 
 

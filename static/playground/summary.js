@@ -74,7 +74,7 @@ export function phasesText(phases, phaseWords = {}) {
     .filter(([, p]) => p?.count > 0)
     .map(([name, p]) => {
       let line = `${p.count.toLocaleString("en-US")} ${phaseWords[name] ?? name}: ${formatMs(p.mean_ms)} ms on average, p95 ${formatMs(p.p95_ms)} ms`;
-      if (p.slow) line += ` (${p.slow.toLocaleString("en-US")} took a second or more: a SYN retry)`;
+      if (p.slow) line += ` (${p.slow.toLocaleString("en-US")} took 0.9 s or more: a SYN retry)`;
       return line;
     });
   return lines.length ? lines.join("\n") : null;

@@ -117,7 +117,7 @@ test("phasesText: one line per phase, in the summary's order, naming the SYN ret
   };
   assert.equal(
     phasesText(phases, VOCABULARY.phase_words),
-    "200 connecting (DNS, TCP, TLS): 934 ms on average, p95 1,114 ms (167 took a second or more: a SYN retry)\n" +
+    "200 connecting (DNS, TCP, TLS): 934 ms on average, p95 1,114 ms (167 took 0.9 s or more: a SYN retry)\n" +
       "200 waiting for the answer: 42 ms on average, p95 80 ms",
   );
 });
