@@ -4,7 +4,7 @@ from django.conf import settings
 
 from playground import events
 from playground.demoapi.process import demo_api_url
-from playground.runs.comparisons import MAX_RUNS, MIN_RUNS
+from playground.runs.comparisons import MAX_RUNS
 from playground.runs.forms import INITIAL_STRATEGY
 from playground.runs.presets import PAIRS, PRESETS
 from playground.runs.spec import field_table
@@ -43,11 +43,10 @@ def page_boot(*, run=None, urls=None, owned: bool = False) -> dict:
 
 
 def compare_boot(*, runs, urls) -> dict:
-    """The comparison page: each run (its urls, status and spec), the shared words, the pairs."""
+    """The comparison page: each run (its urls, status and spec) and the shared words (compare.js),
+    the pairs (its form, templates/playground/pairs.html)."""
     return {
         "runs": [{**url, "status": run.status, "spec": run.spec} for run, url in zip(runs, urls, strict=True)],
         "vocabulary": events.vocabulary(),
-        "strategies": [{"name": s.name, "label": s.label} for s in STRATEGIES.values()],
         "pairs": PAIRS,
-        "compare": {"url": "/compare/", "min_runs": MIN_RUNS, "max_runs": MAX_RUNS},
     }

@@ -5,8 +5,8 @@
  *   setRun(run) ──> shown for a run, hidden without one
  *   <details> opened (each time) ──GET /api/runs/mine (newest first, the learner's own)──> one checkbox a
  *                      run, this run left out; at most max_runs - 1 checked at once
- *   submit ──> location = /compare/?runs=a,b   (without JavaScript the form's GET repeats
- *              `runs`, which the server accepts too)
+ *   submit ──> location = /compare/?runs=a,b   (the checkboxes come from this script: without
+ *              JavaScript there is no list; /compare/ also accepts `runs` repeated, as a form sends it)
  */
 
 import { formatSeconds } from "./scale.js";
