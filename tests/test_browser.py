@@ -6,17 +6,8 @@ import re
 import aiohttp
 from playwright.async_api import expect
 
-from tests.support.browser import summary
+from tests.support.browser import fill_form, summary
 from tests.support.proxy import CuttableProxy
-
-
-async def fill_form(page, **values):
-    for name, value in values.items():
-        field = page.locator(f"#run-form [name={name}]")
-        if await field.evaluate("el => el.tagName") == "SELECT":
-            await field.select_option(str(value))
-        else:
-            await field.fill(str(value))
 
 
 async def test_run_from_the_form_draws_live_bars_and_the_summary(server, page, output_dir):

@@ -15,18 +15,10 @@ import pytest
 from playwright.async_api import expect
 
 from tests.support.a11y import axe_violations, blocking, described
+from tests.support.browser import fill_form
 from tests.support.servers import start_test_daphne, stop
 
 RUN_URL = re.compile(r"/runs/[0-9a-f-]{36}/$")
-
-
-async def fill_form(page, **values):
-    for name, value in values.items():
-        field = page.locator(f"#run-form [name={name}]")
-        if await field.evaluate("el => el.tagName") == "SELECT":
-            await field.select_option(str(value))
-        else:
-            await field.fill(str(value))
 
 
 async def finish_run(page, base: str, **spec) -> str:
@@ -72,8 +64,12 @@ async def finished_run(page, base):
 async def finished_run_tooltip(page, base):
     await finish_run(page, base)
     box = await page.locator("#timeline").bounding_box()
-    # Lane 0's bar: the plot starts at x = 64 CSS px and y = 30; three 50 ms requests fill it.
-    await page.mouse.move(box["x"] + 64 + 0.4 * (box["width"] - 84), box["y"] + 30 + 10)
+    # Lane 0's bar, a little after its start: the view's own geometry says where that is.
+    x, y = await page.evaluate(
+        """() => { const v = window.playground.view, g = v.geometry, s = v.model.lanes[0].segments[0];
+        return [(g.a * (s.start + 0.01) + g.b) / g.dpr, (g.top + g.step / 2) / g.dpr]; }"""
+    )
+    await page.mouse.move(box["x"] + x, box["y"] + y)
     await expect(page.locator("#tooltip")).to_be_visible()
 
 

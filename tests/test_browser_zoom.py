@@ -80,14 +80,23 @@ async def test_the_keyboard_and_buttons_zoom_and_pan_and_the_minimap_moves_the_w
     assert (await shown(page))[1] - (await shown(page))[0] < span
     await expect(page.locator("#zoom-level")).to_have_text(re.compile(r"^3\.4x$"))
 
-    # The minimap shows the whole run: a click a tenth of the way along centres the window there.
+    # The minimap shows the whole run: a click half way along centres the window there.
     mini = await page.locator("#minimap").bounding_box()
     gutter = await page.evaluate("() => window.playground.view.geometry.x0 / window.playground.view.geometry.dpr")
     plot = mini["width"] - gutter - 20
-    await page.mouse.click(mini["x"] + gutter + plot * 0.1, mini["y"] + mini["height"] / 2)
+    before = await shown(page)
+    await page.mouse.click(mini["x"] + gutter + plot * 0.5, mini["y"] + mini["height"] / 2)
     await after_frame(page)
     now = await shown(page)
-    assert now[0] == 0.0 or abs((now[0] + now[1]) / 2 - whole[1] * 0.1) < 0.02
+    assert abs((now[0] + now[1]) / 2 - whole[1] * 0.5) < 0.02 and now != before
+    assert abs((now[1] - now[0]) - (before[1] - before[0])) < 1e-6, "the same span, moved"
+    # A bar chosen by keyboard outside the window brings the window to it.
+    await page.focus("#timeline")
+    await page.keyboard.press("End")  # the last request's first bar: waiting from the start, before this window
+    await after_frame(page)
+    chosen = await page.evaluate("() => window.playground.view.hover.start")
+    moved = await shown(page)
+    assert chosen < now[0] and moved[0] <= chosen <= moved[1]
     await page.screenshot(path=output_dir / "zoomed-minimap.png", full_page=True)
 
     await page.focus("#timeline")

@@ -43,3 +43,13 @@ async def page():
 async def summary(page, key: str) -> str:
     """A summary figure's raw value (data-value)."""
     return await page.locator(f'#summary [data-summary="{key}"]').get_attribute("data-value")
+
+
+async def fill_form(page, **values):
+    """Type (or select) each value into the run form's field of that name."""
+    for name, value in values.items():
+        field = page.locator(f"#run-form [name={name}]")
+        if await field.evaluate("el => el.tagName") == "SELECT":
+            await field.select_option(str(value))
+        else:
+            await field.fill(str(value))
