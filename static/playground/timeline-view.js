@@ -342,11 +342,13 @@ class TimelineView {
     }
     wrap.hidden = false;
     resize(canvas, g.cssW, MINIMAP_HEIGHT, g.dpr);
-    // Paused (a replay's cursor): the open bars end at `now`, which moves by steps; live, they grow every frame.
-    const key = [this.model.epoch, this.model.version, canvas.width, g.domain, g.from, g.to, this.model.closed.length, now].join("|");
+    // Live, bars change every frame: redrawn every MINIMAP_REDRAW_MS. Otherwise (over, or a
+    // replay's paused cursor) only when the model, its "now" or the window changed.
+    const changes = this.model.ticking ? "live" : [this.model.version, now].join("|");
+    const key = [this.model.epoch, canvas.width, g.domain, g.from, g.to, changes].join("|");
     const at = this.clock();
     const same = key === this.minimapDrawn.key && this.minimapDrawn.model === this.model;
-    if (same && (!this.model.running || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
+    if (same && (!this.model.ticking || at - this.minimapDrawn.at < MINIMAP_REDRAW_MS)) return;
     this.minimapDrawn = { key, at, model: this.model };
     drawMinimap(canvas.getContext("2d"), { ...g, width: canvas.width, height: canvas.height, paints: this.paints, font: FONT }, this.model, now);
   }
