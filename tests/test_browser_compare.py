@@ -71,6 +71,13 @@ async def test_two_stored_runs_on_one_axis_with_their_speed_up(server, page, out
     await expect(page.locator("#request-note")).to_contain_text("the largest gap")
     await page.screenshot(path=output_dir / "compare-stored.png", full_page=True)
 
+    # A lane's timeline by keyboard, as on a run's page: focus it, an arrow chooses a bar.
+    await page.locator('[data-lane="timeline"]').first.focus()
+    await page.keyboard.press("ArrowDown")
+    tooltip = page.locator('[data-lane="tooltip"]').first
+    await expect(tooltip).to_be_visible()
+    await expect(tooltip).to_contain_text("Task 0")
+
 
 async def test_a_pair_preset_fills_both_lanes_live_then_gives_the_speed_up(server, page, output_dir):
     await page.goto(server.base + "/")
