@@ -17,10 +17,10 @@ import { differenceWords, failedOf, LETTERS, laneNames, requestNote, requestRows
 import { queueWords } from "./queue.js";
 import { Replay } from "./replay.js";
 import { attachReplay } from "./replay-controls.js";
-import { formatMs, formatSeconds } from "./scale.js";
+import { axisEnd, formatMs, formatSeconds, IDLE_DOMAIN_S } from "./scale.js";
 import { connectRun } from "./socket.js";
 import { createTimeline } from "./timeline-model.js";
-import { axisEnd, createTimelineView, IDLE_DOMAIN_S } from "./timeline-view.js";
+import { createTimelineView } from "./timeline-view.js";
 
 const ROWS_SHOWN = 12; // request rows in the table: a screenful a class can read; the note covers the rest
 const TABLE_EVERY_MS = 250; // the table and speed-ups follow a live run four times a second

@@ -4,6 +4,7 @@
  *   niceCeil(x)        the axis end: the next "round" value >= x (0.5, 0.6, 0.8, 1, ...)
  *   niceTicks(a, b, n) about n round tick values in [a, b] (steps of 1, 2 or 5 x 10^k)
  *   formatMs, formatTick, formatSeconds, ordinal   label text
+ *   axisEnd(model, now)  where a run's time axis ends (s): a round value past now, or past its end
  */
 
 // Axis ends grow through these mantissas: fine enough that a live run's bars never
@@ -63,4 +64,27 @@ export function ordinal(n) {
   const tens = n % 100;
   const suffix = tens >= 11 && tens <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] ?? "th";
   return `${n}${suffix}`;
+}
+
+// An empty timeline still shows a plausible axis (s).
+export const IDLE_DOMAIN_S = 1;
+
+/**
+ * The time axis end (s), a round value: while live a little past now (so bars do not
+ * touch the edge; it grows in steps, each one redrawing the cache); once over, past the
+ * end and past the ideal and the guess when they are near enough to compare with.
+ */
+export function axisEnd(model, now) {
+  const floor = Math.max(expectedSeconds(model.spec) * 1.1, 0.05);
+  if (model.end === null) return niceCeil(Math.max(now * 1.1, floor));
+  const guess = model.summary?.guess_s ?? (model.spec?.guess_ms ?? NaN) / 1000;
+  const near = [model.summary?.ideal_s, guess].filter((t) => Number.isFinite(t) && t <= model.end * 2);
+  return niceCeil(Math.max(model.end * 1.06, ...near.map((t) => t * 1.04), 0.05));
+}
+
+/** The longest single request the spec asks for (s): the axis starts at least this wide. */
+function expectedSeconds(spec) {
+  if (!spec) return 0;
+  const latencies = Array.isArray(spec.latencies_ms) && spec.latencies_ms.length ? spec.latencies_ms : [spec.latency_ms ?? 0];
+  return (Math.max(...latencies) + (spec.jitter_ms ?? 0)) / 1000;
 }

@@ -20,9 +20,9 @@
 
 import { drawConcurrency } from "./concurrency-view.js";
 import { drawMinimap } from "./minimap-view.js";
-import { formatMs, formatTick, niceCeil, niceTicks, ordinal } from "./scale.js";
+import { axisEnd, formatMs, formatTick, IDLE_DOMAIN_S, niceTicks, ordinal } from "./scale.js";
+import { describeSegment } from "./segment-words.js";
 import { nextSelection } from "./timeline-keys.js";
-import { phaseDurations } from "./timeline-model.js";
 import { BarBatch, COLORS, OVERLAYS, createPaints, styleOf } from "./timeline-style.js";
 import { centerOn, visible } from "./viewport.js";
 
@@ -35,35 +35,9 @@ const LANE_MAX = 26; // few tasks: comfortable lanes, not a stretched canvas
 const LABELLED_LANE = 14; // lanes at least this tall get "#i" and the completion rank
 const PLOT_MIN = 90;
 const STRIP_HEIGHT = 76;
-export const IDLE_DOMAIN_S = 1; // an empty timeline still shows a plausible axis
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const MINIMAP_HEIGHT = 40;
 const MINIMAP_REDRAW_MS = 250; // while live, the overview of every bar is redrawn this often
-
-const PHASES = { waiting: "waiting", flight: "in flight", backoff: "backing off" };
-
-/** Tooltip lines for a segment (pure: Node can test it). */
-export function describeSegment(segment, { now, rank = null, waitWords = {}, phaseWords = {} } = {}) {
-  const end = segment.end ?? now;
-  const ms = (s) => `${formatMs(s * 1000)} ms`;
-  const lines = [`Task ${segment.task} · attempt ${segment.attempt}`];
-  let phase = PHASES[segment.phase] ?? segment.phase;
-  if (segment.phase === "waiting" && segment.reason) phase += ` for ${waitWords[segment.reason] ?? segment.reason}`;
-  if (segment.phase === "backoff" && Number.isFinite(segment.delay_s)) phase += ` (${ms(segment.delay_s)} planned)`;
-  lines.push(phase);
-  lines.push(`${ms(segment.start)} → ${segment.end === null ? "now" : ms(end)} · ${ms(end - segment.start)}`);
-  if (segment.status || segment.cut) {
-    const parts = [segment.status ?? "no answer before the run ended"];
-    if (segment.http_status !== null && segment.http_status !== undefined) parts.push(`HTTP ${segment.http_status}`);
-    if (segment.error) parts.push(segment.error);
-    lines.push(parts.join(" · "));
-  }
-  const phases = phaseDurations(segment, phaseWords);
-  for (const { words, ms: spent } of phases) lines.push(`${words}: ${formatMs(spent)} ms`);
-  if (phases.length && !phases.some((p) => p.name === "connect")) lines.push("no connecting: it reused a pooled connection");
-  if (rank) lines.push(`The task finished ${ordinal(rank)}.`);
-  return lines;
-}
 
 export function createTimelineView(options) {
   return new TimelineView(options);
@@ -472,24 +446,4 @@ function resize(canvas, cssW, cssH, dpr) {
     canvas.height = height;
     canvas.style.height = `${cssH}px`;
   }
-}
-
-/**
- * The time axis end (s), a round value: while live a little past now (so bars do not
- * touch the edge; it grows in steps, each one redrawing the cache); once over, past the
- * end and past the ideal and the guess when they are near enough to compare with.
- */
-export function axisEnd(model, now) {
-  const floor = Math.max(expectedSeconds(model.spec) * 1.1, 0.05);
-  if (model.end === null) return niceCeil(Math.max(now * 1.1, floor));
-  const guess = model.summary?.guess_s ?? (model.spec?.guess_ms ?? NaN) / 1000;
-  const near = [model.summary?.ideal_s, guess].filter((t) => Number.isFinite(t) && t <= model.end * 2);
-  return niceCeil(Math.max(model.end * 1.06, ...near.map((t) => t * 1.04), 0.05));
-}
-
-/** The longest single request the spec asks for (s): the axis starts at least this wide. */
-function expectedSeconds(spec) {
-  if (!spec) return 0;
-  const latencies = Array.isArray(spec.latencies_ms) && spec.latencies_ms.length ? spec.latencies_ms : [spec.latency_ms ?? 0];
-  return (Math.max(...latencies) + (spec.jitter_ms ?? 0)) / 1000;
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 
 import { inFlightColumns, specLimit } from "../../static/playground/concurrency-view.js";
 import { BarBatch, OVERLAYS, styleOf } from "../../static/playground/timeline-style.js";
-import { describeSegment } from "../../static/playground/timeline-view.js";
+import { describeSegment } from "../../static/playground/segment-words.js";
 import { VOCABULARY } from "./vocabulary.mjs";
 
 test("styleOf: one look per phase and outcome; a cut flight looks cancelled", () => {
