@@ -4,23 +4,11 @@ import assert from "node:assert/strict";
 
 import { Replay, SPEEDS } from "../../static/playground/replay.js";
 import { createTimeline } from "../../static/playground/timeline-model.js";
+import { stream, THREE_TASKS } from "./streams.mjs";
 import { VOCABULARY } from "./vocabulary.mjs";
 
-function stream(...events) {
-  return events.map((event, seq) => ({ seq, ...event }));
-}
-
 // The lesson's three tasks of 0.3, 0.5 and 0.2 s, gathered.
-const RUN = stream(
-  { type: "run.started", t: 0, spec: { strategy: "gather", requests: 3, latencies_ms: [300, 500, 200] } },
-  { type: "task.started", t: 0.001, task: 0, attempt: 1 },
-  { type: "task.started", t: 0.002, task: 1, attempt: 1 },
-  { type: "task.started", t: 0.003, task: 2, attempt: 1 },
-  { type: "task.finished", t: 0.203, task: 2, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "task.finished", t: 0.301, task: 0, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "task.finished", t: 0.502, task: 1, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "run.finished", t: 0.503, status: "finished", error: null, summary: { wall_s: 0.503, max_in_flight: 3 } },
-);
+const RUN = THREE_TASKS;
 
 const replay = () => new Replay([RUN], () => createTimeline(VOCABULARY));
 

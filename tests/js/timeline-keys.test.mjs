@@ -4,11 +4,8 @@ import assert from "node:assert/strict";
 
 import { createTimeline } from "../../static/playground/timeline-model.js";
 import { nextSelection } from "../../static/playground/timeline-keys.js";
+import { stream } from "./streams.mjs";
 import { VOCABULARY } from "./vocabulary.mjs";
-
-function stream(...events) {
-  return events.map((event, seq) => ({ seq, ...event }));
-}
 
 /** Four lanes: #0 retried (flight, back-off, wait, flight), #1 at once, #2 not started yet, #3 late. */
 function model() {

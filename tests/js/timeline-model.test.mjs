@@ -3,24 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { HANDLED_EVENTS, createTimeline, phaseDurations, phasesOf } from "../../static/playground/timeline-model.js";
+import { stream, THREE_TASKS } from "./streams.mjs";
 import { VOCABULARY } from "./vocabulary.mjs";
-
-/** Number the events 0, 1, 2, ... as the server does. */
-function stream(...events) {
-  return events.map((event, seq) => ({ seq, ...event }));
-}
-
-// The lesson's example: three tasks of 0.3, 0.5 and 0.2 s run with gather.
-const THREE_TASKS = stream(
-  { type: "run.started", t: 0, spec: { strategy: "gather", requests: 3, latencies_ms: [300, 500, 200] } },
-  { type: "task.started", t: 0.001, task: 0, attempt: 1 },
-  { type: "task.started", t: 0.002, task: 1, attempt: 1 },
-  { type: "task.started", t: 0.003, task: 2, attempt: 1 },
-  { type: "task.finished", t: 0.203, task: 2, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "task.finished", t: 0.301, task: 0, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "task.finished", t: 0.502, task: 1, attempt: 1, status: "ok", http_status: 200, error: null },
-  { type: "run.finished", t: 0.503, status: "finished", error: null, summary: { wall_s: 0.503, max_in_flight: 3 } },
-);
 
 test("run.started allocates one lane per task", () => {
   const model = createTimeline(VOCABULARY);
