@@ -17,13 +17,14 @@ TASK_WAITING = "task.waiting"
 TASK_STARTED = "task.started"
 TASK_FINISHED = "task.finished"
 TASK_BACKOFF = "task.backoff"
+LOOP_BLOCKED = "loop.blocked"
 RUN_FINISHED = "run.finished"
-EVENT_TYPES = (RUN_STARTED, TASK_WAITING, TASK_STARTED, TASK_FINISHED, TASK_BACKOFF, RUN_FINISHED)
+EVENT_TYPES = (RUN_STARTED, TASK_WAITING, TASK_STARTED, TASK_FINISHED, TASK_BACKOFF, LOOP_BLOCKED, RUN_FINISHED)
 
 # The words the server and the page share; the page gets them in its boot data (vocabulary()).
 TaskStatus = Literal["ok", "error", "timeout", "cancelled"]
 RunEndStatus = Literal["finished", "failed", "cancelled", "interrupted"]
-WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "server"]
+WaitReason = Literal["semaphore", "batch", "rate", "pool", "worker", "thread", "server"]
 PhaseName = Literal["connect", "wait", "read"]
 TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 RUN_END_STATUSES: tuple[RunEndStatus, ...] = get_args(RunEndStatus)
@@ -36,6 +37,7 @@ WAIT_WORDS: dict[WaitReason, str] = {
     "rate": "a rate-limit token",
     "pool": "a free connection",
     "worker": "a free worker",
+    "thread": "a free thread",
     "server": "the server",
 }
 
@@ -106,6 +108,17 @@ class TaskBackoff(TypedDict):
     delay_s: float
 
 
+class LoopBlocked(TypedDict):
+    """The run's event loop ran nothing from `start` to `end` (run-relative seconds): some code
+    held it (a blocking call, heavy work) while every other task waited. Emitted once the
+    loop runs again, so `t` is `end`; only for a run in a process of its own (runs/alone.py),
+    where the loop is the run's alone."""
+
+    type: Literal["loop.blocked"]
+    start: float
+    end: float
+
+
 class RunFinished(TypedDict):
     type: Literal["run.finished"]
     status: str  # one of RUN_END_STATUSES
@@ -113,7 +126,7 @@ class RunFinished(TypedDict):
     summary: dict[str, Any] | None  # runs/summary.py; None when the run ended before it could be made
 
 
-Event = RunStarted | TaskWaiting | TaskStarted | TaskFinished | TaskBackoff | RunFinished
+Event = RunStarted | TaskWaiting | TaskStarted | TaskFinished | TaskBackoff | LoopBlocked | RunFinished
 Recorded = dict[str, Any]  # an event as stored and sent: its fields after `type`, `seq` and `t`
 
 
@@ -170,6 +183,11 @@ def phase(name: PhaseName, start: float, end: float) -> Phase:
 def task_backoff(task: int, attempt: int, delay_s: float) -> TaskBackoff:
     """Attempt `attempt` failed; the next one comes after `delay_s`."""
     return {"type": "task.backoff", "task": task, "attempt": attempt, "delay_s": round(delay_s, 6)}
+
+
+def loop_blocked(start: float, end: float) -> LoopBlocked:
+    """The loop was held from `start` to `end`."""
+    return {"type": "loop.blocked", "start": round(start, 6), "end": round(end, 6)}
 
 
 def run_finished(status: str, summary: dict[str, Any] | None, error: str | None = None) -> RunFinished:

@@ -64,6 +64,9 @@ class Recorder:
         self._on_failure = on_failure
         self._t0 = clock()
         self._pending: Batch = []
+        # emit() may be called from threads besides the run's loop (the threads strategy's
+        # pool, a to_thread call): a number and its place in line are taken together.
+        self._numbering = threading.Lock()
         self._lock = asyncio.Lock()
         self._flusher: asyncio.Future | None = None
         self._lag_watch: asyncio.Task | None = None
@@ -79,10 +82,12 @@ class Recorder:
         return self._clock() - self._t0
 
     def emit(self, event: Event) -> Recorded:
-        recorded = numbered(event, self.seq, self.now())
-        self.seq += 1
-        self._pending.append(recorded)
-        self.history.append(recorded)
+        """Number `event` and queue it for the next flush; safe to call from any thread."""
+        with self._numbering:
+            recorded = numbered(event, self.seq, self.now())
+            self.seq += 1
+            self._pending.append(recorded)
+            self.history.append(recorded)
         return recorded
 
     def start(self) -> None:

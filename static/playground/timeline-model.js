@@ -67,6 +67,7 @@ export class Timeline {
     this.counts = Object.fromEntries(this.statuses.map((status) => [status, 0]));
     this.segmentCount = 0;
     this.finishLog = []; // {task, superseded} per task.finished, in order
+    this.loopBlocked = []; // {start, end}: stretches the run's event loop ran nothing (loop.blocked)
     this.ranked = null; // cached {version, order, rank}
   }
 
@@ -339,12 +340,19 @@ function onRunFinished(model, event, t) {
   model.summary = event.summary ?? null;
 }
 
+function onLoopBlocked(model, event) {
+  const start = Number.isFinite(event.start) ? Math.max(event.start, 0) : null;
+  const end = Number.isFinite(event.end) ? event.end : null;
+  if (start !== null && end !== null && end >= start) model.loopBlocked.push({ start, end });
+}
+
 const HANDLERS = {
   "run.started": onRunStarted,
   "task.waiting": onTaskPhase("waiting"),
   "task.started": onTaskPhase("flight"),
   "task.finished": onTaskFinished,
   "task.backoff": onTaskBackoff,
+  "loop.blocked": onLoopBlocked,
   "run.finished": onRunFinished,
 };
 /** The event types the model reads (Node checks them against the server's vocabulary.event_types). */
