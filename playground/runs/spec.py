@@ -129,6 +129,13 @@ class RunSpec(BaseModel):
     deadline_ms: int | None = _number(
         1, MAX_RUN_MS, "Deadline (ms)", "The whole run stops after this long; requests still running time out.", "ms"
     )
+    # Where it runs
+    own_process: bool | None = Field(
+        False,
+        title="Own process",
+        description="Run in a process of its own: its event loop is watched, and its CPU time, peak memory "
+        "and threads are measured. It starts a moment later. Always on for strategies that block or use threads.",
+    )
     # The learner's prediction
     guess_ms: int | None = _number(0, MAX_RUN_MS, "Your guess (ms)", "Before you run: how long will it take?", "ms")
 
@@ -182,6 +189,8 @@ class RunSpec(BaseModel):
         for name in (*MISBEHAVIOUR_FIELDS, *GUARD_PARAMS):
             if given.get(name) and name not in spec:
                 spec[name] = given[name]
+        if self.own_process or strategy.own_process:
+            spec["own_process"] = True  # runs/alone.py: the run alone in a process, measured
         if self.guess_ms is not None:
             spec["guess_ms"] = self.guess_ms
         if self.target not in (None, DEMO):

@@ -20,6 +20,7 @@ class Strategy:
     params: tuple[str, ...] = ()  # run-spec fields it reads; a guard never doubles them
     required: tuple[str, ...] = ()
     helpers: tuple[Callable, ...] = ()  # functions of ours it calls, shown after it
+    own_process: bool = False  # it blocks its loop or starts threads: it runs alone (runs/alone.py)
 
     async def run(self, api, n: int, spec: dict):
         kwargs = {name: spec[name] for name in self.params if name in spec}
