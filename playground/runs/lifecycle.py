@@ -46,7 +46,8 @@ def run_enqueue(*, spec: dict, owner: str = "") -> Run:
     with transaction.atomic():
         run_admit(owner=owner)
         run = Run.objects.create(spec=spec, owner=owner)
-        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost)
+        alone = {"alone": True} if spec.get("own_process") else {}
+        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost, **alone)
         run.job = uuid.UUID(job.id)
         run.save(update_fields=["job"])
     return run

@@ -158,7 +158,8 @@ class Worker:
                 raise
         finally:
             self.running.pop(kwargs["run_id"], None)
-            self.requests_done += kwargs["requests"]
+            if not kwargs.get("alone"):  # a run alone spent its CPU in its own process, not ours
+                self.requests_done += kwargs["requests"]
             self._wake.set()
 
     async def _cancel_flagged(self) -> None:
