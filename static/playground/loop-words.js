@@ -19,8 +19,9 @@
 import { formatMs } from "./scale.js";
 
 export const MIN_STRETCH_MS = 20; // the server reports held stretches this long or longer (events.py LoopBlocked)
-const HIGH_SHARE = 0.5; // blocked at least half the run: the requests took turns
-const SOME_SHARE = 0.1; // blocked a tenth of the run: worth a sentence
+// Blocked at least half the run: the requests took turns, the headline of the run. (The server's
+// verdict already names a loop blocked a fifth of the run or more, with its figures: summary.py.)
+const HIGH_SHARE = 0.5;
 
 /** Whether `model`'s run has its event loop watched: it ran alone in a process of its own. */
 export function loopWatched(model) {
@@ -110,12 +111,10 @@ export function percent(share) {
   return `${share > 0 && pct === 0 ? "<1" : pct}%`;
 }
 
-/** The summary's verdict on the loop, once the run is over and its loop was blocked a good part of it; else null. */
+/** The summary's line on the loop, once the run is over and its loop was blocked most of it; else null. */
 export function loopVerdict(figures) {
-  if (!figures?.final) return null;
-  if (figures.share >= HIGH_SHARE) return `The event loop was blocked ${percent(figures.share)} of the run: the requests ran one after another`;
-  if (figures.share >= SOME_SHARE) return `The event loop was blocked ${percent(figures.share)} of the run: for that long no other task could run`;
-  return null;
+  if (!figures?.final || figures.share < HIGH_SHARE) return null;
+  return `The event loop was blocked ${percent(figures.share)} of the run: the requests ran one after another`;
 }
 
 /** The lane in one sentence, for screen readers: "event loop blocked 5 times, 1.00 s of 1.01 s". "" without a lane. */
