@@ -17,6 +17,7 @@ import pytest
 from playground.classes.codes import ALPHABET, CODE_LENGTH, PATTERN, CodeInvalid, code_new, code_normal, code_shown
 from playground.classes.names import MAX_NAME, NameInvalid, name_clean, name_suggested
 from tests.support.classes import Browser, class_expire, closed_with, next_message, roster_until
+from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
 
 MAX_LEARNERS, PER_ADDRESS, PER_CLASS = 4, 6, 8
@@ -33,6 +34,7 @@ def server(demo_api):
     proc, srv = start_test_daphne(tmp, demo_api.url, limits)
     yield srv
     stop(proc)
+    assert_no_server_errors(srv.log.read_text())  # every refusal above was an answer, never a 500
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -212,6 +214,11 @@ async def test_joins_from_one_address_are_limited_a_minute(server):
         status, body, headers = await learner.call("POST", f"/api/classes/{codes[0]}/join", {"name": "One More"})
     assert status == 429 and f"at most {PER_ADDRESS} a minute" in body["error"] and "your network" in body["error"]
     assert 1 <= int(headers["Retry-After"]) <= 60
+    async with Browser(server, address=address) as learner:  # guessing codes counts too
+        status, body, _ = await learner.call("POST", "/api/classes/ZZZZ-ZZZZ/join", {"name": "Guesser"})
+        assert status == 429
+        status, page, _ = await learner.page(f"/class/{codes[0]}/", form={"name": "Form Filler"})
+        assert status == 429 and "Too many joins from your network" in page
     async with Browser(server) as elsewhere:  # another address is not held back
         assert (await elsewhere.join(codes[1], "Elsewhere"))[0] == 201
 

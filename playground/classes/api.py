@@ -231,11 +231,8 @@ async def classes_detail(request, code: Code):
 )
 async def classes_join(request, code: Code):
     payload = body_of(request, JoinIn)
-    classroom = await services.class_find(code=code)
-    address = request.META.get("REMOTE_ADDR", "?")
-    learner, created = await services.learner_join(
-        classroom=classroom, visitor=visitor(request), name=payload.name, address=address
-    )
+    classroom = await services.join_find(code=code, address=request.META.get("REMOTE_ADDR", "?"))
+    learner, created = await services.learner_join(classroom=classroom, visitor=visitor(request), name=payload.name)
     return (201 if created else 200), services.learner_public(learner)
 
 

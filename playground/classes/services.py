@@ -3,7 +3,8 @@
     class_create(teacher)                        -> Classroom
     class_find(code)                             -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired)
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
-    learner_join(classroom, visitor, name, address) -> (Learner, created)   ClassRefused 400/403/409/429
+    join_find(code, address)                     -> Classroom   as class_find, once the address's join is counted (429)
+    learner_join(classroom, visitor, name)       -> (Learner, created)   ClassRefused 400/403/409/429
     learner_remove(classroom, learner_id)        ClassRefused 404
     class_update(classroom, show_names)          -> Classroom
 
@@ -132,17 +133,23 @@ async def class_role(*, classroom: Classroom, visitor: str | None) -> Role:
 # --- Joining, leaving, settings ------------------------------------------------------------
 
 
-async def learner_join(*, classroom: Classroom, visitor: str, name: str, address: str) -> tuple[Learner, bool]:
-    """Join (or, from the same browser, rename); refusals name the rule. Counts the attempt first."""
-    for key, limit, whose in (
-        (f"join-address:{address}", settings.CLASS_JOINS_PER_ADDRESS, "from your network"),
-        (f"join-class:{classroom.code}", settings.CLASS_JOINS_PER_CLASS, "into this class"),
-    ):
-        wait = await limits.limit_hit(key, limit)
-        if wait is not None:
-            raise ClassRefused(
-                429, f"Too many joins {whose}: at most {limit} a minute; try again in {wait} s.", retry_after=wait
-            )
+async def join_find(*, code: str, address: str) -> Classroom:
+    """The class a join names, once the attempt is counted for its address: guessing codes costs joins."""
+    await _count(f"join-address:{address}", settings.CLASS_JOINS_PER_ADDRESS, "from your network")
+    return await class_find(code=code)
+
+
+async def _count(key: str, limit: int, whose: str) -> None:
+    wait = await limits.limit_hit(key, limit)
+    if wait is not None:
+        raise ClassRefused(
+            429, f"Too many joins {whose}: at most {limit} a minute; try again in {wait} s.", retry_after=wait
+        )
+
+
+async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tuple[Learner, bool]:
+    """Join (or, from the same browser, rename) a class found by join_find; refusals name the rule."""
+    await _count(f"join-class:{classroom.code}", settings.CLASS_JOINS_PER_CLASS, "into this class")
     try:
         clean = name_clean(name)
     except NameInvalid as exc:

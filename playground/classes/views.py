@@ -35,17 +35,21 @@ async def class_start(request):
 
 
 async def class_page(request, code: str):
+    joining = request.method == "POST"
     try:
-        classroom = await services.class_find(code=code)
+        if joining:
+            classroom = await services.join_find(code=code, address=request.META.get("REMOTE_ADDR", "?"))
+        else:
+            classroom = await services.class_find(code=code)
     except ClassRefused as exc:
         status = 404 if exc.status == 400 else exc.status  # a page for a code that is none: no such class
-        return _gone(request, status, str(exc))
+        return _gone(request, status, str(exc), retry_after=exc.retry_after)
     role = await services.class_role(classroom=classroom, visitor=visitor(request))
     if role.kind == "teacher":
         return _teacher_page(request, classroom)
     if role.kind == "removed":
         return _gone(request, 403, "The teacher removed you from this class.")
-    if request.method == "POST":
+    if joining:
         return await _join(request, classroom)
     if role.kind == "learner":
         return await _learner_page(request, classroom, role.learner)
@@ -55,9 +59,7 @@ async def class_page(request, code: str):
 async def _join(request, classroom):
     name = request.POST.get("name", "")
     try:
-        await services.learner_join(
-            classroom=classroom, visitor=visitor(request), name=name, address=request.META.get("REMOTE_ADDR", "?")
-        )
+        await services.learner_join(classroom=classroom, visitor=visitor(request), name=name)
     except ClassRefused as exc:
         response = _join_page(request, classroom, name, error=str(exc), status=exc.status)
         if exc.retry_after is not None:
@@ -91,5 +93,8 @@ async def _learner_page(request, classroom, learner):
     return render(request, "playground/index.html", {"form": RunSpecForm(), "boot": boot, "class_banner": banner})
 
 
-def _gone(request, status: int, message: str):
-    return render(request, "classes/gone.html", {"status": status, "message": message}, status=status)
+def _gone(request, status: int, message: str, *, retry_after: int | None = None):
+    response = render(request, "classes/gone.html", {"status": status, "message": message}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
