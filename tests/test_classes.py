@@ -16,7 +16,7 @@ import pytest
 
 from playground.classes.codes import ALPHABET, CODE_LENGTH, PATTERN, CodeInvalid, code_new, code_normal, code_shown
 from playground.classes.names import MAX_NAME, NameInvalid, name_clean, name_suggested
-from tests.support.classes import Browser, class_expire, closed_with, next_message, roster_until
+from tests.support.classes import Browser, class_expire, closed_with, fresh_address, next_message, roster_until
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
 
@@ -483,3 +483,38 @@ async def test_the_pages_teacher_join_form_joined_and_refusals(server):
         for path, status_expected in [("/class/ZZZZ-ZZZZ/", 404), ("/class/nonsense/", 404)]:
             status, page, _ = await learner.page(path)
             assert status == status_expected and "No such class" in page
+
+
+# --- Several web processes: Redis carries the roster and the join counts ------------------------
+
+
+@pytest.fixture
+def two_daphnes(demo_api, redis_url):
+    """Two Daphnes on one database and one Redis (channel layer and cache), as a scaled-out school runs."""
+    tmp = Path(tempfile.mkdtemp(prefix="playground-classes-redis-"))
+    env = {"REDIS_URL": redis_url, "PLAYGROUND_CLASS_JOINS_PER_ADDRESS": "3"}
+    first = start_test_daphne(tmp / "a", demo_api.url, env, db=tmp / "shared.sqlite3")
+    second = start_test_daphne(tmp / "b", demo_api.url, env, db=tmp / "shared.sqlite3")
+    yield first[1], second[1]
+    for proc, _ in (first, second):
+        stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def test_with_redis_the_roster_and_the_join_limits_cross_web_processes(two_daphnes):
+    a, b = two_daphnes
+    address = fresh_address()
+    async with Browser(a) as teacher:
+        code = (await teacher.create_class())["code"]
+        watch = await teacher.socket(code)  # on Daphne A
+        assert (await next_message(watch))["type"] == "class.hello"
+        assert (await next_message(watch))["count"] == 0
+        for n, server in enumerate((b, b, a)):  # joins through Daphne B reach the teacher's socket on A
+            async with Browser(server, address=address) as learner:
+                assert (await learner.join(code, f"Learner {n}"))[0] == 201
+            roster = await roster_until(watch, lambda m, n=n: m["count"] == n + 1)
+            assert roster["learners"][-1]["name"] == f"Learner {n}"
+        async with Browser(b, address=address) as late:  # 3 a minute from one address, counted by both
+            status, body = await late.join(code, "One Too Many")
+        assert status == 429 and "at most 3 a minute" in body["error"]
+        await watch.close()
