@@ -56,6 +56,9 @@ async def test_a_teacher_and_two_learners_the_roster_live_and_a_removal(server, 
     errors: list[str] = []
     teacher = await new_page(browser, errors)
     await teacher.goto(server.base + "/")
+    await expect(teacher.locator("#presets .preset")).not_to_have_count(0)
+    await assert_accessible(teacher, "the main page with its Start a class button")
+    await teacher.screenshot(path=output_dir / "class-start.png")
     await teacher.click("#class-start-button")
     await teacher.wait_for_url(CLASS_URL)
     code = (await teacher.locator("#class-code").text_content()).strip()
