@@ -455,6 +455,18 @@ async def test_the_socket_refuses_strangers_unknown_malformed_and_ended_classes(
         assert "ended" in got[-1]["error"] and closed == 4410
 
 
+async def test_open_sockets_are_told_when_the_class_ends(server):
+    async with Browser(server) as teacher, Browser(server) as learner:
+        code = (await teacher.create_class())["code"]
+        assert (await learner.join(code, "Sunny Seal"))[0] == 201
+        class_expire(server, code, in_s=3)  # a socket opened now is told at its end, without asking
+        sockets = [await teacher.socket(code), await learner.socket(code)]
+        for ws in sockets:
+            got, close_code = await closed_with(ws)
+            assert [m["type"] for m in got] == ["class.hello", "class.roster", "class.ended"], got
+            assert "This class has ended" in got[-1]["message"] and close_code == 4410
+
+
 # --- Pages --------------------------------------------------------------------------------------------
 
 

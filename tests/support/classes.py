@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
@@ -125,10 +126,11 @@ async def closed_with(ws) -> tuple[list[dict], int]:
     return got, ws.close_code
 
 
-def class_expire(server, code: str) -> None:
-    """Move the class's end into the past, in the server's own database."""
+def class_expire(server, code: str, in_s: float | None = None) -> None:
+    """Move the class's end into the past (or `in_s` seconds from now), in the server's own database."""
+    at = "2000-01-01 00:00:00"
+    if in_s is not None:  # Django keeps times in SQLite as UTC text
+        at = (datetime.now(UTC) + timedelta(seconds=in_s)).strftime("%Y-%m-%d %H:%M:%S.%f")
     with sqlite3.connect(server.db) as db:
-        done = db.execute(
-            "UPDATE classes_classroom SET expires_at = '2000-01-01 00:00:00' WHERE code = ?", (code.replace("-", ""),)
-        )
+        done = db.execute("UPDATE classes_classroom SET expires_at = ? WHERE code = ?", (at, code.replace("-", "")))
         assert done.rowcount == 1
