@@ -51,7 +51,7 @@ test-js:
 # finding is listed at the end with its failing example and the command that replays it.
 FUZZ_EXAMPLES ?= 10000
 FUZZ_SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
-FUZZ_TESTS := tests/test_fuzz_spec.py tests/test_fuzz_ws.py tests/test_openapi_schema.py
+FUZZ_TESTS := tests/test_fuzz_spec.py tests/test_fuzz_ws.py tests/test_fuzz_class_ws.py tests/test_openapi_schema.py
 
 fuzz: setup-test
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \

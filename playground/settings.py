@@ -211,3 +211,21 @@ EVENT_BATCH_MAX = 500  # events in one channel-layer message / websocket frame
 # Finished runs (and their events) `manage.py prune_runs` keeps: a term's runs stay to be
 # looked at again, older ones only fill the disk. Pruning happens only when that command runs.
 RUNS_KEEP_DAYS = _env_int("PLAYGROUND_RUNS_KEEP_DAYS", 30)
+
+# --- Classes (playground/classes): a teacher's class, its join code and its roster -----------
+INSTALLED_APPS += ["playground.classes"]
+# A class lasts a lesson, with room for a double period; then its page and socket answer 410.
+CLASS_TTL_HOURS = float(os.environ.get("PLAYGROUND_CLASS_TTL_HOURS") or 4)
+CLASS_MAX_LEARNERS = _env_int("PLAYGROUND_CLASS_MAX_LEARNERS", 200)  # a lecture hall; the roster stays readable
+# Join attempts a minute (429 past them). A school's learners share one address behind its
+# router: thirty joining at once, some twice, must fit; a script guessing codes must not.
+CLASS_JOINS_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_JOINS_PER_ADDRESS", 60)
+CLASS_JOINS_PER_CLASS = _env_int("PLAYGROUND_CLASS_JOINS_PER_CLASS", 2 * CLASS_MAX_LEARNERS)
+# The join limits count in Django's cache: this process's memory by default (one Daphne),
+# Redis when REDIS_URL is set, so several web processes count together.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

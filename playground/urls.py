@@ -1,11 +1,17 @@
 from django.urls import path
 
+from playground.classes import views as class_views
+from playground.classes.api import router as classes_router
 from playground.runs import views
 from playground.runs.api import api
+
+api.add_router("/classes", classes_router)  # /api/classes...: classes/api.py
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("runs/<uuid:run_id>/", views.run_page, name="run"),
     path("compare/", views.compare, name="compare"),  # ?runs=<id>,<id>[,<id>,<id>]
+    path("class/", class_views.class_start, name="class-start"),  # POST: start a class, then its page
+    path("class/<str:code>/", class_views.class_page, name="class"),  # the teacher's page, or join, or joined
     path("api/", api.urls),  # /api/runs, /api/runs/<uuid>, /api/runs/<uuid>/cancel, /api/openapi.json
 ]

@@ -1,0 +1,145 @@
+"""ClassConsumer: a class's live socket, /ws/classes/<code>/, for its teacher and its learners.
+
+    connect -> accept -> [task] find the class (error + close: 4400 not a code, 4404, 4410 ended),
+               who is this browser (its session): teacher, learner, else error + close 4403
+    teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
+                                             <- {"type": "class.roster", "rev", "count",
+                                                 "learners": [{id, name, joined}]}
+    learner:  joins class-<code>-learners    <- {"type": "class.hello", "teacher": false, "you": {id, name, joined},
+                                                 "class": {...}}
+              and class-<code>-learner-<id>  <- {"type": "class.roster", "rev", "count", "show_names"} (names only
+                                                if the teacher shows them)
+                                             <- {"type": "class.removed", "message"} then close 4403
+    anyone, at the class's end               <- {"type": "class.ended", "message"} then close 4410
+    client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
+
+Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
+may see is decided by the groups it joins (services.py): a learner's socket is never in the
+teacher's group, so names it may not see never reach it. Rosters carry `rev`; an older one than
+the socket last sent (a late group message) is dropped. Later parts (the stage, rounds) add
+message types here, each with its handler.
+"""
+
+import asyncio
+import json
+
+from autobahn.exception import Disconnected
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from playground.classes import services
+from playground.classes.services import ClassRefused
+
+MAX_MESSAGE_BYTES = 1024  # the page only ever sends {"type": "ping"}
+CLOSE_BAD_REQUEST = 4400
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_GONE = 4410
+CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE}
+
+
+class ClassConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.groups_joined: list[str] = []
+        self.closing = False
+        self.rev = -1
+        self.task: asyncio.Task | None = None
+        self.ending: asyncio.TimerHandle | None = None
+        await self.accept()
+        # Daphne completes the handshake when connect() returns: the database waits for the task.
+        self.task = asyncio.get_running_loop().create_task(self._start(self.scope["url_route"]["kwargs"]["code"]))
+
+    async def _start(self, code: str):
+        try:
+            classroom = await services.class_find(code=code)
+        except ClassRefused as exc:
+            return await self._refuse(str(exc), CLOSE_FOR[exc.status])
+        session = self.scope.get("session")
+        role = await services.class_role(classroom=classroom, visitor=session.get("visitor") if session else None)
+        if role.kind == "removed":
+            return await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN)
+        if role.kind == "stranger":
+            return await self._refuse("Join the class first: open its page and choose a nickname.", CLOSE_FORBIDDEN)
+        code = classroom.code
+        if role.kind == "teacher":
+            groups = [services.teacher_group(code)]
+        else:
+            assert role.learner is not None
+            groups = [services.learners_group(code), services.learner_group(code, role.learner.id)]
+        # Join before reading: a change after the read comes as a group message.
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        rev, show, learners = await services.roster_now(classroom=classroom)
+        hello: dict = {
+            "type": "class.hello",
+            "teacher": role.kind == "teacher",
+            "class": services.class_public(classroom),
+        }
+        if role.learner is not None:
+            hello["you"] = services.learner_public(role.learner)
+            roster = services.roster_for_learners(rev, show, learners)
+        else:
+            roster = services.roster_for_teacher(rev, learners)
+        await self._send_json(hello)
+        await self.class_roster(roster)
+        left = (classroom.expires_at - timezone.now()).total_seconds()
+        self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
+
+    def _end_soon(self):
+        self.task = asyncio.get_running_loop().create_task(
+            self._refuse("This class has ended; ask your teacher for a new code.", CLOSE_GONE, kind="class.ended")
+        )
+
+    async def disconnect(self, code):
+        if self.task is not None:
+            self.task.cancel()
+        if self.ending is not None:
+            self.ending.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- Group messages (services.py) ---------------------------------------------------------
+
+    async def class_roster(self, message: dict):
+        if message["rev"] <= self.rev:
+            return  # older than what this socket last sent
+        self.rev = message["rev"]
+        await self._send_json(message)
+
+    async def class_removed(self, message: dict):
+        await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN, kind="class.removed")
+
+    # --- From the page --------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.closing:
+            return
+        if text_data is None:
+            return await self._refuse("send text frames of JSON, not binary", CLOSE_BAD_REQUEST)
+        if len(text_data) > MAX_MESSAGE_BYTES:
+            return await self._refuse(f"message too large: at most {MAX_MESSAGE_BYTES} bytes", CLOSE_BAD_REQUEST)
+        try:
+            message = json.loads(text_data)
+        except (ValueError, RecursionError):
+            return await self._refuse("message is not a JSON object", CLOSE_BAD_REQUEST)
+        if not isinstance(message, dict):
+            return await self._refuse("message is not a JSON object", CLOSE_BAD_REQUEST)
+        if message.get("type") != "ping":
+            return await self._refuse(
+                'type: unknown message; the only one accepted is {"type": "ping"}', CLOSE_BAD_REQUEST
+            )
+        await self._send_json({"type": "pong"})
+
+    async def _send_json(self, message: dict):
+        if self.closing:
+            return
+        try:
+            await self.send(text_data=json.dumps(message))
+        except Disconnected:
+            self.closing = True
+
+    async def _refuse(self, text: str, code: int, *, kind: str = "error"):
+        await self._send_json({"type": kind, ("error" if kind == "error" else "message"): text})
+        self.closing = True
+        await self.close(code=code)

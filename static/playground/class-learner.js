@@ -1,0 +1,38 @@
+/**
+ * A learner's class banner above the playground: how many have joined (their names if the
+ * teacher shows them), and, if the teacher removes this learner or the class ends, saying so.
+ *
+ *   #class-banner[data-ws] ──connectRun──> class.roster ──> the count (and names)
+ *                                          class.removed / class.ended / error ──> the banner says why; no reconnect
+ */
+
+import { learnersHere } from "./class-words.js";
+import { connectRun } from "./socket.js";
+
+const $ = (id) => document.getElementById(id);
+const banner = $("class-banner");
+
+function roster(message) {
+  $("class-count").textContent = `${learnersHere(message.count)}.`;
+  const names = message.show_names && Array.isArray(message.learners) ? message.learners.map((l) => l.name) : [];
+  $("class-names").textContent = names.length ? `In the class: ${names.join(", ")}` : "";
+  $("class-names").hidden = names.length === 0;
+}
+
+function gone(state, text) {
+  connection.close();
+  banner.dataset.state = state;
+  $("class-count").textContent = "";
+  $("class-names").hidden = true;
+  $("class-gone").textContent = text;
+  $("class-gone").hidden = false;
+}
+
+const connection = connectRun(banner.dataset.ws, {
+  handlers: {
+    "class.roster": roster,
+    "class.removed": (message) => gone("removed", `${message.message} The playground still works on its own.`),
+    "class.ended": (message) => gone("ended", message.message),
+    error: (message) => gone("removed", message.error),
+  },
+});
