@@ -8,6 +8,8 @@ import time
 import pytest
 
 from playground.runs.targets import TargetRefused, demo_target, target_from_setting
+from playground.strategies.blocking import blocking
+from playground.strategies.threads import threads
 from tests.support.blocking import blocking_api
 from tests.support.demoapi import until
 from tests.support.recording import Recording
@@ -163,4 +165,45 @@ async def test_cancel_blocking_from_another_thread_ends_requests_in_flight_at_on
         (i, "cancelled", "CancelledError") for i in range(3)
     ]
     assert 3 not in {e["task"] for e in recorder.history if "task" in e}, "a refused request never starts"
+    once_each(recorder)
+
+
+async def test_cancel_blocking_frees_a_loop_blocked_inside_async_def(demo_api):
+    started = threading.Event()
+
+    def on_event(event):
+        if event["type"] == "task.started":
+            started.set()
+
+    target = demo_target(demo_api.url)
+    async with blocking_api(target, spec={"latency_ms": LONG_MS}, on_event=on_event) as (api, recorder):
+        # The loop's thread is held by the request: only another thread can cut it short.
+        canceller = threading.Thread(target=lambda: started.wait(SLACK_S * 10) and api.cancel_blocking())
+        canceller.start()
+        began = time.monotonic()
+        with pytest.raises(asyncio.CancelledError):
+            await blocking(api, 3)
+        took = time.monotonic() - began
+        canceller.join()
+    assert took < 3 * SLACK_S, "well before the first request's 10 s latency"
+    assert [(e["task"], e["status"]) for e in ends(recorder)] == [(0, "cancelled")]
+    assert {e["task"] for e in of_type(recorder.history, "task.started")} == {0}, "the others are refused"
+
+
+async def test_a_cancelled_threads_run_drops_its_queue_without_waiting_it_out(demo_api):
+    target = demo_target(demo_api.url)
+    async with blocking_api(target, spec={"latency_ms": LONG_MS}) as (api, recorder):
+        run = asyncio.ensure_future(threads(api, 6, workers=2))
+        await until(lambda: len(of_type(recorder.history, "task.started")) == 2)
+        began = time.monotonic()
+        run.cancel()  # what a learner's cancel does: the run's task, and its blocking requests
+        api.cancel_blocking()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        await api.close()
+        took = time.monotonic() - began
+    assert took < SLACK_S, "neither the two in flight nor the four queued are waited out"
+    assert sorted((e["task"], e["status"]) for e in ends(recorder)) == [(i, "cancelled") for i in range(6)]
+    assert {e["task"] for e in of_type(recorder.history, "task.started")} == {0, 1}
+    assert [e["reason"] for e in of_type(recorder.history, "task.waiting")] == ["thread"] * 6
     once_each(recorder)

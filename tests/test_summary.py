@@ -1,6 +1,7 @@
 """The summary, on synthetic event lists: ideal formulas, figures and the verdict (pure)."""
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -138,6 +139,10 @@ def test_the_catalog_states_each_strategys_ideal_formula():
     assert ideals["gather"] == ideals["as_completed"] == ideals["taskgroup"] == "the longest latency"
     assert ideals["workers"] == "the latencies shared in order over workers slots"
     assert ideals["rate_limit"] == "request k starts at k / rate s; the last to finish sets the time"
+    assert ideals["blocking"] == "the sum of the latencies"  # gathered, yet one after another
+    assert ideals["threads"] == "the latencies shared in order over workers slots"
+    threads = min(32, (os.cpu_count() or 1) + 4)  # asyncio.to_thread's default pool, on this machine
+    assert ideals["to_thread"] == f"the latencies shared in order over the default thread pool's {threads} threads"
 
 
 def test_a_busy_loop_is_reported_in_the_verdict():

@@ -149,8 +149,9 @@ class RunSpec(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _null_is_absent_and_strategy_needs(cls, data: Any, handler):
-        """`null` is an absent field; a strategy's own required parameters (semaphore needs limit) are
-        then checked, each error keyed by its field, alongside every other field's."""
+        """`null` is an absent field; a strategy's own required parameters (semaphore needs limit), and
+        the guards it cannot take (threads and rate), are then checked, each error keyed by its field,
+        alongside every other field's."""
         if isinstance(data, dict):
             data = {key: _whole(key, value) for key, value in data.items() if value is not None}
         try:
@@ -159,7 +160,8 @@ class RunSpec(BaseModel):
             model, errors = None, exc.errors()
         named = {e["loc"][0] for e in errors if e["loc"]}
         missing = [n for n in _required_by(data) if n not in data and n not in named]
-        if not errors and not missing:
+        refused = [(n, why) for n, why in _refused_by(data) if data.get(n) and n not in named]
+        if not errors and not missing and not refused:
             return model
         details = [
             InitErrorDetails(type=_error_type(e), loc=e["loc"], input=e["input"], ctx=e.get("ctx", {})) for e in errors
@@ -169,6 +171,11 @@ class RunSpec(BaseModel):
                 "required_by_strategy", "required by the {strategy} strategy", {"strategy": data["strategy"]}
             )
             details.append(InitErrorDetails(type=needs, loc=(field,), input=None))
+        for field, why in refused:
+            refuses = PydanticCustomError(
+                "refused_by_strategy", "not with the {strategy} strategy", {"strategy": data["strategy"], "why": why}
+            )
+            details.append(InitErrorDetails(type=refuses, loc=(field,), input=data[field]))
         raise ValidationError.from_exception_data(cls.__name__, details)
 
     def stored(self) -> dict:
@@ -214,6 +221,13 @@ def _required_by(data: Any) -> tuple[str, ...]:
     name = data.get("strategy") if isinstance(data, dict) else None
     strategy = STRATEGIES.get(name) if isinstance(name, str) else None
     return strategy.required if strategy else ()
+
+
+def _refused_by(data: Any) -> tuple[tuple[str, str], ...]:
+    """(guard, why) of the guards the payload's strategy cannot take (none for an unknown strategy)."""
+    name = data.get("strategy") if isinstance(data, dict) else None
+    strategy = STRATEGIES.get(name) if isinstance(name, str) else None
+    return strategy.refuses if strategy else ()
 
 
 def _whole(name: str, value: Any) -> Any:
@@ -299,6 +313,8 @@ def _message(name: str, error: dict) -> str:
     if code == "required_by_strategy":
         needs = range_text(name) if kind in ("whole", "number") else accepts(name)
         return f"Required by the {error['ctx']['strategy']} strategy. {needs}"
+    if code == "refused_by_strategy":  # "Not with the threads strategy: the rate guard ... Leave it empty."
+        return f"Not with the {error['ctx']['strategy']} strategy: {error['ctx']['why']} Leave it empty."
     if code in ("greater_than_equal", "less_than_equal") and kind in ("whole", "number"):
         return range_text(name)
     if kind == "list" and len(error["loc"]) > 1:  # one latency

@@ -6,6 +6,11 @@
                <- with_retries   a failed request is tried again, `retries` times
                == the fetch the strategy calls; wire() runs it before deadline_ms
 
+    api.fetch_blocking <- blocking_with_timeout   the one guard of the strategies whose requests
+                                                  use the blocking client (blocking, to_thread,
+                                                  threads); the others are refused for them
+                                                  (NOT_FOR_BLOCKING_CLIENT), by name, with why
+
 Each guard takes a fetch and returns one called the same way, `fetch(i, **kw)`.
 `wire()` builds the chain from the run spec and leaves out a guard whose parameter
 the strategy reads itself: the semaphore strategy is its own limit. Retries sit
@@ -34,6 +39,15 @@ def with_timeout(fetch, timeout_ms):
         return await fetch(i, timeout=timeout_ms / 1000, **kw)
 
     return fetch_with_timeout
+
+
+def blocking_with_timeout(fetch_blocking, timeout_ms):
+    """Each blocking attempt gives up after `timeout_ms` (urllib's timeout: each socket operation's)."""
+
+    def fetch_blocking_with_timeout(i, **kw):
+        return fetch_blocking(i, timeout=timeout_ms / 1000, **kw)
+
+    return fetch_blocking_with_timeout
 
 
 def at_rate(api, fetch, rate):
@@ -95,18 +109,22 @@ def limited(api, fetch, limit):
 
 
 async def wire(api, spec, strategy):
-    """Put the spec's guards around api.fetch, then run the strategy before the deadline."""
+    """Put the spec's guards around api.fetch (or api.fetch_blocking), then run the strategy before the deadline."""
     own = strategy.params  # a parameter the strategy reads is its own job, not a guard's
-    fetch = api.fetch
-    if spec.get("timeout_ms") and "timeout_ms" not in own:
-        fetch = with_timeout(fetch, spec["timeout_ms"])
-    if spec.get("rate") and "rate" not in own:
-        fetch = at_rate(api, fetch, spec["rate"])
-    if spec.get("limit") and "limit" not in own:
-        fetch = limited(api, fetch, spec["limit"])
-    if spec.get("retries") and "retries" not in own:
-        fetch = with_retries(api, fetch, spec["retries"])
-    api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
+    if strategy.blocking_client:  # its requests go through api.fetch_blocking (urllib): a timeout is all
+        if spec.get("timeout_ms"):
+            api.fetch_blocking = blocking_with_timeout(api.fetch_blocking, spec["timeout_ms"])
+    else:
+        fetch = api.fetch
+        if spec.get("timeout_ms") and "timeout_ms" not in own:
+            fetch = with_timeout(fetch, spec["timeout_ms"])
+        if spec.get("rate") and "rate" not in own:
+            fetch = at_rate(api, fetch, spec["rate"])
+        if spec.get("limit") and "limit" not in own:
+            fetch = limited(api, fetch, spec["limit"])
+        if spec.get("retries") and "retries" not in own:
+            fetch = with_retries(api, fetch, spec["retries"])
+        api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
     if spec.get("deadline_ms"):
         # From this moment on, fetch records a request that is cut off as a timeout.
         api.deadline_at = asyncio.get_running_loop().time() + spec["deadline_ms"] / 1000
@@ -121,9 +139,22 @@ GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
     ("limit", limited, ()),
     ("retries", with_retries, (retry_delay,)),
 )
+BLOCKING_CLIENT_GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
+    ("timeout_ms", blocking_with_timeout, ()),
+)
 GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
+
+_BLOCKING_CLIENT = "this strategy's requests use the blocking client (api.fetch_blocking, urllib)"
+# (guard, why it cannot apply): the guards that wrap api.fetch, refused by RunSpec for a
+# strategy whose requests go through api.fetch_blocking, never silently left out.
+NOT_FOR_BLOCKING_CLIENT: tuple[tuple[str, str], ...] = (
+    ("limit", f"the limit guard is an asyncio.Semaphore around api.fetch, and {_BLOCKING_CLIENT}."),
+    ("rate", f"the rate guard paces api.fetch with an asyncio limiter, and {_BLOCKING_CLIENT}."),
+    ("retries", f"the retries guard tries api.fetch's aiohttp errors again, and {_BLOCKING_CLIENT}."),
+)
 
 
 def active_guards(strategy, spec) -> list[tuple[str, Callable, tuple[Callable, ...]]]:
-    """The guards wire() puts around api.fetch for this strategy and spec."""
-    return [g for g in GUARDS if spec.get(g[0]) and g[0] not in strategy.params]
+    """The guards wire() puts around api.fetch (api.fetch_blocking) for this strategy and spec."""
+    table = BLOCKING_CLIENT_GUARDS if strategy.blocking_client else GUARDS
+    return [g for g in table if spec.get(g[0]) and g[0] not in strategy.params]

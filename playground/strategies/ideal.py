@@ -3,12 +3,13 @@
     demoapi/plan.py --planned_durations(spec)--> seconds per request (attempts, timeouts)
                     --Ideal.seconds + ideal_time()--> ideal_s, and its formula in words
 
-Each strategy names its Ideal (SUM, LONGEST, WAVES, PACED, slots(param)); the
-summary sets the measured wall time against it. Only the demo API's latencies
+Each strategy names its Ideal (SUM, LONGEST, WAVES, PACED, DEFAULT_POOL, slots(param));
+the summary sets the measured wall time against it. Only the demo API's latencies
 are planned, so a run against a real target has no ideal.
 """
 
 import heapq
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,16 @@ WAVES = Ideal(
 PACED = Ideal(
     "request k starts at k / {rate:g} s; the last to finish sets the time",
     lambda d, spec: paced_makespan(d, spec["rate"]),
+)
+
+
+# asyncio.to_thread runs in the loop's default ThreadPoolExecutor: min(32, cores + 4) threads
+# (CPython's default; 3.13 counts the cores this process may use). Computed here, on this machine.
+CORES = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+DEFAULT_POOL_THREADS = min(32, CORES + 4)
+DEFAULT_POOL = Ideal(
+    f"the latencies shared in order over the default thread pool's {DEFAULT_POOL_THREADS} threads",
+    lambda d, spec: slots_makespan(d, DEFAULT_POOL_THREADS),
 )
 
 
