@@ -43,15 +43,19 @@ def _number(lo, hi, title: str, description: str, unit: str = "", default=None):
 
 
 def _strategy_needs(schema: dict) -> None:
-    """The document states each strategy's required parameters too (e.g. semaphore needs limit)."""
-    schema["allOf"] = [
-        {
-            "if": {"properties": {"strategy": {"const": s.name}}, "required": ["strategy"]},
-            "then": {"required": list(s.required), "properties": {p: {"not": {"type": "null"}} for p in s.required}},
-        }
-        for s in STRATEGIES.values()
-        if s.required
-    ]
+    """The document states what each strategy needs (semaphore: limit) and refuses (threads: rate,
+    null or 0 only), one branch per kind of strategy, naming the strategies of that kind. One anyOf
+    rather than an if/then per strategy: a generator (schemathesis) expands each if/then into two
+    branches, and eight of them, multiplied out, were more than it could model."""
+    kinds: dict[tuple, list[str]] = {}
+    for s in STRATEGIES.values():
+        kinds.setdefault((s.required, tuple(name for name, _ in s.refuses)), []).append(s.name)
+    schema["anyOf"] = []
+    for (required, refused), names in kinds.items():
+        properties = {"strategy": {"enum": names}}
+        properties |= {p: {"not": {"type": "null"}} for p in required}
+        properties |= {p: {"enum": [None, 0]} for p in refused}  # off: a guard left empty (or 0) is no refusal
+        schema["anyOf"].append({"properties": properties, **({"required": list(required)} if required else {})})
 
 
 def _targets(schema: dict) -> None:
