@@ -28,6 +28,9 @@ BAD_VALUES = [
     ("reset_rate", -0.1, "Must be between 0 and 1."),
     ("server_rate", 0, "Must be between 0.1 requests/s and 10,000 requests/s."),
     ("server_limit", 0, "Must be between 1 and 10,000."),
+    ("block_ms", -1, "Must be between 0 ms and 1,000 ms."),
+    ("block_ms", 1_001, "Must be between 0 ms and 1,000 ms."),
+    ("block_ms", 2.5, "Must be a whole number. Must be between 0 ms and 1,000 ms."),
 ]
 
 
@@ -113,7 +116,21 @@ def test_the_spec_keeps_the_strategys_parameters_and_the_guards_in_use():
     }  # batch_size, workers, return_exceptions: other strategies'
 
 
+def test_block_kind_is_sleep_or_cpu_and_stated_only_with_block_ms():
+    for errors in (
+        json_errors({"strategy": "gather", "block_kind": "spin"}),
+        form_errors({"strategy": "gather", "block_kind": "spin"}),
+    ):
+        assert errors["block_kind"] == ["Must be one of: sleep, cpu."], errors
+    assert "block_kind" not in spec_from_json({"strategy": "gather", "block_kind": "cpu"})
+    assert spec_from_json({"strategy": "gather", "block_ms": 0}) == spec_from_json({"strategy": "gather"})
+    spec = spec_from_json({"strategy": "gather", "block_ms": 100})
+    assert (spec["block_ms"], spec["block_kind"]) == (100, "sleep")
+    assert spec_from_json({"strategy": "gather", "block_ms": 100, "block_kind": "cpu"})["block_kind"] == "cpu"
+
+
 def test_a_run_that_blocks_its_loop_runs_in_a_process_of_its_own():
+    assert spec_from_json({"strategy": "semaphore", "limit": 2, "block_ms": 50})["own_process"] is True
     assert "own_process" not in spec_from_json({"strategy": "semaphore", "limit": 2})
     for name in ("blocking", "to_thread", "threads"):
         assert spec_from_json({"strategy": name, "workers": 3})["own_process"] is True
@@ -122,9 +139,11 @@ def test_a_run_that_blocks_its_loop_runs_in_a_process_of_its_own():
 REFUSED = [
     ("blocking", "limit", 2, "asyncio.Semaphore around api.fetch"),
     ("blocking", "deadline_ms", 500, "cannot fire while a blocking call holds the event loop"),
+    ("blocking", "block_ms", 10, "holds the event loop before each api.fetch"),
     ("to_thread", "rate", 5, "asyncio limiter"),
     ("to_thread", "retries", 2, "aiohttp errors"),
     ("threads", "limit", 2, "asyncio.Semaphore around api.fetch"),
+    ("threads", "block_ms", 10, "holds the event loop before each api.fetch"),
 ]
 
 

@@ -16,7 +16,7 @@ from playground.strategies.api import Api
 from playground.strategies.shown import piece, shown_functions, shown_source, text_of
 from tests.support.runs import run_spec
 
-EVERY_GUARD = {"limit": 3, "rate": 50, "timeout_ms": 5000, "retries": 2, "deadline_ms": 10_000}
+EVERY_GUARD = {"limit": 3, "rate": 50, "timeout_ms": 5000, "retries": 2, "deadline_ms": 10_000, "block_ms": 1}
 CLASSES = set(STANDARD_TYPES.values())  # the short names Pygments' HTML formatter gives token types
 
 
@@ -74,6 +74,7 @@ ALL_ON = {
     "deadline_ms": 10_000,
     "batch_size": 2,
     "workers": 2,
+    "block_ms": 1,
 }
 
 

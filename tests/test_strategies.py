@@ -402,3 +402,15 @@ async def test_the_blocking_clients_timeout_cuts_a_hanging_request(demo_api, spe
     span = bars(evts)[(1, 1)]
     assert span["status"] == "timeout"
     assert 0.3 <= span["end"] - span["start"] < 0.3 + SLACK_S
+
+
+@pytest.mark.parametrize("kind", ["sleep", "cpu"])
+async def test_block_ms_holds_the_loop_before_each_request(demo_api, kind):
+    spec = {"strategy": "gather", "requests": 5, "latency_ms": 200, "block_ms": 100, "block_kind": kind}
+    outcome, evts = await run_spec(spec, demo_api.url)
+    assert outcome.status == "finished"
+    assert wall(outcome) >= 0.45  # the five blocks, one after another on the one loop
+    # Five holds of 0.1 s, then the last request's 0.2 s.
+    assert outcome.summary["ideal_s"] == pytest.approx(0.7)
+    starts = [e["t"] for e in of_type(evts, "task.started")]
+    assert len(starts) == 5 and min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.09

@@ -145,6 +145,19 @@ def test_the_catalog_states_each_strategys_ideal_formula():
     assert ideals["to_thread"] == f"the latencies shared in order over the default thread pool's {threads} threads"
 
 
+@pytest.mark.parametrize(
+    "ideal,expected_s",
+    [
+        (LONGEST, 5 * 0.1 + 0.2),  # gather: the five holds one after another, then the last request
+        (SUM, 5 * (0.1 + 0.2)),  # sequential: each request's hold, then the request, in turn
+    ],
+)
+def test_block_ms_makes_the_loop_the_bottleneck_in_the_ideal(ideal, expected_s):
+    seconds, words = ideal_time(ideal, [0.2] * 5, {"block_ms": 100})
+    assert seconds == pytest.approx(expected_s)
+    assert "holds the event loop 100 ms" in words and "no faster than 5 x 100 ms of loop time" in words
+
+
 def test_a_busy_loop_is_reported_in_the_verdict():
     quiet = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.002)
     busy = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.4)

@@ -30,6 +30,8 @@ MIN_RATE = 0.1  # one request every 10 s: slower than that, a run is mostly wait
 MAX_TIMEOUT_MS = int(settings.REQUEST_TIMEOUT_S * 1000)  # the safety net every request has anyway
 MAX_RUN_MS = settings.MAX_RUN_SECONDS * 1000
 MAX_NUMBER_DIGITS = 300  # float() of a longer integer overflows; no field's range needs a tenth of it
+MAX_BLOCK_MS = 1_000  # a second of a held loop per request already shows the mistake; more only freezes the run
+BLOCK_KINDS = ("sleep", "cpu")  # how block_ms holds the loop: time.sleep, or CPU work
 # The workload: always in the stored spec, its default filled in.
 WORKLOAD = ("requests", "latency_ms", "jitter_ms", "failure_rate", "seed")
 # How the demo API misbehaves: set only to turn something on, left out of the stored spec when off.
@@ -133,6 +135,19 @@ class RunSpec(BaseModel):
     deadline_ms: int | None = _number(
         1, MAX_RUN_MS, "Deadline (ms)", "The whole run stops after this long; requests still running time out.", "ms"
     )
+    block_ms: int | None = _number(
+        0,
+        MAX_BLOCK_MS,
+        "Block the loop (ms)",
+        "Before each request, its coroutine holds the event loop this long (0: off). The run gets a process "
+        "of its own.",
+        "ms",
+    )
+    block_kind: Literal[BLOCK_KINDS] | None = Field(  # type: ignore[valid-type]
+        "sleep",
+        title="Block with",
+        description="How block_ms holds the loop: sleep (time.sleep) or cpu (checking a password).",
+    )
     # Where it runs
     own_process: bool | None = Field(
         False,
@@ -198,9 +213,12 @@ class RunSpec(BaseModel):
             if value is not None:
                 spec[name] = value
         for name in (*MISBEHAVIOUR_FIELDS, *GUARD_PARAMS):
-            if given.get(name) and name not in spec:
+            if given.get(name) and name not in spec and name != "block_kind":
                 spec[name] = given[name]
-        if self.own_process or strategy.own_process:
+        if self.block_ms:
+            spec["block_kind"] = self.block_kind or "sleep"  # how it blocks: stated only when it does
+        # A run that blocks its loop must not share a worker's loop with other learners' runs.
+        if self.own_process or strategy.own_process or self.block_ms:
             spec["own_process"] = True  # runs/alone.py: the run alone in a process, measured
         if self.guess_ms is not None:
             spec["guess_ms"] = self.guess_ms
@@ -284,6 +302,8 @@ def limits_of(name: str) -> tuple[Any, Any]:
 
 
 def choices_of(name: str) -> list[str]:
+    if name == "block_kind":
+        return list(BLOCK_KINDS)
     return list(STRATEGIES) if name == "strategy" else target_names()
 
 

@@ -25,8 +25,8 @@ class Strategy:
     refuses: tuple[tuple[str, str], ...] = ()  # (guard, why it cannot apply): RunSpec refuses it, naming why
 
     def refusal(self, param: str) -> str | None:
-        """Why this strategy cannot take the guard `param`, or None if it can."""
-        return dict(self.refuses).get(param)
+        """Why this strategy cannot take the guard `param`, or None if it can (block_kind goes with block_ms)."""
+        return dict(self.refuses).get("block_ms" if param == "block_kind" else param)
 
     async def run(self, api, n: int, spec: dict):
         kwargs = {name: spec[name] for name in self.params if name in spec}

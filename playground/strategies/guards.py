@@ -4,6 +4,8 @@
                <- at_rate        each attempt waits for a token: `rate` a second
                <- limited        at most `limit` attempts in flight
                <- with_retries   a failed request is tried again, `retries` times
+               <- blocking_first each request first holds the event loop block_ms (block_kind:
+                                 time.sleep, or CPU work): the mistake, added to any strategy
                == the fetch the strategy calls; wire() runs it before deadline_ms
 
     api.fetch_blocking <- blocking_with_timeout   the one guard of the strategies whose requests
@@ -21,7 +23,9 @@ is not paced again.
 """
 
 import asyncio
+import hashlib
 import random
+import time
 from collections.abc import Callable
 
 import aiohttp
@@ -30,6 +34,9 @@ from aiolimiter import AsyncLimiter
 BACKOFF_FIRST_S = 0.1  # the first pause is half to all of this; it doubles each attempt
 BACKOFF_MAX_S = 10.0  # no single pause longer than this: a run lasts minutes at most
 RETRY_STATUSES = (429, 500, 502, 503, 504)  # answers that may differ next time
+# One check of a password costs ~0.2-0.5 ms of CPU at this many rounds: block_ms of CPU work is
+# met to within one check, and the check is the real thing a login handler does in async def.
+PASSWORD_ROUNDS = 1_000
 
 
 def with_timeout(fetch, timeout_ms):
@@ -48,6 +55,26 @@ def blocking_with_timeout(fetch_blocking, timeout_ms):
         return fetch_blocking(i, timeout=timeout_ms / 1000, **kw)
 
     return fetch_blocking_with_timeout
+
+
+def blocking_first(fetch, block_ms, block_kind):
+    """Before each request, hold the event loop `block_ms` inside the coroutine: the mistake."""
+
+    async def fetch_after_blocking(i, **kw):
+        block(block_ms / 1000, block_kind)  # no await: no other task of this loop runs meanwhile
+        return await fetch(i, **kw)
+
+    return fetch_after_blocking
+
+
+def block(seconds, kind):
+    """Hold this thread `seconds`: asleep (time.sleep), or busy checking a password (CPU)."""
+    if kind == "sleep":
+        time.sleep(seconds)
+        return
+    done = time.thread_time() + seconds  # this thread's CPU time: the work itself, not a wait for a core
+    while time.thread_time() < done:
+        hashlib.pbkdf2_hmac("sha256", b"correct horse", b"salt", PASSWORD_ROUNDS)
 
 
 def at_rate(api, fetch, rate):
@@ -124,6 +151,8 @@ async def wire(api, spec, strategy):
             fetch = limited(api, fetch, spec["limit"])
         if spec.get("retries") and "retries" not in own:
             fetch = with_retries(api, fetch, spec["retries"])
+        if spec.get("block_ms"):
+            fetch = blocking_first(fetch, spec["block_ms"], spec.get("block_kind", "sleep"))
         api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
     if spec.get("deadline_ms"):
         # From this moment on, fetch records a request that is cut off as a timeout.
@@ -138,11 +167,13 @@ GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
     ("rate", at_rate, ()),
     ("limit", limited, ()),
     ("retries", with_retries, (retry_delay,)),
+    ("block_ms", blocking_first, (block,)),
 )
 BLOCKING_CLIENT_GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
     ("timeout_ms", blocking_with_timeout, ()),
 )
-GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
+# In reading order; block_kind says how block_ms holds the loop.
+GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms", "block_ms", "block_kind")
 
 _BLOCKING_CLIENT = "this strategy's requests use the blocking client (api.fetch_blocking, urllib)"
 # (guard, why it cannot apply): the guards that wrap api.fetch, refused by RunSpec for a
@@ -151,6 +182,7 @@ NOT_FOR_BLOCKING_CLIENT: tuple[tuple[str, str], ...] = (
     ("limit", f"the limit guard is an asyncio.Semaphore around api.fetch, and {_BLOCKING_CLIENT}."),
     ("rate", f"the rate guard paces api.fetch with an asyncio limiter, and {_BLOCKING_CLIENT}."),
     ("retries", f"the retries guard tries api.fetch's aiohttp errors again, and {_BLOCKING_CLIENT}."),
+    ("block_ms", f"block_ms holds the event loop before each api.fetch, and {_BLOCKING_CLIENT}."),
 )
 
 

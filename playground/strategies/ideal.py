@@ -85,6 +85,9 @@ def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()
     `durations` already hold each request's timeout cap and repeated attempts;
     `own` are the parameters the strategy applies itself (not as a guard).
     """
+    latencies = durations
+    if spec.get("block_ms"):  # each request first holds the loop block_ms, then goes out
+        durations = [d + spec["block_ms"] / 1000 for d in durations]
     seconds, words = ideal.seconds(durations, spec), [ideal.explain(spec)]
     if spec.get("timeout_ms"):
         words.append(f"each attempt cut at {spec['timeout_ms']:,} ms")
@@ -96,6 +99,15 @@ def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()
     if spec.get("rate") and "rate" not in own:
         seconds = max(seconds, paced_makespan(durations, spec["rate"]))
         words.append(f"no faster than {spec['rate']:g} starts a second allow")
+    if spec.get("block_ms"):
+        # One loop holds one block at a time, whatever the strategy overlaps: the last block
+        # ends no sooner than n x block_ms, and its request then still takes its latency.
+        n, held = len(latencies), spec["block_ms"]
+        seconds = max(seconds, n * held / 1000 + min(latencies, default=0.0))
+        words.append(
+            f"each request first holds the event loop {held:,} ms, and the loop holds one at a time: "
+            f"no faster than {n:,} x {held:,} ms of loop time, then the shortest latency"
+        )
     if spec.get("deadline_ms"):
         seconds = min(seconds, spec["deadline_ms"] / 1000)
         words.append(f"cut at the {spec['deadline_ms']:,} ms deadline")
