@@ -176,6 +176,9 @@ async def test_timeout_cuts_hanging_requests_at_timeout_ms(demo_api):
     [
         {"strategy": "timeout", "timeout_ms": 5000, "deadline_ms": 500},  # its own deadline
         {"strategy": "semaphore", "limit": 3, "deadline_ms": 500},  # the deadline as a guard
+        # Blocking requests in threads: the run's close() shuts their sockets.
+        {"strategy": "to_thread", "deadline_ms": 500},
+        {"strategy": "threads", "workers": 4, "deadline_ms": 500},
     ],
 )
 async def test_the_deadline_cuts_the_rest_off(demo_api, spec):
