@@ -101,11 +101,11 @@ def test_a_run_cancelled_while_queued_is_closed_with_its_job():
 
 
 def test_runs_of_a_process_that_died_are_interrupted_keeping_their_events():
-    gone = f"{recovery.PROCESS.split(':')[0]}:{2**22 + 1}"  # above Linux's largest pid: no such process
+    gone = f"{recovery.this_process().split(':')[0]}:{2**22 + 1}"  # above Linux's largest pid: no such process
     run = Run.objects.create(spec={"strategy": "gather", "requests": 2}, status=Run.Status.RUNNING, host=gone)
     for seq, data in enumerate([{"type": "run.started", "t": 0.0}, {"type": "task.started", "t": 0.1}]):
         Event.objects.create(run=run, seq=seq, data={**data, "seq": seq})
-    mine = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.PROCESS)
+    mine = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.this_process())
     queued = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
     done = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.FINISHED, host=gone)
     assert [run_id for run_id, _ in recovery.runs_interrupt_unfinished()] == [str(run.id)]
@@ -119,8 +119,8 @@ def test_runs_of_a_process_that_died_are_interrupted_keeping_their_events():
 
 
 def test_an_earlier_process_with_our_pid_is_gone_and_we_are_not():
-    host, pid, _ = recovery.PROCESS.split(":")
-    assert not recovery.process_gone(recovery.PROCESS)
+    host, pid, _ = recovery.this_process().split(":")
+    assert not recovery.process_gone(recovery.this_process())
     assert recovery.process_gone(f"{host}:{pid}:00000000")
     assert recovery.process_gone(f"{host}:{pid}"), "a run recorded before the nonce, by a pid now ours"
     assert not recovery.process_gone(f"another-machine:{pid}"), "another machine sweeps its own"
@@ -142,7 +142,7 @@ def test_the_line_tells_each_queued_run_its_place_and_a_later_start_the_further_
 
 def test_a_job_claimed_by_a_process_that_died_before_its_run_began_goes_back_in_line():
     run = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
-    gone = f"{recovery.PROCESS.split(':')[0]}:{2**22 + 1}"
+    gone = f"{recovery.this_process().split(':')[0]}:{2**22 + 1}"
     assert job_claim(gone, lambda cost: True).id == run.job
     assert recovery.runs_interrupt_unfinished() == []
     assert Run.objects.get(id=run.id).status == "queued"
@@ -150,7 +150,7 @@ def test_a_job_claimed_by_a_process_that_died_before_its_run_began_goes_back_in_
 
 
 def test_a_run_of_a_live_process_is_never_swept_however_long_it_waited_first(settings):
-    run = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.PROCESS)
+    run = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.this_process())
     Run.objects.filter(id=run.id).update(created=run.created - datetime.timedelta(hours=1))
     assert recovery.runs_interrupt_unfinished() == []
     assert Run.objects.get(id=run.id).status == "running"

@@ -225,3 +225,27 @@ async def test_a_page_watching_a_run_whose_end_was_never_stored_is_told_so():
     told = await socket.receive_json_from(timeout=SOCKET_TIMEOUT_S)
     assert told == {"type": "error", "error": "this run ended failed, but its end could not be recorded"}
     assert (await socket.receive_output(timeout=SOCKET_TIMEOUT_S))["type"] == "websocket.close"
+
+
+async def test_events_emitted_from_many_threads_at_once_are_numbered_in_the_order_they_are_queued():
+    import threading
+
+    store = FlakyStore()
+    rec = recorder_for(store)
+    rec.start()
+    go = threading.Barrier(8)
+
+    def emit_many(task: int) -> None:
+        go.wait()
+        for attempt in range(1, 501):
+            rec.emit(events.task_started(task, attempt))
+
+    threads = [threading.Thread(target=emit_many, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    await rec.close()
+    assert [e["seq"] for e in store.stored] == list(range(8 * 500)), "no number taken twice, none out of place"
+    for task in range(8):
+        assert [e["attempt"] for e in store.stored if e["task"] == task] == list(range(1, 501))

@@ -229,3 +229,15 @@ def test_a_connect_a_timeout_cut_off_is_not_taken_for_a_syn_retry():
     s = summarize(ordered(*cut), requests=3, wall_s=2.0)
     assert s["phases"]["connect"]["count"] == 3 and s["phases"]["connect"]["slow"] == 0
     assert "SYN" not in (s["verdict"] or "")
+
+
+def test_a_loop_held_for_much_of_a_run_alone_is_named_and_its_lag_not_blamed_on_others():
+    held = {"blocked_s": 0.9, "stretches": 5, "longest_s": 0.2, "share": 0.9}
+    free = {"blocked_s": 0.0, "stretches": 0, "longest_s": 0.0, "share": 0.0}
+    cost = {"cpu_s": 0.1, "peak_memory_mb": 1.0, "threads": 0}
+    blocked = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop_lag_s=0.2, loop=held, cost=cost)
+    assert blocked["loop"] == held and blocked["cost"] == cost
+    assert "event loop was blocked 90% of the run (0.90 s in 5 stretches, the longest 200 ms)" in blocked["verdict"]
+    assert "worker running it was busy" not in blocked["verdict"], "its loop is its own"
+    quiet = summarize([], requests=0, wall_s=1.0, ideal=(1.0, "sum"), loop=free, cost=cost)
+    assert "event loop" not in quiet["verdict"]

@@ -137,3 +137,15 @@ async def test_a_worker_stopped_gives_its_runs_a_grace_and_the_next_one_closes_w
     assert_gapless(evts)
     assert (evts[-1]["status"], evts[-1]["error"]) == ("interrupted", "the process running it stopped during this run")
     assert sum(e["type"] == "task.finished" for e in evts) >= 15, "it went on for its grace first (5 s of 200 ms)"
+
+
+async def test_a_run_alone_executes_in_a_process_of_its_own_beside_the_worker_and_streams_through_the_feed(
+    playground,
+):
+    alone = await start_run(playground, {"strategy": "gather", "requests": 50, "latency_ms": 50, "own_process": True})
+    evts = await collect_run(playground, alone)
+    assert_gapless(evts)
+    assert evts[-1]["status"] == "finished" and evts[-1]["summary"]["cost"]["cpu_s"] > 0
+    shared = await start_run(playground, {"strategy": "gather", "requests": 5, "latency_ms": 50})
+    assert (await collect_run(playground, shared))[-1]["summary"]["cost"] is None
+    assert worker_pid(playground, alone) not in (worker_pid(playground, shared), playground.pid, os.getpid())

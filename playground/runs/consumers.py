@@ -86,7 +86,7 @@ class RunConsumer(AsyncWebsocketConsumer):
     async def _replay(self):
         # Join before reading: an event stored after the read is then sent live.
         await self.channel_layer.group_add(self.group, self.channel_name)
-        if feed_needed():
+        if await feed_needed(self.run_id):
             self.fed = True
             await feed().watch(self.run_id, self.run_batch)
         checked = time.monotonic()

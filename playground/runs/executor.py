@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from playground import events
+from playground.runs.meter import LoopWatch, Meter
 from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
 from playground.runs.targets import PinnedResolver, Target, allowlist_guard, blocking_opener
@@ -27,6 +28,19 @@ class Limits:
     connection_limit: int  # aiohttp's TCPConnector limit, stated, never its default of 100
     request_timeout_s: float  # safety net for every request
     max_run_s: float  # the run is cancelled past this
+
+
+# key (the run id) -> the Api of a run executing in this process, for abort_requests()
+APIS: dict[str, Api] = {}
+
+
+def abort_requests(key: str) -> None:
+    """From any thread: end the run's blocking requests in flight at once (a cancel, its time
+    limit); its loop, held by one of them, then runs again. A no-op for a run not here."""
+    api = APIS.get(key)
+    cancel_blocking = getattr(api, "cancel_blocking", None)
+    if cancel_blocking is not None:
+        cancel_blocking()
 
 
 @dataclass(frozen=True)
@@ -108,10 +122,22 @@ async def execute(
             opener=blocking_opener(allowed),  # the same allowlist for the blocking client (urllib)
             safety_timeout_s=limits.request_timeout_s,
         )
-        began = recorder.now()
-        status, error = await run_strategy(api, spec, limits)
-        wall_s = recorder.now() - began
-        await api.close()
+        # Alone in its process (runs/alone.py), the process's figures are the run's own.
+        meter = Meter() if spec.get("own_process") else None
+        watch = LoopWatch(emit=recorder.emit, now=recorder.now, tick=meter.sample) if meter else None
+        APIS[key] = api
+        try:
+            if meter and watch:
+                meter.start()
+                watch.start()
+            began = recorder.now()
+            status, error = await run_strategy(api, spec, limits)
+            wall_s = recorder.now() - began
+            if watch:
+                await watch.stop()
+            await api.close()
+        finally:
+            APIS.pop(key, None)
     # Synchronous on purpose (~0.1 s for 10,000 requests, more with many retries): an
     # await here would be one more place where a late cancel skips run.finished.
     # The ideal needs each request's planned latency: only the demo API's are known.
@@ -127,6 +153,8 @@ async def execute(
         ideal=ideal,
         guess_ms=spec.get("guess_ms"),
         loop_lag_s=recorder.max_lag_s,
+        loop=watch.figures(wall_s) if watch else None,
+        cost=meter.figures() if meter else None,
     )
     if status == "deadline":
         cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]

@@ -34,10 +34,17 @@ FEED_BATCH = 5000  # events read in one poll; more wait for the next
 Deliver = Callable[[list[dict]], Awaitable[None]]  # a watcher: takes one run's batch, in seq order
 
 
-def feed_needed() -> bool:
-    """Whether events from other processes reach this one only through the database
-    (runs executed here, RUNS_IN_WEB_PROCESS, publish to this process's layer themselves)."""
-    return not layer_crosses_processes() and not settings.RUNS_IN_WEB_PROCESS
+async def feed_needed(run_id) -> bool:
+    """Whether the run's events reach this process only through the database: without a layer
+    that crosses processes, unless the run executes here (RUNS_IN_WEB_PROCESS: it publishes to
+    this process's layer itself) -- but a run alone in a child process (alone.py) does not."""
+    if layer_crosses_processes():
+        return False
+    if not settings.RUNS_IN_WEB_PROCESS:
+        return True
+    from playground.runs.models import Run
+
+    return await Run.objects.filter(id=run_id, spec__own_process=True).aexists()
 
 
 class Feed:

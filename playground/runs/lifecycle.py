@@ -30,7 +30,7 @@ from playground.runs.executor import Limits, describe_error, execute
 from playground.runs.jobs import execute_run
 from playground.runs.models import Event, Run
 from playground.runs.recorder import Recorder, flush_thread_loop
-from playground.runs.recovery import PROCESS
+from playground.runs.recovery import this_process
 from playground.runs.targets import DEMO, configured_targets
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def run_enqueue(*, spec: dict, owner: str = "") -> Run:
     with transaction.atomic():
         run_admit(owner=owner)
         run = Run.objects.create(spec=spec, owner=owner)
-        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost)
+        alone = {"alone": True} if spec.get("own_process") else {}
+        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost, **alone)
         run.job = uuid.UUID(job.id)
         run.save(update_fields=["job"])
     return run
@@ -115,19 +116,28 @@ def run_cancel_here(run_id) -> bool:
 
 def run_begin(*, run_id) -> bool:
     """Queued -> running, in this process; False if the run ended while queued (cancelled, interrupted)."""
-    return bool(Run.objects.filter(id=run_id, status=Run.Status.QUEUED).update(status=Run.Status.RUNNING, host=PROCESS))
+    queued = Run.objects.filter(id=run_id, status=Run.Status.QUEUED)
+    return bool(queued.update(status=Run.Status.RUNNING, host=this_process()))
 
 
-async def run_execute(run_id: str) -> str:
-    """Execute a queued run to its end, here (a worker's job); returns how it ended."""
+async def run_execute(run_id: str, *, alone: bool = False) -> str:
+    """Execute a queued run to its end (a worker's job); returns how it ended. A run that asks
+    for a process of its own (own_process) is handed to one (alone.py), which calls this
+    again with `alone`."""
     run = await Run.objects.aget(id=run_id)
+    if run.spec.get("own_process") and not alone:
+        from playground.runs.alone import run_alone  # alone imports this module
+
+        return await run_alone(run_id)
     if not await sync_to_async(run_begin)(run_id=run.id):
         return "ended while queued"
     task = asyncio.current_task()
     assert task is not None  # the worker runs each job in a task of its own
-    inline = settings.RUNS_IN_WEB_PROCESS  # else a worker process: flushing in its own thread
-    # The in-memory layer reaches only this process: from a worker, the web processes'
-    # feed (feed.py) carries the stored events instead.
+    # A run in the web process (RUNS_IN_WEB_PROCESS) flushes in the web loop and publishes
+    # to it; else (a worker, a run alone) flushing runs in a thread of its own, and the
+    # in-memory layer reaches only this process: the web processes' feed (feed.py) carries
+    # the stored events instead.
+    inline = settings.RUNS_IN_WEB_PROCESS and not alone
     publishes = inline or layer_crosses_processes()
 
     async def publish(batch):

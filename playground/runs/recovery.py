@@ -21,9 +21,16 @@ from playground.runs.models import Event, Run
 
 logger = logging.getLogger(__name__)
 
-# This process, as recorded on the runs it executes: "hostname:pid:nonce" (the nonce
-# tells this process from an earlier one that had the same pid).
-PROCESS = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+_PROCESS: tuple[int, str] = (0, "")
+
+
+def this_process() -> str:
+    """This process, as recorded on the runs it executes: "hostname:pid:nonce" (the nonce tells
+    it from an earlier process that had the same pid). Named anew in a forked child (runs/alone.py)."""
+    global _PROCESS
+    if _PROCESS[0] != os.getpid():
+        _PROCESS = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}")
+    return _PROCESS[1]
 
 
 def process_gone(host: str) -> bool:
@@ -33,7 +40,7 @@ def process_gone(host: str) -> bool:
     if name != socket.gethostname() or not pid.isdigit():
         return False  # another machine's: its own workers sweep its runs
     if int(pid) == os.getpid():
-        return host != PROCESS  # ours, or an earlier process's whose pid we were given
+        return host != this_process()  # ours, or an earlier process's whose pid we were given
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

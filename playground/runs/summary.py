@@ -106,8 +106,11 @@ def summarize(
     ideal: tuple[float, str] | None = None,
     guess_ms: int | None = None,
     loop_lag_s: float = 0.0,
+    loop: dict | None = None,
+    cost: dict | None = None,
 ) -> dict:
-    """Counts, concurrency, latency, retry and waiting figures of one run."""
+    """Counts, concurrency, latency, retry and waiting figures of one run; `loop` and `cost`
+    (runs/meter.py) only for a run alone in its process."""
     t = tally(history)
     counts = Counter({status: 0 for status in ev.TASK_STATUSES})
     counts.update(e["status"] for e in t.final.values())
@@ -137,6 +140,8 @@ def summarize(
         "guess_s": guess_ms / 1000 if guess_ms is not None else None,
         "loop_lag_ms": _ms(loop_lag_s),
         "phases": phase_figures(t.phase_s, t.connected_s),
+        "loop": loop,  # {blocked_s, stretches, longest_s, share}: its event loop, held
+        "cost": cost,  # {cpu_s, peak_memory_mb, threads}: its process's, while it ran
     }
     if ideal is not None:
         ideal_s, formula = ideal
@@ -185,7 +190,10 @@ def verdict(s: dict) -> str | None:
         parts.append(_against_guess(s["guess_s"], s["wall_s"]))
     if connecting := _connecting(s.get("phases") or {}):
         parts.append(connecting)
-    if (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
+    if blocked := _blocked(s.get("loop")):
+        parts.append(blocked)
+    # A run alone has a loop of its own (its `loop` figures): late, it held itself up.
+    if s.get("loop") is None and (s.get("loop_lag_ms") or 0) >= BUSY_LOOP_S * 1000:
         parts.append(
             f"the worker running it was busy (its event loop ran up to {s['loop_lag_ms']:.0f} ms late), "
             "so these times include waiting for other work: run again when it is quieter"
@@ -251,6 +259,22 @@ def _connecting(phases: dict) -> str | None:
             "full, so their first SYN was dropped and sent again a second later (TCP's retry)"
         )
     return text
+
+
+# The loop held for this share of the run or more is worth a sentence of its own.
+BLOCKED_NOTABLE = 0.2
+
+
+def _blocked(loop: dict | None) -> str | None:
+    """The event loop, named when something held it for a good part of the run."""
+    if not loop or loop["share"] < BLOCKED_NOTABLE:
+        return None
+    return (
+        f"the event loop was blocked {loop['share']:.0%} of the run ({loop['blocked_s']:.2f} s in "
+        f"{_count(loop['stretches'], 'stretch', 'stretches')}, the longest {loop['longest_s'] * 1000:,.0f} ms): "
+        "code that runs without awaiting (a blocking call, heavy work, or starting many requests at once) "
+        "holds it, and no other task runs meanwhile"
+    )
 
 
 def _count(n: int, one: str, many: str) -> str:

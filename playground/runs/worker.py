@@ -34,7 +34,7 @@ from playground.runs.eventstore import events_publish
 from playground.runs.lifecycle import run_cancel_here
 from playground.runs.loops import this_loops
 from playground.runs.models import Run
-from playground.runs.recovery import PROCESS, runs_interrupt_unfinished
+from playground.runs.recovery import runs_interrupt_unfinished, this_process
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +78,8 @@ def job_claim(worker_id: str, room) -> DBTaskResult | None:
 
 
 class Worker:
-    def __init__(self, worker_id: str = PROCESS):
-        self.worker_id = worker_id[:64]
+    def __init__(self, worker_id: str | None = None):
+        self.worker_id = (worker_id or this_process())[:64]
         self.running: dict[str, Running] = {}
         self.cpu_per_request_s = settings.WORKER_CPU_PER_REQUEST_S
         self.requests_done = 0
@@ -158,7 +158,8 @@ class Worker:
                 raise
         finally:
             self.running.pop(kwargs["run_id"], None)
-            self.requests_done += kwargs["requests"]
+            if not kwargs.get("alone"):  # a run alone spent its CPU in its own process, not ours
+                self.requests_done += kwargs["requests"]
             self._wake.set()
 
     async def _cancel_flagged(self) -> None:

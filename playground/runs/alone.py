@@ -1,0 +1,145 @@
+"""A run alone in a process of its own (spec `own_process`): its loop may block, its cost is its own.
+
+    worker (or the web process, RUNS_IN_WEB_PROCESS): lifecycle.run_execute(run_id) sees
+      own_process -> run_alone(run_id): a child forked from this process's forkserver, which
+      has Django and the playground loaded already (alone_preload.py), so it starts at once
+    child: alone_main(run_id) -> lifecycle.run_execute(run_id, alone=True): the run as in a
+      worker (events flushed from a thread of their own, so they flow while its loop is held),
+      with executor's LoopWatch (loop.blocked) and Meter (CPU, memory, threads: runs/meter.py)
+      + a watcher thread: the run's cancel flag, every ALONE_POLL_S; its time limit
+    parent: waits for the child; one that ended with its run still open -> interrupted,
+      every stored event kept
+
+Why a process and not a thread of the worker: a blocking call or heavy work inside
+`async def` holds whatever loop it runs on, and a worker's loop runs other learners' runs;
+in a thread, heavy Python work would still take the interpreter from them. And only a
+process that runs one run can say what that run cost.
+
+A watcher thread, not a task: the run's loop may be the thing that is held. It ends the
+run's blocking requests in flight (executor.abort_requests) so that the loop runs again
+and takes the cancel (or asyncio.timeout's time limit) at once.
+"""
+
+import asyncio
+import gc
+import logging
+import multiprocessing
+import threading
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections
+
+from playground.runs.eventstore import events_publish
+from playground.runs.models import Run
+from playground.runs.recorder import flush_thread_loop
+from playground.runs.recovery import run_interrupt
+
+logger = logging.getLogger(__name__)
+
+ALONE_POLL_S = 0.2  # how often the child's watcher reads its run's cancel flag
+# Past its time limit, a child gets this long to close its run before it is killed (its
+# blocking requests were ended at the limit; this covers a loop held by other work).
+ALONE_KILL_GRACE_S = 30.0
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["playground.runs.alone_preload"])
+
+
+async def run_alone(run_id: str) -> str:
+    """Execute the run in a child process and wait for it; returns how the run ended."""
+    child = _CONTEXT.Process(target=alone_main, args=(run_id,), name=f"run-{run_id}", daemon=True)
+    # The first start also starts this process's forkserver (a second or two, once).
+    await asyncio.to_thread(child.start)
+    limit = settings.MAX_RUN_SECONDS + settings.REQUEST_TIMEOUT_S + ALONE_KILL_GRACE_S
+    try:
+        await asyncio.wait_for(asyncio.to_thread(child.join), limit)
+    except TimeoutError:
+        logger.error("run %s: its process outlived its time limit; killing it", run_id)
+    finally:  # also when this worker is stopped or cancelled: the run is closed, not left open
+        if child.is_alive():
+            child.kill()
+            await asyncio.to_thread(child.join)
+    status, end = await sync_to_async(_close_if_open)(run_id, child.exitcode)
+    if end is not None:
+        try:
+            await events_publish(run_id, [end])
+        except Exception as exc:  # stored already: a socket refills the gap from the database
+            logger.warning("run %s: could not publish its end (%r)", run_id, exc)
+    return status
+
+
+def _close_if_open(run_id: str, exitcode: int | None) -> tuple[str, dict | None]:
+    """The run's status once its child is gone; a run left open is interrupted: (status, its end event)."""
+    run = Run.objects.get(id=run_id)
+    if run.status not in Run.ACTIVE:
+        return run.status, None
+    why = f"the process running it stopped during this run (exit code {exitcode})"
+    return Run.Status.INTERRUPTED, run_interrupt(run, why)
+
+
+def alone_main(run_id: str) -> None:
+    """The child: execute the run, alone, then exit."""
+    # As a worker does (runs_worker.py): what was loaded before the fork stays out of the
+    # collector's way, and a young collection comes every so many allocations, not 700.
+    gc.freeze()
+    gc.set_threshold(settings.WORKER_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    settings.DEBUG = False  # no log of every query: it would count in the run's memory
+    asyncio.run(_alone(run_id))
+
+
+async def _alone(run_id: str) -> None:
+    from playground.runs.lifecycle import run_cancel_here, run_execute  # lifecycle imports this module
+
+    loop = asyncio.get_running_loop()
+    done = threading.Event()
+    cancelled = False
+
+    def cancel_here() -> None:  # in the loop: once, as soon as the run can be cancelled
+        nonlocal cancelled
+        cancelled = cancelled or run_cancel_here(run_id)
+
+    def cancel() -> None:  # in the watcher's thread, at each poll while the run is flagged
+        from playground.runs.executor import abort_requests
+
+        abort_requests(run_id)
+        loop.call_soon_threadsafe(cancel_here)
+
+    watcher = threading.Thread(target=_watch, args=(run_id, cancel, done), name="run-watcher", daemon=True)
+    watcher.start()
+    # The thread that stores events starts now, not during the run: the threads the run is
+    # measured to have started (meter.py) are the strategy's own.
+    flush = flush_thread_loop()
+    await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_start_store_thread(), flush))
+    try:
+        await run_execute(run_id, alone=True)
+    finally:
+        done.set()
+
+
+async def _start_store_thread() -> None:
+    await asyncio.get_running_loop().run_in_executor(None, lambda: None)
+
+
+def _watch(run_id: str, cancel, done: threading.Event) -> None:
+    """In its own thread: cancel the run when it is flagged; end its blocking requests at its time limit."""
+    from playground.runs.executor import abort_requests
+
+    began = time.monotonic()
+    limited = False
+    try:
+        while not done.wait(ALONE_POLL_S):
+            if not limited and time.monotonic() - began >= settings.MAX_RUN_SECONDS:
+                limited = True  # asyncio.timeout ends the run as soon as its loop runs again
+                abort_requests(run_id)
+            try:
+                flagged = Run.objects.filter(id=run_id, cancel_requested=True).exists()
+            except Exception as exc:  # a busy database: ask again at the next poll
+                logger.warning("run %s: could not read its cancel flag (%r)", run_id, exc)
+                close_old_connections()
+                continue
+            if flagged:
+                cancel()  # again at the next poll, in case the run had not begun yet
+    finally:
+        close_old_connections()

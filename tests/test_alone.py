@@ -1,0 +1,137 @@
+"""A run alone in a process of its own (runs/alone.py, runs/meter.py), through a real Daphne.
+
+POST {own_process: true} -> the web process's inline worker -> a child forked from its
+forkserver runs it -> events stored -> the feed -> websocket, live and exactly once
+child killed mid-run -> the run ends `interrupted`, its events kept
+cancel -> the child's watcher sees the flag -> the run ends `cancelled` at once
+"""
+
+import asyncio
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import aiohttp
+
+from playground.runs.meter import LOOP_BLOCKED_MIN_S, LoopWatch, Meter
+from tests.support.wsclient import cancel, collect_run, events_around, read_events, start_run
+
+ALONE = {"strategy": "gather", "requests": 20, "latency_ms": 100, "own_process": True}
+LONG = {"strategy": "gather", "requests": 5, "latency_ms": 4000, "own_process": True}  # 4 s unless stopped
+
+
+def run_host_pid(srv, run_id: str) -> int:
+    with sqlite3.connect(srv.db, timeout=20) as db:
+        host = db.execute("SELECT host FROM runs_run WHERE id = ?", (run_id.replace("-", ""),)).fetchone()[0]
+    return int(host.split(":")[1])
+
+
+def assert_gapless(evts: list[dict]) -> None:
+    assert [e["seq"] for e in evts] == list(range(len(evts)))
+
+
+async def test_a_run_alone_executes_in_a_child_process_and_reports_what_it_cost(server):
+    run_id = await start_run(server, ALONE)
+    evts = await collect_run(server, run_id)
+    assert_gapless(evts)
+    end = evts[-1]
+    assert end["status"] == "finished" and end["summary"]["counts"]["ok"] == 20
+    assert evts[0]["spec"]["own_process"] is True
+    assert run_host_pid(server, run_id) not in (server.pid, os.getpid()), "not in the web process"
+    loop, cost = end["summary"]["loop"], end["summary"]["cost"]
+    assert set(loop) == {"blocked_s", "stretches", "longest_s", "share"}
+    assert loop["longest_s"] < 0.1, "gather over 20 requests never holds its loop for a request's latency"
+    assert cost["cpu_s"] > 0 and cost["peak_memory_mb"] >= 0 and cost["threads"] >= 0
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.base}/api/runs/{run_id}") as r:
+            assert (await r.json())["events"] == evts, "what the socket sent is what was stored"
+
+
+async def test_a_run_in_the_shared_loop_has_no_loop_or_cost_figures(server):
+    end = (await collect_run(server, await start_run(server, {**ALONE, "own_process": False})))[-1]
+    assert end["summary"]["loop"] is None and end["summary"]["cost"] is None
+
+
+async def test_a_run_alone_streams_live_while_it_runs(server):
+    run_id = await start_run(server, LONG)
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(f"{server.ws_base}/ws/runs/{run_id}/", origin=server.base) as ws:
+            head = await read_events(ws, until_seq=1, until_finished=False)
+            async with http.get(f"{server.base}/api/runs/{run_id}") as r:
+                assert (await r.json())["status"] == "running", "its first events came before its end"
+            await cancel(server, run_id)
+            evts = head + await read_events(ws)
+    assert_gapless(evts)
+
+
+async def test_a_cancelled_run_alone_ends_at_once_and_keeps_its_events(server):
+    run_id = await start_run(server, LONG)
+    evts = await events_around(server, run_id, 3, lambda: cancel(server, run_id))
+    assert_gapless(evts)
+    end = evts[-1]
+    assert end["status"] == "cancelled"
+    assert end["t"] < 3.0, "the cancel did not wait for the 4 s requests"
+    assert {e["status"] for e in evts if e["type"] == "task.finished"} == {"cancelled"}
+
+
+async def test_a_run_alone_whose_process_dies_is_interrupted_keeping_its_events(server):
+    run_id = await start_run(server, LONG)
+    killed = 0
+
+    async def kill():
+        nonlocal killed
+        killed = run_host_pid(server, run_id)
+        os.kill(killed, signal.SIGKILL)
+
+    evts = await events_around(server, run_id, 3, kill)
+    assert_gapless(evts)
+    assert killed not in (server.pid, os.getpid())
+    end = evts[-1]
+    assert (end["type"], end["status"]) == ("run.finished", "interrupted")
+    assert "stopped during this run" in end["error"]
+    assert sum(e["type"] == "task.started" for e in evts) == 5, "what it did before it died is kept"
+
+
+# --- the measuring parts, in this process -------------------------------------------------
+
+
+async def test_the_loop_watch_sees_a_blocking_call_as_one_stretch_and_a_free_loop_as_none():
+    emitted: list[dict] = []
+    t0 = time.monotonic()
+    watch = LoopWatch(emit=emitted.append, now=lambda: time.monotonic() - t0)
+    watch.start()
+    await asyncio.sleep(0.05)  # free: the watch wakes on time
+    free = len(emitted)
+    time.sleep(0.2)  # the loop held: nothing else can run
+    await asyncio.sleep(0.05)
+    await watch.stop()
+    assert free == 0
+    assert [e["type"] for e in emitted] == ["loop.blocked"]
+    (stretch,) = emitted
+    assert stretch["end"] - stretch["start"] >= 0.2 - 0.01  # from when it was due to wake
+    assert watch.figures(wall_s=0.3)["blocked_s"] >= 0.19
+    assert LOOP_BLOCKED_MIN_S < 0.2
+
+
+def test_the_meter_counts_threads_and_memory_the_process_took_while_it_ran():
+    meter = Meter()
+    meter.start()
+    gate = threading.Event()
+    threads = [threading.Thread(target=gate.wait) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    meter.sample()
+    block = bytearray(64 * 1024 * 1024)  # touched: resident
+    for k in range(0, len(block), 4096):
+        block[k] = 1
+    sum(range(2_000_000))  # some CPU
+    gate.set()
+    for thread in threads:
+        thread.join()
+    del block
+    figures = meter.figures()
+    assert figures["threads"] >= 4
+    assert figures["peak_memory_mb"] >= 60, "the peak, though the memory is given back"
+    assert figures["cpu_s"] > 0
