@@ -135,3 +135,15 @@ def test_the_meter_counts_threads_and_memory_the_process_took_while_it_ran():
     assert figures["threads"] >= 4
     assert figures["peak_memory_mb"] >= 60, "the peak, though the memory is given back"
     assert figures["cpu_s"] > 0
+
+
+async def test_the_loop_watch_counts_a_stretch_held_until_it_is_stopped():
+    emitted: list[dict] = []
+    t0 = time.monotonic()
+    watch = LoopWatch(emit=emitted.append, now=lambda: time.monotonic() - t0)
+    watch.start()
+    await asyncio.sleep(0.02)  # the watch is asleep, due to wake
+    time.sleep(0.2)  # held to the end: the run returns, and stop() comes before the watch wakes
+    await watch.stop()
+    assert [e["type"] for e in emitted] == ["loop.blocked"]
+    assert emitted[0]["end"] - emitted[0]["start"] >= 0.2 - 0.01

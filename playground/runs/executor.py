@@ -17,7 +17,7 @@ from playground import events
 from playground.runs.meter import LoopWatch, Meter
 from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
-from playground.runs.targets import PinnedResolver, Target, allowlist_guard
+from playground.runs.targets import PinnedResolver, Target, allowlist_guard, blocking_opener
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import TRACE, Api
 from playground.strategies.ideal import ideal_time, planned_durations
@@ -119,6 +119,8 @@ async def execute(
             now=recorder.now,
             resolver=resolver,
             middlewares=guards,
+            opener=blocking_opener(allowed),  # the same allowlist for the blocking client (urllib)
+            safety_timeout_s=limits.request_timeout_s,
         )
         # Alone in its process (runs/alone.py), the process's figures are the run's own.
         meter = Meter() if spec.get("own_process") else None

@@ -45,13 +45,20 @@ class LoopWatch:
     async def _watch(self) -> None:
         while True:
             due = self._now() + LOOP_WATCH_INTERVAL_S
-            await asyncio.sleep(LOOP_WATCH_INTERVAL_S)
-            woke = self._now()
-            if woke - due >= LOOP_BLOCKED_MIN_S:  # held from (about) when we were due until now
-                self.blocked.append((due, woke))
-                self._emit(events.loop_blocked(due, woke))
+            try:
+                await asyncio.sleep(LOOP_WATCH_INTERVAL_S)
+            finally:
+                # Also when stop() cancels it: a loop held to the run's very end (a blocking call
+                # in its last task) lets the run return before this wakes, and that stretch counts.
+                self._woke(due)
             if self._tick is not None:
                 self._tick()
+
+    def _woke(self, due: float) -> None:
+        woke = self._now()
+        if woke - due >= LOOP_BLOCKED_MIN_S:  # held from (about) when we were due until now
+            self.blocked.append((due, woke))
+            self._emit(events.loop_blocked(due, woke))
 
     def figures(self, wall_s: float) -> dict:
         spans = [end - start for start, end in self.blocked]
