@@ -175,6 +175,11 @@ async def test_openapi_describes_the_api_and_its_ranges(server):
         "/api/runs/{run_id}",
         "/api/runs/{run_id}/cancel",
         "/api/runs/{run_id}/export",
+        "/api/classes",
+        "/api/classes/{code}",
+        "/api/classes/{code}/join",
+        "/api/classes/{code}/roster",
+        "/api/classes/{code}/learners/{learner_id}",
     }
     props = doc["components"]["schemas"]["RunSpec"]["properties"]
     requests = next(s for s in props["requests"]["anyOf"] if s["type"] == "integer")
