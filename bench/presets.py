@@ -3,7 +3,11 @@
 The ideal is the strategy's formula over the planned latencies (its baseline);
 the ratio measured / ideal shows what overhead, waiting and errors added.
 
-    .venv/bin/python bench/presets.py
+    .venv/bin/python bench/presets.py                      every preset
+    .venv/bin/python bench/presets.py blocking to-thread   only these (by name)
+
+A preset with own_process (the blocking and thread lessons) runs here in this process,
+like the rest: its wall time is measured, its cost (threads, memory, CPU) is not.
 """
 
 import asyncio
@@ -47,8 +51,15 @@ def main() -> None:
     from playground.demoapi.process import DemoApiProcess
     from playground.runs.presets import PRESETS
 
+    names = sys.argv[1:]
+    unknown = set(names) - {p["name"] for p in PRESETS}
+    if unknown:
+        sys.exit(
+            f"unknown preset(s): {', '.join(sorted(unknown))}; choose from: {', '.join(p['name'] for p in PRESETS)}"
+        )
+    chosen = [p for p in PRESETS if not names or p["name"] in names]
     with DemoApiProcess.start() as demo:
-        rows = asyncio.run(measure(PRESETS, demo.url))
+        rows = asyncio.run(measure(chosen, demo.url))
     print(f"{'preset':58} {'ideal':>8} {'measured':>9} {'ratio':>6}  counts")
     for label, s in rows:
         ideal = s["ideal_s"]

@@ -13,7 +13,8 @@ started beside the server. Every default can be replaced from the environment:
     REDIS_URL                  e.g. redis://127.0.0.1:6379/0 -> channels_redis layer
     PLAYGROUND_DEMO_API_URL    use a demo API that is already running
     PLAYGROUND_RUNS_IN_WEB_PROCESS  1: the web process also executes runs (one process, no workers)
-    PLAYGROUND_MAX_RUNS_PER_VISITOR, PLAYGROUND_MAX_RUNS_QUEUED, PLAYGROUND_WORKER_CPU_BUDGET: see below
+    PLAYGROUND_MAX_RUNS_PER_VISITOR, PLAYGROUND_MAX_RUNS_QUEUED, PLAYGROUND_WORKER_CPU_BUDGET,
+    PLAYGROUND_WORKER_MAX_ALONE: see below
     PLAYGROUND_RUNS_KEEP_DAYS  days `manage.py prune_runs` keeps finished runs (default 30)
 """
 
@@ -194,6 +195,9 @@ WORKER_TINY_LOAD = 0.02
 # measured its own: bench/load.py saw about 1.1 ms (a worker's CPU over a class / its requests).
 WORKER_CPU_PER_REQUEST_S = 0.001
 WORKER_MAX_RUNS = 100  # runs at once in one worker, whatever their cost
+# Runs alone (own_process, runs/alone.py) a worker has at once, each a process: a class pressing
+# the blocking lesson together forks this many at a time, the rest wait in line, visibly.
+WORKER_MAX_ALONE = _env_int("PLAYGROUND_WORKER_MAX_ALONE", 4)
 WORKER_POLL_S = 0.05  # how often an idle worker looks for a queued run
 WORKER_BUSY_POLL_S = 0.2  # ... and a busy one, for queued runs and for cancels (and when a run ends)
 WORKER_SWEEP_S = 2.0  # how often a worker looks for runs whose process died

@@ -73,7 +73,7 @@ async def test_a_value_of_the_wrong_json_type_gets_400_naming_the_field(server, 
         "number": "Must be a number. Must be between",
         "list": "Must be a list of latencies in ms",
         "bool": "Must be true or false.",
-        "choice": "one of: " if field == "strategy" else "allowed targets: demo",
+        "choice": "allowed targets: demo" if field == "target" else "one of: ",
     }[kind]
     assert any(expected in m for m in messages), messages
 
@@ -175,6 +175,11 @@ async def test_openapi_describes_the_api_and_its_ranges(server):
         "/api/runs/{run_id}",
         "/api/runs/{run_id}/cancel",
         "/api/runs/{run_id}/export",
+        "/api/classes",
+        "/api/classes/{code}",
+        "/api/classes/{code}/join",
+        "/api/classes/{code}/roster",
+        "/api/classes/{code}/learners/{learner_id}",
     }
     props = doc["components"]["schemas"]["RunSpec"]["properties"]
     requests = next(s for s in props["requests"]["anyOf"] if s["type"] == "integer")

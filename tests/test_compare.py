@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from playground.runs.admission import RunRefused
-from playground.runs.comparisons import pair_enqueue
+from playground.runs.comparisons import MAX_RUNS, MIN_RUNS, pair_enqueue
 from playground.runs.models import Run
 from playground.runs.presets import PAIRS, PRESETS, pair_specs
 from playground.runs.spec import spec_from_json
@@ -51,19 +51,27 @@ def two_runs(server) -> list[str]:
         return runner.run(make())
 
 
-def test_each_pair_starts_two_presets_with_one_seed():
+def test_each_pair_starts_two_to_four_presets_with_one_seed():
     presets = {preset["name"]: preset for preset in PRESETS}
-    labels = ["Sequential vs gather", "Batches vs a semaphore", "gather vs a rate limiter"]
+    labels = [
+        "Sequential vs gather",
+        "Batches vs a semaphore",
+        "gather vs a rate limiter",
+        "Threads vs tasks at 1,000 requests",
+    ]
     assert [pair["label"] for pair in PAIRS] == labels
     for pair in PAIRS:
         specs = pair_specs(pair["name"])
-        assert len(specs) == 2 and all(name in presets for name in pair["presets"]), pair
+        assert MIN_RUNS <= len(specs) <= MAX_RUNS and all(name in presets for name in pair["presets"]), pair
         assert {spec["seed"] for spec in specs} == {pair["seed"]}, "every run of the pair, the same seed"
         stored = [spec_from_json(spec) for spec in specs]  # valid run specs (SpecError otherwise)
-        assert stored[0]["strategy"] != stored[1]["strategy"]
+        assert len({s["strategy"] for s in stored}) == len(stored)
         workload = ("requests", "latency_ms", "jitter_ms", "failure_rate", "seed", "latencies_ms", "server_rate")
-        assert [{k: s.get(k) for k in workload} for s in stored] == [{k: stored[0].get(k) for k in workload}] * 2
+        first = {k: stored[0].get(k) for k in workload}
+        assert all({k: s.get(k) for k in workload} == first for s in stored), "one workload"
         assert pair["text"].endswith(".")
+    # Threads vs tasks: each run alone in a process, so that what it cost is measured.
+    assert all(spec["own_process"] for spec in map(spec_from_json, pair_specs("threads-vs-tasks")))
     assert pair_specs("no-such-pair") is None
 
 
@@ -79,6 +87,18 @@ def test_a_pair_starts_both_runs_or_neither(settings):
     assert [run.spec["strategy"] for run in runs] == ["sequential", "gather"]
     assert [run.spec["seed"] for run in runs] == [7, 7]
     assert all(run.status == Run.Status.QUEUED and run.job for run in runs)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_of_three_starts_all_its_runs_or_none(settings):
+    settings.MAX_RUNS_PER_VISITOR = 3
+    Run.objects.create(spec={"strategy": "gather"}, owner="learner", status=Run.Status.RUNNING)
+    with pytest.raises(RunRefused, match="at most 3"):
+        pair_enqueue(name="threads-vs-tasks", owner="learner")  # room for two runs, not three
+    assert Run.objects.filter(owner="learner").count() == 1
+    runs = pair_enqueue(name="threads-vs-tasks", owner="another")
+    assert [run.spec["strategy"] for run in runs] == ["threads", "semaphore", "gather"]
+    assert [(run.spec["seed"], run.spec["requests"], run.spec["own_process"]) for run in runs] == [(7, 1000, True)] * 3
 
 
 async def test_a_comparison_page_shows_its_runs_in_order(server, two_runs):

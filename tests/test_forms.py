@@ -28,6 +28,9 @@ BAD_VALUES = [
     ("reset_rate", -0.1, "Must be between 0 and 1."),
     ("server_rate", 0, "Must be between 0.1 requests/s and 10,000 requests/s."),
     ("server_limit", 0, "Must be between 1 and 10,000."),
+    ("block_ms", -1, "Must be between 0 ms and 1,000 ms."),
+    ("block_ms", 1_001, "Must be between 0 ms and 1,000 ms."),
+    ("block_ms", 2.5, "Must be a whole number. Must be between 0 ms and 1,000 ms."),
 ]
 
 
@@ -63,6 +66,7 @@ REQUIRED = {
     "rate_limit": "rate",
     "timeout": "timeout_ms",
     "retry": "retries",
+    "threads": "workers",
 }
 
 
@@ -110,6 +114,58 @@ def test_the_spec_keeps_the_strategys_parameters_and_the_guards_in_use():
         "retries": 2,
         "deadline_ms": 4000,
     }  # batch_size, workers, return_exceptions: other strategies'
+
+
+def test_block_kind_is_sleep_or_cpu_and_stated_only_with_block_ms():
+    for errors in (
+        json_errors({"strategy": "gather", "block_kind": "spin"}),
+        form_errors({"strategy": "gather", "block_kind": "spin"}),
+    ):
+        assert errors["block_kind"] == ["Must be one of: sleep, cpu."], errors
+    assert "block_kind" not in spec_from_json({"strategy": "gather", "block_kind": "cpu"})
+    assert spec_from_json({"strategy": "gather", "block_ms": 0}) == spec_from_json({"strategy": "gather"})
+    spec = spec_from_json({"strategy": "gather", "block_ms": 100})
+    assert (spec["block_ms"], spec["block_kind"]) == (100, "sleep")
+    assert spec_from_json({"strategy": "gather", "block_ms": 100, "block_kind": "cpu"})["block_kind"] == "cpu"
+
+
+def test_a_run_that_blocks_its_loop_runs_in_a_process_of_its_own():
+    assert spec_from_json({"strategy": "semaphore", "limit": 2, "block_ms": 50})["own_process"] is True
+    assert "own_process" not in spec_from_json({"strategy": "semaphore", "limit": 2})
+    for name in ("blocking", "to_thread", "threads"):
+        assert spec_from_json({"strategy": name, "workers": 3})["own_process"] is True
+
+
+REFUSED = [
+    ("blocking", "limit", 2, "asyncio.Semaphore around api.fetch"),
+    ("blocking", "deadline_ms", 500, "cannot fire while a blocking call holds the event loop"),
+    ("blocking", "block_ms", 10, "holds the event loop before each api.fetch"),
+    ("to_thread", "rate", 5, "asyncio limiter"),
+    ("to_thread", "retries", 2, "aiohttp errors"),
+    ("threads", "limit", 2, "asyncio.Semaphore around api.fetch"),
+    ("threads", "block_ms", 10, "holds the event loop before each api.fetch"),
+]
+
+
+@pytest.mark.parametrize("strategy,field,value,why", REFUSED)
+def test_a_guard_a_strategy_cannot_take_is_refused_naming_why(strategy, field, value, why):
+    payload = {"strategy": strategy, "workers": 2, field: value}
+    for errors in (json_errors(payload), form_errors({k: str(v) for k, v in payload.items()})):
+        assert set(errors) == {field}, errors
+        (message,) = errors[field]
+        assert message.startswith(f"Not with the {strategy} strategy: ") and why in message, message
+        assert message.endswith("Leave it empty."), message
+    off = {"limit": None, "deadline_ms": None, "block_ms": 0, "rate": None, "retries": 0}[field]
+    assert field not in spec_from_json({**payload, field: off}), "a guard left off is no refusal"
+
+
+@pytest.mark.parametrize("strategy", ["blocking", "to_thread", "threads"])
+def test_the_blocking_clients_strategies_take_a_timeout(strategy):
+    spec = spec_from_json({"strategy": strategy, "workers": 2, "timeout_ms": 300})
+    assert spec["timeout_ms"] == 300
+    guards = STRATEGIES[strategy].describe()["guards"]
+    assert "timeout_ms" in guards and not {"limit", "rate", "retries", "block_ms", "block_kind"} & set(guards)
+    assert ("deadline_ms" in guards) == (strategy != "blocking")
 
 
 def test_the_spec_leaves_out_what_is_off():

@@ -192,8 +192,12 @@ def assert_errors_name_fields(payload, errors: dict) -> None:
         assert all(isinstance(m, str) and m.strip() for m in messages), (key, messages)
         if unknown:
             assert all("Unknown field" in m for m in messages), messages
-        if key in NUMERIC:
-            assert all(f"between {NUMERIC[key][0]:,}" in m for m in messages), (key, messages)
+        if key in NUMERIC:  # its range, or why the strategy cannot take it at all
+            refused = isinstance(payload, dict) and f"Not with the {payload.get('strategy')} strategy: "
+            assert all(f"between {NUMERIC[key][0]:,}" in m or (refused and m.startswith(refused)) for m in messages), (
+                key,
+                messages,
+            )
     if isinstance(payload, dict):  # strict: every value of the wrong JSON type is named
         wrong = {k for k, v in payload.items() if k in FIELDS and not json_type_fits(k, v)}
         assert wrong <= set(errors), (wrong - set(errors), payload, errors)

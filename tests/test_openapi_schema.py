@@ -185,8 +185,15 @@ def test_the_document_the_model_and_the_form_agree_on_each_field(api):
         else:
             assert typed["type"] == "string" and typed["enum"] == choices_of(name), (name, typed)
             assert [value for value, _ in form.fields[name].widget.choices] == choices_of(name), name
-    needs = {rule["if"]["properties"]["strategy"]["const"]: rule["then"]["required"] for rule in spec["allOf"]}
-    assert needs == {s.name: list(s.required) for s in STRATEGIES.values() if s.required}
+    ways = {name: way for way in spec["anyOf"] for name in way["properties"]["strategy"]["enum"]}
+    assert {name: way.get("required", []) for name, way in ways.items()} == {
+        s.name: list(s.required) for s in STRATEGIES.values()
+    }
+    refused = {
+        name: sorted(p for p, rule in way["properties"].items() if rule == {"enum": [None, 0]})
+        for name, way in ways.items()
+    }
+    assert refused == {s.name: sorted(p for p, _ in s.refuses) for s in STRATEGIES.values()}
 
 
 def test_every_answer_is_documented_with_its_schema(api):

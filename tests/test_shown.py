@@ -5,6 +5,7 @@ import asyncio
 import inspect
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,19 @@ from playground.strategies.api import Api
 from playground.strategies.shown import piece, shown_functions, shown_source, text_of
 from tests.support.runs import run_spec
 
-EVERY_GUARD = {"limit": 3, "rate": 50, "timeout_ms": 5000, "retries": 2, "deadline_ms": 10_000}
+EVERY_GUARD = {"limit": 3, "rate": 50, "timeout_ms": 5000, "retries": 2, "deadline_ms": 10_000, "block_ms": 1}
 CLASSES = set(STANDARD_TYPES.values())  # the short names Pygments' HTML formatter gives token types
+
+
+def accepted(strategy, spec: dict) -> dict:
+    """`spec` without the guards the strategy refuses (RunSpec would refuse them)."""
+    return {k: v for k, v in spec.items() if not strategy.refusal(k)}
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_each_piece_carries_its_source_highlighted(name):
     strategy = STRATEGIES[name]
-    spec = {"strategy": name, **EVERY_GUARD}
+    spec = {"strategy": name, **accepted(strategy, EVERY_GUARD)}
     pieces = shown_source(strategy, spec)
     functions = [fn for _, fn in shown_functions(strategy, spec)]
     described = strategy.describe()
@@ -54,7 +60,8 @@ def test_markup_in_the_source_stays_text_in_its_token():
 
 
 # Every guard on (each strategy keeps its own), and a seed whose request 2 fails twice,
-# so every line of shown code -- retry_delay included -- has to run.
+# so every line of shown code -- retry_delay included -- has to run. (A strategy that
+# refuses retries gets no failures: nothing would try them again.)
 ALL_ON = {
     "requests": 3,
     "latency_ms": 5,
@@ -67,6 +74,7 @@ ALL_ON = {
     "deadline_ms": 10_000,
     "batch_size": 2,
     "workers": 2,
+    "block_ms": 1,
 }
 
 
@@ -81,10 +89,14 @@ def code_objects(code):
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_shown_source_is_the_code_that_runs(name, demo_api):
     """Each piece of run.started's code parses to the function in its file, and it ran."""
-    spec = {"strategy": name, **ALL_ON}
-    pieces = shown_functions(STRATEGIES[name], spec)
+    strategy = STRATEGIES[name]
+    spec = {"strategy": name, **accepted(strategy, ALL_ON)}
+    if strategy.refusal("retries"):
+        spec["failure_rate"] = 0
+    pieces = shown_functions(strategy, spec)
     fns = [fn for _, fn in pieces]
-    assert fns[0] is STRATEGIES[name].fn and fns[-2:] == [wire, Api.fetch]
+    request = Api.fetch_blocking if strategy.blocking_client else Api.fetch
+    assert fns[0] is strategy.fn and fns[-2:] == [wire, request]
     for fn in fns:
         code = fn.__code__
         shown = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
@@ -105,10 +117,12 @@ def test_shown_source_is_the_code_that_runs(name, demo_api):
             called.add(frame.f_code)
 
     sys.setprofile(profiler)
+    threading.setprofile(profiler)  # the threads a run starts (to_thread, a pool) are profiled too
     try:
         outcome, evts = asyncio.run(run_spec(spec, demo_api.url))
     finally:
         sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
     assert outcome.status == "finished", outcome.error
     for title, fn in pieces:
         missing = [c.co_name for c in code_objects(fn.__code__) if c not in called]

@@ -1,6 +1,7 @@
 """The summary, on synthetic event lists: ideal formulas, figures and the verdict (pure)."""
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -138,6 +139,23 @@ def test_the_catalog_states_each_strategys_ideal_formula():
     assert ideals["gather"] == ideals["as_completed"] == ideals["taskgroup"] == "the longest latency"
     assert ideals["workers"] == "the latencies shared in order over workers slots"
     assert ideals["rate_limit"] == "request k starts at k / rate s; the last to finish sets the time"
+    assert ideals["blocking"] == "the sum of the latencies"  # gathered, yet one after another
+    assert ideals["threads"] == "the latencies shared in order over workers slots"
+    threads = min(32, (os.cpu_count() or 1) + 4)  # asyncio.to_thread's default pool, on this machine
+    assert ideals["to_thread"] == f"the latencies shared in order over the default thread pool's {threads} threads"
+
+
+@pytest.mark.parametrize(
+    "ideal,expected_s",
+    [
+        (LONGEST, 5 * 0.1 + 0.2),  # gather: the five holds one after another, then the last request
+        (SUM, 5 * (0.1 + 0.2)),  # sequential: each request's hold, then the request, in turn
+    ],
+)
+def test_block_ms_makes_the_loop_the_bottleneck_in_the_ideal(ideal, expected_s):
+    seconds, words = ideal_time(ideal, [0.2] * 5, {"block_ms": 100})
+    assert seconds == pytest.approx(expected_s)
+    assert "holds the event loop 100 ms" in words and "no faster than 5 x 100 ms of loop time" in words
 
 
 def test_a_busy_loop_is_reported_in_the_verdict():

@@ -53,7 +53,7 @@ SPEC = {"strategy": "gather", "requests": 4, "return_exceptions": True}
 
 
 def assert_refused(evts, strategy):
-    """Every request ended refused; under pool (a gather that stops at the first error) the
+    """Every request ended refused; under the others (each stops at the first error) the
     ones not yet refused when the first was end cancelled, none of them sent."""
     errors = [e["error"] for e in evts if e["type"] == "task.finished"]
     assert len(errors) == 4 and "TargetRefused" in errors
@@ -79,12 +79,21 @@ async def test_a_redirect_within_the_allowlist_is_followed(allowed):
 
 
 # pool builds a session of its own (api.resolver, api.middlewares): the
-# allowlist must hold there as it does on the playground's session.
-SPECS = {"gather": SPEC, "pool": {"strategy": "pool", "requests": 4, "limit": 2}}
+# allowlist must hold there as it does on the playground's session; to_thread and
+# threads make their requests with the blocking client (urllib: runs/targets.py
+# blocking_opener), which must keep to it as well. (blocking, on the loop's own thread,
+# would hold these in-process servers too: tests/test_fetch_blocking.py covers it.)
+SPECS = {
+    "gather": SPEC,
+    "pool": {"strategy": "pool", "requests": 4, "limit": 2},
+    "to_thread": {"strategy": "to_thread", "requests": 4},
+    "threads": {"strategy": "threads", "requests": 4, "workers": 2},
+}
 
 
-async def test_pool_uses_an_allowed_target(allowed):
-    outcome, evts = await run_spec(SPECS["pool"], "unused", target=target(allowed.url("/ok")))
+@pytest.mark.parametrize("strategy", ["pool", "threads"])
+async def test_a_strategy_with_a_client_of_its_own_uses_an_allowed_target(allowed, strategy):
+    outcome, evts = await run_spec(SPECS[strategy], "unused", target=target(allowed.url("/ok")))
     assert outcome.status == "finished" and outcome.summary["counts"]["ok"] == 4 and allowed.hits == 4
     assert outcome.summary["max_in_flight"] == 2
 

@@ -24,13 +24,16 @@ import asyncio
 import gc
 import logging
 import multiprocessing
+import os
+import sys
 import threading
 import time
 
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
+from playground.demoapi.process import demo_api_url
 from playground.runs.eventstore import events_publish
 from playground.runs.models import Run
 from playground.runs.recorder import flush_thread_loop
@@ -39,35 +42,71 @@ from playground.runs.recovery import run_interrupt
 logger = logging.getLogger(__name__)
 
 ALONE_POLL_S = 0.2  # how often the child's watcher reads its run's cancel flag
-# Past its time limit, a child gets this long to close its run before it is killed (its
-# blocking requests were ended at the limit; this covers a loop held by other work).
-ALONE_KILL_GRACE_S = 30.0
+# Past its time limit, a run's blocking requests are ended; if it is still going this much
+# later (its loop held by other work), its child closes it as interrupted and exits.
+ALONE_GRACE_S = 30.0
+# The parent's own backstop: a child still there this long after it began is killed.
+ALONE_LIFE_S = settings.MAX_RUN_SECONDS + ALONE_GRACE_S + 30.0
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["playground.runs.alone_preload"])
 
 
 async def run_alone(run_id: str) -> str:
-    """Execute the run in a child process and wait for it; returns how the run ended."""
-    child = _CONTEXT.Process(target=alone_main, args=(run_id,), name=f"run-{run_id}", daemon=True)
-    # The first start also starts this process's forkserver (a second or two, once).
-    await asyncio.to_thread(child.start)
-    limit = settings.MAX_RUN_SECONDS + settings.REQUEST_TIMEOUT_S + ALONE_KILL_GRACE_S
+    """Execute the run in a child process and wait for it; returns how the run ended.
+
+    Cancelled (this process is stopping), the child is killed and the run closed as
+    interrupted: a run is never left open with nobody watching its process.
+    """
+    child = _CONTEXT.Process(target=alone_main, args=(run_id, demo_api_url()), name=f"run-{run_id}", daemon=True)
+    # The first start also starts this process's forkserver (a second or two, once): in a thread.
+    started = asyncio.ensure_future(asyncio.to_thread(child.start))
     try:
-        await asyncio.wait_for(asyncio.to_thread(child.join), limit)
+        await asyncio.shield(started)
+        await asyncio.wait_for(_exited(child), ALONE_LIFE_S)
     except TimeoutError:
         logger.error("run %s: its process outlived its time limit; killing it", run_id)
-    finally:  # also when this worker is stopped or cancelled: the run is closed, not left open
+    except asyncio.CancelledError:
+        await asyncio.shield(_end(run_id, child, started))
+        raise
+    return await _end(run_id, child, started)
+
+
+async def _exited(child) -> None:
+    """Wait for the child to end, without a thread: its sentinel becomes readable."""
+    loop = asyncio.get_running_loop()
+    ended = loop.create_future()
+
+    def note() -> None:
+        if not ended.done():
+            ended.set_result(None)
+
+    loop.add_reader(child.sentinel, note)
+    try:
+        await ended
+    finally:
+        loop.remove_reader(child.sentinel)
+
+
+async def _end(run_id: str, child, started: asyncio.Future) -> str:
+    """Make sure the child is gone, then close its run if it is still open (and say so)."""
+    await asyncio.gather(started, return_exceptions=True)
+    if child.pid is not None:
         if child.is_alive():
             child.kill()
-            await asyncio.to_thread(child.join)
+            await _exited(child)
+        child.join()  # ended: reaps it at once
     status, end = await sync_to_async(_close_if_open)(run_id, child.exitcode)
     if end is not None:
-        try:
-            await events_publish(run_id, [end])
-        except Exception as exc:  # stored already: a socket refills the gap from the database
-            logger.warning("run %s: could not publish its end (%r)", run_id, exc)
+        await _publish_end(run_id, end)
     return status
+
+
+async def _publish_end(run_id: str, end: dict) -> None:
+    try:
+        await events_publish(run_id, [end])
+    except Exception as exc:  # stored already: a socket refills the gap from the database
+        logger.warning("run %s: could not publish its end (%r)", run_id, exc)
 
 
 def _close_if_open(run_id: str, exitcode: int | None) -> tuple[str, dict | None]:
@@ -79,10 +118,14 @@ def _close_if_open(run_id: str, exitcode: int | None) -> tuple[str, dict | None]
     return Run.Status.INTERRUPTED, run_interrupt(run, why)
 
 
-def alone_main(run_id: str) -> None:
-    """The child: execute the run, alone, then exit."""
+def alone_main(run_id: str, demo_url: str) -> None:
+    """The child: execute the run, alone, then exit. `demo_url`: the parent's demo API (the
+    forkserver's settings may name none, and this process must not start one of its own)."""
+    settings.DEMO_API_URL = demo_url
     # As a worker does (runs_worker.py): what was loaded before the fork stays out of the
-    # collector's way, and a young collection comes every so many allocations, not 700.
+    # collector's way, a young collection comes every so many allocations, not 700, and the
+    # thread that stores events gets the interpreter soon after it asks.
+    sys.setswitchinterval(settings.WORKER_SWITCH_INTERVAL_S)
     gc.freeze()
     gc.set_threshold(settings.WORKER_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     settings.DEBUG = False  # no log of every query: it would count in the run's memory
@@ -123,14 +166,18 @@ async def _start_store_thread() -> None:
 
 
 def _watch(run_id: str, cancel, done: threading.Event) -> None:
-    """In its own thread: cancel the run when it is flagged; end its blocking requests at its time limit."""
+    """In its own thread: cancel the run when it is flagged; at its time limit end its blocking
+    requests; past that by ALONE_GRACE_S, close it as interrupted and end this process."""
     from playground.runs.executor import abort_requests
 
     began = time.monotonic()
     limited = False
     try:
         while not done.wait(ALONE_POLL_S):
-            if not limited and time.monotonic() - began >= settings.MAX_RUN_SECONDS:
+            ran = time.monotonic() - began
+            if ran >= settings.MAX_RUN_SECONDS + ALONE_GRACE_S:
+                _give_up(run_id)
+            if not limited and ran >= settings.MAX_RUN_SECONDS:
                 limited = True  # asyncio.timeout ends the run as soon as its loop runs again
                 abort_requests(run_id)
             try:
@@ -143,3 +190,14 @@ def _watch(run_id: str, cancel, done: threading.Event) -> None:
                 cancel()  # again at the next poll, in case the run had not begun yet
     finally:
         close_old_connections()
+
+
+def _give_up(run_id: str) -> None:
+    """The run's loop is still held long past its time limit: close the run, then end the process."""
+    logger.error("run %s: still going %.0f s past its time limit; stopping its process", run_id, ALONE_GRACE_S)
+    try:
+        run = Run.objects.get(id=run_id)
+        if run.status in Run.ACTIVE and (end := run_interrupt(run, "it ran past its time limit and was stopped")):
+            async_to_sync(_publish_end)(run_id, end)
+    finally:
+        os._exit(1)

@@ -1,5 +1,5 @@
 """Comparisons: 2 to 4 runs on one time axis (/compare/?runs=<id>,<id>), and the pairs that
-start two runs with one seed.
+start their 2 to 4 runs with one seed.
 
     ?runs=a,b[,c,d] ──comparison_ids()──> [UUID, ...]   CompareRefused(400): not 2 to 4, malformed, twice
                     ──comparison_runs()─> [Run, ...]    in the order given; CompareRefused(404): unknown

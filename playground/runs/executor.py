@@ -17,7 +17,7 @@ from playground import events
 from playground.runs.meter import LoopWatch, Meter
 from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
-from playground.runs.targets import PinnedResolver, Target, allowlist_guard
+from playground.runs.targets import PinnedResolver, Target, allowlist_guard, blocking_opener
 from playground.strategies import STRATEGIES, wire
 from playground.strategies.api import TRACE, Api
 from playground.strategies.ideal import ideal_time, planned_durations
@@ -73,6 +73,11 @@ async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str |
             await wire(api, spec, STRATEGIES[spec["strategy"]])
     except asyncio.CancelledError:
         uncancel()
+        limit_at = run_limit.when()
+        if limit_at is not None and asyncio.get_running_loop().time() >= limit_at:
+            # Its blocking requests were ended at the time limit (runs/alone.py), before the
+            # held loop could fire the timeout itself.
+            return "cancelled", f"ran longer than the {limits.max_run_s:g} s a run may take"
         return "cancelled", "cancelled by the learner"
     except TimeoutError as exc:
         if run_limit.expired():
@@ -119,10 +124,12 @@ async def execute(
             now=recorder.now,
             resolver=resolver,
             middlewares=guards,
+            opener=blocking_opener(allowed),  # the same allowlist for the blocking client (urllib)
+            safety_timeout_s=limits.request_timeout_s,
         )
         # Alone in its process (runs/alone.py), the process's figures are the run's own.
         meter = Meter() if spec.get("own_process") else None
-        watch = LoopWatch(emit=recorder.emit, now=recorder.now, tick=meter.sample) if meter else None
+        watch = LoopWatch(emit=recorder.emit, now=recorder.now) if meter else None
         APIS[key] = api
         try:
             if meter and watch:
@@ -131,8 +138,10 @@ async def execute(
             began = recorder.now()
             status, error = await run_strategy(api, spec, limits)
             wall_s = recorder.now() - began
-            if watch:
+            loop_figures = cost = None
+            if meter and watch:  # what the run cost, not its closing and its summary
                 await watch.stop()
+                loop_figures, cost = watch.figures(wall_s), meter.figures()
             await api.close()
         finally:
             APIS.pop(key, None)
@@ -151,8 +160,8 @@ async def execute(
         ideal=ideal,
         guess_ms=spec.get("guess_ms"),
         loop_lag_s=recorder.max_lag_s,
-        loop=watch.figures(wall_s) if watch else None,
-        cost=meter.figures() if meter else None,
+        loop=loop_figures,
+        cost=cost,
     )
     if status == "deadline":
         cut = summary["cut_by_deadline"] + summary["counts"]["not_started"]

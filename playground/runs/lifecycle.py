@@ -126,6 +126,8 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
     again with `alone`."""
     run = await Run.objects.aget(id=run_id)
     if run.spec.get("own_process") and not alone:
+        if run.status != Run.Status.QUEUED:
+            return "ended while queued"
         from playground.runs.alone import run_alone  # alone imports this module
 
         return await run_alone(run_id)

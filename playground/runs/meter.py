@@ -2,10 +2,13 @@
 
     LoopWatch  a task on the run's loop that asks to wake every LOOP_WATCH_INTERVAL_S; woken
                LOOP_BLOCKED_MIN_S or more late, the loop ran nothing meanwhile: one
-               loop.blocked event {start, end}, emitted as soon as the loop runs again
-    Meter      the process's CPU seconds (all its threads), how far its resident memory rose
-               above where it was when the run began (its peak, VmHWM, reset at the start),
-               and the most threads it had beyond those it began with
+               loop.blocked event {start, end}, emitted as soon as the loop runs again. Time
+               the loop's thread only waited for a core (a busy machine, not the run's code:
+               the kernel's run-queue wait, /proc/thread-self/schedstat) is not counted as held.
+    Meter      the process's CPU seconds (all its threads: the strategy's, and the playground's
+               own recording of its events), how far its resident memory rose above where it
+               was when the run began (its peak, VmHWM, reset at the start), and the most
+               threads it had beyond those it began with (a sampling thread of its own)
 
 Only a process that runs one run measures that run: in a worker's shared loop, another
 learner's run would be counted too (those runs have neither figure).
@@ -27,10 +30,9 @@ LOOP_BLOCKED_MIN_S = 0.02  # a shorter hold is a busy moment (a few callbacks), 
 class LoopWatch:
     """Emits loop.blocked for each stretch the loop ran nothing; adds them up for the summary."""
 
-    def __init__(self, *, emit: Callable[[events.Event], object], now: Callable[[], float], tick=None):
+    def __init__(self, *, emit: Callable[[events.Event], object], now: Callable[[], float]):
         self._emit = emit
         self._now = now
-        self._tick = tick  # called on each wake (the Meter counts threads then)
         self.blocked: list[tuple[float, float]] = []
         self._task: asyncio.Task | None = None
 
@@ -45,13 +47,20 @@ class LoopWatch:
     async def _watch(self) -> None:
         while True:
             due = self._now() + LOOP_WATCH_INTERVAL_S
-            await asyncio.sleep(LOOP_WATCH_INTERVAL_S)
-            woke = self._now()
-            if woke - due >= LOOP_BLOCKED_MIN_S:  # held from (about) when we were due until now
-                self.blocked.append((due, woke))
-                self._emit(events.loop_blocked(due, woke))
-            if self._tick is not None:
-                self._tick()
+            waited = _run_queue_wait_s()
+            try:
+                await asyncio.sleep(LOOP_WATCH_INTERVAL_S)
+            finally:
+                # Also when stop() cancels it: a loop held to the run's very end (a blocking call
+                # in its last task) lets the run return before this wakes, and that stretch counts.
+                self._woke(due, waited)
+
+    def _woke(self, due: float, waited: float) -> None:
+        woke = self._now()
+        held = woke - due - (_run_queue_wait_s() - waited)  # less the time it only waited for a core
+        if held >= LOOP_BLOCKED_MIN_S:  # held from (about) when we were due until now
+            self.blocked.append((due, woke))
+            self._emit(events.loop_blocked(due, woke))
 
     def figures(self, wall_s: float) -> dict:
         spans = [end - start for start, end in self.blocked]
@@ -62,6 +71,15 @@ class LoopWatch:
             "longest_s": round(max(spans, default=0.0), 4),
             "share": round(min(1.0, blocked / wall_s), 3) if wall_s > 0 else 0.0,
         }
+
+
+def _run_queue_wait_s() -> float:
+    """Seconds this thread has waited for a core so far (0 where the kernel does not say)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _status_kb(field: str) -> int | None:
@@ -96,16 +114,26 @@ def _reset_peak() -> bool:
         return False
 
 
+SAMPLE_INTERVAL_S = 0.01  # how often the Meter's thread counts threads (and memory, without VmHWM)
+
+
 class Meter:
-    """The process's cost from start() to figures(); `sample()` notes threads (LoopWatch ticks it)."""
+    """The process's cost from start() to figures(); a thread of its own samples in between."""
 
     def start(self) -> None:
+        self._stop = threading.Event()
         self._peak_reset = _reset_peak()
         self._rss0 = _status_kb("VmRSS") or 0
         self._peak_kb = self._rss0  # sampled, where the peak could not be reset
-        self._threads0 = _threads()
-        self._threads_peak = self._threads0
+        self._threads_peak = 0
+        threading.Thread(target=self._sample_until_stopped, name="meter", daemon=True).start()
+        self._threads0 = _threads()  # after the sampler started: the meter's own thread is not the run's
+        self._threads_peak = max(self._threads_peak, self._threads0)
         self._cpu0 = _cpu_s()
+
+    def _sample_until_stopped(self) -> None:
+        while not self._stop.wait(SAMPLE_INTERVAL_S):
+            self.sample()
 
     def sample(self) -> None:
         self._threads_peak = max(self._threads_peak, _threads())
@@ -113,6 +141,8 @@ class Meter:
             self._peak_kb = max(self._peak_kb, _status_kb("VmRSS") or 0)
 
     def figures(self) -> dict:
+        """The cost so far; stops the sampling."""
+        self._stop.set()
         self.sample()
         peak = (_status_kb("VmHWM") or self._rss0) if self._peak_reset else self._peak_kb
         return {

@@ -1,12 +1,16 @@
 """Ready-made runs: the lesson's own examples first, then what a real API does to them.
 
 Each preset is a run spec (as POST /api/runs takes it) and one sentence of what to notice.
-Each pair (PAIRS) names two presets that start together with one seed and open side by side.
+Each pair (PAIRS) names two to four presets (comparisons.MIN_RUNS to MAX_RUNS) that start
+together with one seed and open side by side.
 """
 
 from typing import Any
 
 UNEVEN_MS = [800, 100, 100, 100] * 3  # one slow request in every four
+# Threads vs tasks: the same 1,000 requests, 100 at a time or all at once, each run in a
+# process of its own so that its threads, peak memory and CPU time are its own.
+THOUSAND = {"requests": 1000, "latency_ms": 200, "own_process": True}
 
 PRESETS: list[dict[str, Any]] = [
     {
@@ -87,11 +91,43 @@ PRESETS: list[dict[str, Any]] = [
         "text": "The same work and the same limit, but a free slot takes the next request at once: "
         "about 1.0 s instead of 2.4 s.",
     },
+    {
+        "name": "blocking",
+        "label": "A blocking call inside async def",
+        "spec": {"strategy": "blocking", "requests": 5, "latency_ms": 200},
+        "text": "Gathered, yet one after another: each request holds the event loop until it ends, "
+        "so 5 requests of 200 ms take about 1.0 s, not 0.2 s.",
+    },
+    {
+        "name": "to-thread",
+        "label": "The fix: asyncio.to_thread",
+        "spec": {"strategy": "to_thread", "requests": 5, "latency_ms": 200},
+        "text": "The same blocking client, each call in a thread of the default pool: the loop stays "
+        "free and the five take about 0.2 s again.",
+    },
+    {
+        "name": "threads-1000",
+        "label": "1,000 requests on 100 threads",
+        "spec": {"strategy": "threads", "workers": 100, **THOUSAND},
+        "text": "A ThreadPoolExecutor of 100 threads: ten rounds of 0.2 s, about 2 s, and 100 OS threads to pay for.",
+    },
+    {
+        "name": "semaphore-1000",
+        "label": "1,000 requests, 100 tasks at a time",
+        "spec": {"strategy": "semaphore", "limit": 100, **THOUSAND},
+        "text": "The same width with tasks and a semaphore: about 2 s too, on one thread.",
+    },
+    {
+        "name": "gather-1000",
+        "label": "1,000 requests, gathered",
+        "spec": {"strategy": "gather", **THOUSAND},
+        "text": "All 1,000 tasks at once on one thread: about 0.2 s of waiting, plus the work of 1,000 requests.",
+    },
 ]
 
-# Pairs that teach by contrast: two of the presets above, started together with one seed (so
-# the demo API gives both runs the same latencies and failures) and shown on one time axis
-# (/compare/). The slower one first: the speed-up is measured against it.
+# Pairs that teach by contrast: two to four of the presets above, started together with one seed
+# (so the demo API gives every run the same latencies and failures) and shown on one time axis
+# (/compare/). The slowest first: the speed-ups are measured against it.
 PAIRS: list[dict[str, Any]] = [
     {
         "name": "sequential-vs-gather",
@@ -115,6 +151,14 @@ PAIRS: list[dict[str, Any]] = [
         "seed": 7,
         "text": "The same rate-limited API: gather is fast but gets 429s, "
         "the limiter is slower and every request succeeds.",
+    },
+    {
+        "name": "threads-vs-tasks",
+        "label": "Threads vs tasks at 1,000 requests",
+        "presets": ["threads-1000", "semaphore-1000", "gather-1000"],
+        "seed": 7,
+        "text": "The same 1,000 requests: 100 threads, 100 tasks at a time, and all at once; "
+        "each run's summary gives what it cost in threads, memory and CPU time.",
     },
 ]
 

@@ -30,6 +30,8 @@ MIN_RATE = 0.1  # one request every 10 s: slower than that, a run is mostly wait
 MAX_TIMEOUT_MS = int(settings.REQUEST_TIMEOUT_S * 1000)  # the safety net every request has anyway
 MAX_RUN_MS = settings.MAX_RUN_SECONDS * 1000
 MAX_NUMBER_DIGITS = 300  # float() of a longer integer overflows; no field's range needs a tenth of it
+MAX_BLOCK_MS = 1_000  # a second of a held loop per request already shows the mistake; more only freezes the run
+BLOCK_KINDS = ("sleep", "cpu")  # how block_ms holds the loop: time.sleep, or CPU work
 # The workload: always in the stored spec, its default filled in.
 WORKLOAD = ("requests", "latency_ms", "jitter_ms", "failure_rate", "seed")
 # How the demo API misbehaves: set only to turn something on, left out of the stored spec when off.
@@ -43,15 +45,19 @@ def _number(lo, hi, title: str, description: str, unit: str = "", default=None):
 
 
 def _strategy_needs(schema: dict) -> None:
-    """The document states each strategy's required parameters too (e.g. semaphore needs limit)."""
-    schema["allOf"] = [
-        {
-            "if": {"properties": {"strategy": {"const": s.name}}, "required": ["strategy"]},
-            "then": {"required": list(s.required), "properties": {p: {"not": {"type": "null"}} for p in s.required}},
-        }
-        for s in STRATEGIES.values()
-        if s.required
-    ]
+    """The document states what each strategy needs (semaphore: limit) and refuses (threads: rate,
+    null or 0 only), one branch per kind of strategy, naming the strategies of that kind. One anyOf
+    rather than an if/then per strategy: a generator (schemathesis) expands each if/then into two
+    branches, and eight of them, multiplied out, were more than it could model."""
+    kinds: dict[tuple, list[str]] = {}
+    for s in STRATEGIES.values():
+        kinds.setdefault((s.required, tuple(name for name, _ in s.refuses)), []).append(s.name)
+    schema["anyOf"] = []
+    for (required, refused), names in kinds.items():
+        properties = {"strategy": {"enum": names}}
+        properties |= {p: {"not": {"type": "null"}} for p in required}
+        properties |= {p: {"enum": [None, 0]} for p in refused}  # off: a guard left empty (or 0) is no refusal
+        schema["anyOf"].append({"properties": properties, **({"required": list(required)} if required else {})})
 
 
 def _targets(schema: dict) -> None:
@@ -129,6 +135,19 @@ class RunSpec(BaseModel):
     deadline_ms: int | None = _number(
         1, MAX_RUN_MS, "Deadline (ms)", "The whole run stops after this long; requests still running time out.", "ms"
     )
+    block_ms: int | None = _number(
+        0,
+        MAX_BLOCK_MS,
+        "Block the loop (ms)",
+        "Before each request, its coroutine holds the event loop this long (0: off). The run gets a process "
+        "of its own.",
+        "ms",
+    )
+    block_kind: Literal[BLOCK_KINDS] | None = Field(  # type: ignore[valid-type]
+        "sleep",
+        title="Block with",
+        description="How block_ms holds the loop: sleep (time.sleep) or cpu (checking a password).",
+    )
     # Where it runs
     own_process: bool | None = Field(
         False,
@@ -149,8 +168,9 @@ class RunSpec(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _null_is_absent_and_strategy_needs(cls, data: Any, handler):
-        """`null` is an absent field; a strategy's own required parameters (semaphore needs limit) are
-        then checked, each error keyed by its field, alongside every other field's."""
+        """`null` is an absent field; a strategy's own required parameters (semaphore needs limit), and
+        the guards it cannot take (threads and rate), are then checked, each error keyed by its field,
+        alongside every other field's."""
         if isinstance(data, dict):
             data = {key: _whole(key, value) for key, value in data.items() if value is not None}
         try:
@@ -159,7 +179,8 @@ class RunSpec(BaseModel):
             model, errors = None, exc.errors()
         named = {e["loc"][0] for e in errors if e["loc"]}
         missing = [n for n in _required_by(data) if n not in data and n not in named]
-        if not errors and not missing:
+        refused = [(n, why) for n, why in _refused_by(data) if data.get(n) and n not in named]
+        if not errors and not missing and not refused:
             return model
         details = [
             InitErrorDetails(type=_error_type(e), loc=e["loc"], input=e["input"], ctx=e.get("ctx", {})) for e in errors
@@ -169,6 +190,11 @@ class RunSpec(BaseModel):
                 "required_by_strategy", "required by the {strategy} strategy", {"strategy": data["strategy"]}
             )
             details.append(InitErrorDetails(type=needs, loc=(field,), input=None))
+        for field, why in refused:
+            refuses = PydanticCustomError(
+                "refused_by_strategy", "not with the {strategy} strategy", {"strategy": data["strategy"], "why": why}
+            )
+            details.append(InitErrorDetails(type=refuses, loc=(field,), input=data[field]))
         raise ValidationError.from_exception_data(cls.__name__, details)
 
     def stored(self) -> dict:
@@ -187,9 +213,12 @@ class RunSpec(BaseModel):
             if value is not None:
                 spec[name] = value
         for name in (*MISBEHAVIOUR_FIELDS, *GUARD_PARAMS):
-            if given.get(name) and name not in spec:
+            if given.get(name) and name not in spec and name != "block_kind":
                 spec[name] = given[name]
-        if self.own_process or strategy.own_process:
+        if self.block_ms:
+            spec["block_kind"] = self.block_kind or "sleep"  # how it blocks: stated only when it does
+        # A run that blocks its loop must not share a worker's loop with other learners' runs.
+        if self.own_process or strategy.own_process or self.block_ms:
             spec["own_process"] = True  # runs/alone.py: the run alone in a process, measured
         if self.guess_ms is not None:
             spec["guess_ms"] = self.guess_ms
@@ -214,6 +243,13 @@ def _required_by(data: Any) -> tuple[str, ...]:
     name = data.get("strategy") if isinstance(data, dict) else None
     strategy = STRATEGIES.get(name) if isinstance(name, str) else None
     return strategy.required if strategy else ()
+
+
+def _refused_by(data: Any) -> tuple[tuple[str, str], ...]:
+    """(guard, why) of the guards the payload's strategy cannot take (none for an unknown strategy)."""
+    name = data.get("strategy") if isinstance(data, dict) else None
+    strategy = STRATEGIES.get(name) if isinstance(name, str) else None
+    return strategy.refuses if strategy else ()
 
 
 def _whole(name: str, value: Any) -> Any:
@@ -266,6 +302,8 @@ def limits_of(name: str) -> tuple[Any, Any]:
 
 
 def choices_of(name: str) -> list[str]:
+    if name == "block_kind":
+        return list(BLOCK_KINDS)
     return list(STRATEGIES) if name == "strategy" else target_names()
 
 
@@ -299,6 +337,8 @@ def _message(name: str, error: dict) -> str:
     if code == "required_by_strategy":
         needs = range_text(name) if kind in ("whole", "number") else accepts(name)
         return f"Required by the {error['ctx']['strategy']} strategy. {needs}"
+    if code == "refused_by_strategy":  # "Not with the threads strategy: the rate guard ... Leave it empty."
+        return f"Not with the {error['ctx']['strategy']} strategy: {error['ctx']['why']} Leave it empty."
     if code in ("greater_than_equal", "less_than_equal") and kind in ("whole", "number"):
         return range_text(name)
     if kind == "list" and len(error["loc"]) > 1:  # one latency

@@ -47,6 +47,7 @@ MEASURE_WEIGHT = 0.3  # each new measurement's share in the running estimate
 class Running:
     task: asyncio.Task
     load: float
+    alone: bool = False  # in a process of its own (alone.py)
     cancelled: bool = False
 
 
@@ -92,6 +93,10 @@ class Worker:
         self._wake.set()
 
     def room(self, cost: dict) -> bool:
+        """Whether the job whose kwargs are `cost` may start now (its load fits; a run alone
+        also needs one of the WORKER_MAX_ALONE processes this worker may have at once)."""
+        if cost.get("alone") and sum(r.alone for r in self.running.values()) >= settings.WORKER_MAX_ALONE:
+            return False
         return fits(run_load(cost, self.cpu_per_request_s), loads=[r.load for r in self.running.values()])
 
     async def serve(self) -> None:
@@ -143,7 +148,9 @@ class Worker:
         task = asyncio.get_running_loop().create_task(
             self._execute(job), name=f"run-{kwargs['run_id']}", context=contextvars.Context()
         )
-        self.running[kwargs["run_id"]] = Running(task, run_load(kwargs, self.cpu_per_request_s))
+        self.running[kwargs["run_id"]] = Running(
+            task, run_load(kwargs, self.cpu_per_request_s), alone=bool(kwargs.get("alone"))
+        )
         return True
 
     async def _execute(self, job: DBTaskResult) -> None:

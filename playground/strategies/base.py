@@ -21,6 +21,12 @@ class Strategy:
     required: tuple[str, ...] = ()
     helpers: tuple[Callable, ...] = ()  # functions of ours it calls, shown after it
     own_process: bool = False  # it blocks its loop or starts threads: it runs alone (runs/alone.py)
+    blocking_client: bool = False  # its requests go through api.fetch_blocking (urllib), not api.fetch
+    refuses: tuple[tuple[str, str], ...] = ()  # (guard, why it cannot apply): RunSpec refuses it, naming why
+
+    def refusal(self, param: str) -> str | None:
+        """Why this strategy cannot take the guard `param`, or None if it can (block_kind goes with block_ms)."""
+        return dict(self.refuses).get("block_ms" if param == "block_kind" else param)
 
     async def run(self, api, n: int, spec: dict):
         kwargs = {name: spec[name] for name in self.params if name in spec}
@@ -36,7 +42,7 @@ class Strategy:
             "label": self.label,
             "params": list(self.params),
             "required": list(self.required),
-            "guards": [p for p in GUARD_PARAMS if p not in self.params],
+            "guards": [p for p in GUARD_PARAMS if p not in self.params and not self.refusal(p)],
             "code": piece(f"Strategy: {self.label}", self.fn),  # what the page shows before a run
             "helpers": [piece(fn.__name__, fn) for fn in self.helpers],
             "ideal": self.ideal.explain(),

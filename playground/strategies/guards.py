@@ -4,7 +4,14 @@
                <- at_rate        each attempt waits for a token: `rate` a second
                <- limited        at most `limit` attempts in flight
                <- with_retries   a failed request is tried again, `retries` times
+               <- blocking_first each request first holds the event loop block_ms (block_kind:
+                                 time.sleep, or CPU work): the mistake, added to any strategy
                == the fetch the strategy calls; wire() runs it before deadline_ms
+
+    api.fetch_blocking <- blocking_with_timeout   the one guard of the strategies whose requests
+                                                  use the blocking client (blocking, to_thread,
+                                                  threads); the others are refused for them
+                                                  (NOT_FOR_BLOCKING_CLIENT), by name, with why
 
 Each guard takes a fetch and returns one called the same way, `fetch(i, **kw)`.
 `wire()` builds the chain from the run spec and leaves out a guard whose parameter
@@ -16,7 +23,9 @@ is not paced again.
 """
 
 import asyncio
+import hashlib
 import random
+import time
 from collections.abc import Callable
 
 import aiohttp
@@ -25,6 +34,9 @@ from aiolimiter import AsyncLimiter
 BACKOFF_FIRST_S = 0.1  # the first pause is half to all of this; it doubles each attempt
 BACKOFF_MAX_S = 10.0  # no single pause longer than this: a run lasts minutes at most
 RETRY_STATUSES = (429, 500, 502, 503, 504)  # answers that may differ next time
+# One check of a password costs ~0.2-0.5 ms of CPU at this many rounds: block_ms of CPU work is
+# met to within one check, and the check is the real thing a login handler does in async def.
+PASSWORD_ROUNDS = 1_000
 
 
 def with_timeout(fetch, timeout_ms):
@@ -34,6 +46,35 @@ def with_timeout(fetch, timeout_ms):
         return await fetch(i, timeout=timeout_ms / 1000, **kw)
 
     return fetch_with_timeout
+
+
+def blocking_with_timeout(fetch_blocking, timeout_ms):
+    """Each blocking attempt gives up after `timeout_ms` (urllib's timeout: each socket operation's)."""
+
+    def fetch_blocking_with_timeout(i, **kw):
+        return fetch_blocking(i, timeout=timeout_ms / 1000, **kw)
+
+    return fetch_blocking_with_timeout
+
+
+def blocking_first(fetch, block_ms, block_kind):
+    """Before each request, hold the event loop `block_ms` inside the coroutine: the mistake."""
+
+    async def fetch_after_blocking(i, **kw):
+        block(block_ms / 1000, block_kind)  # no await: no other task of this loop runs meanwhile
+        return await fetch(i, **kw)
+
+    return fetch_after_blocking
+
+
+def block(seconds, kind):
+    """Hold this thread `seconds`: asleep (time.sleep), or busy checking a password (CPU)."""
+    if kind == "sleep":
+        time.sleep(seconds)
+        return
+    done = time.thread_time() + seconds  # this thread's CPU time: the work itself, not a wait for a core
+    while time.thread_time() < done:
+        hashlib.pbkdf2_hmac("sha256", b"correct horse", b"salt", PASSWORD_ROUNDS)
 
 
 def at_rate(api, fetch, rate):
@@ -95,18 +136,24 @@ def limited(api, fetch, limit):
 
 
 async def wire(api, spec, strategy):
-    """Put the spec's guards around api.fetch, then run the strategy before the deadline."""
+    """Put the spec's guards around api.fetch (or api.fetch_blocking), then run the strategy before the deadline."""
     own = strategy.params  # a parameter the strategy reads is its own job, not a guard's
-    fetch = api.fetch
-    if spec.get("timeout_ms") and "timeout_ms" not in own:
-        fetch = with_timeout(fetch, spec["timeout_ms"])
-    if spec.get("rate") and "rate" not in own:
-        fetch = at_rate(api, fetch, spec["rate"])
-    if spec.get("limit") and "limit" not in own:
-        fetch = limited(api, fetch, spec["limit"])
-    if spec.get("retries") and "retries" not in own:
-        fetch = with_retries(api, fetch, spec["retries"])
-    api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
+    if strategy.blocking_client:  # its requests go through api.fetch_blocking (urllib): a timeout is all
+        if spec.get("timeout_ms"):
+            api.fetch_blocking = blocking_with_timeout(api.fetch_blocking, spec["timeout_ms"])
+    else:
+        fetch = api.fetch
+        if spec.get("timeout_ms") and "timeout_ms" not in own:
+            fetch = with_timeout(fetch, spec["timeout_ms"])
+        if spec.get("rate") and "rate" not in own:
+            fetch = at_rate(api, fetch, spec["rate"])
+        if spec.get("limit") and "limit" not in own:
+            fetch = limited(api, fetch, spec["limit"])
+        if spec.get("retries") and "retries" not in own:
+            fetch = with_retries(api, fetch, spec["retries"])
+        if spec.get("block_ms"):
+            fetch = blocking_first(fetch, spec["block_ms"], spec.get("block_kind", "sleep"))
+        api.fetch = fetch  # the strategy calls api.fetch(i) and gets the guarded one
     if spec.get("deadline_ms"):
         # From this moment on, fetch records a request that is cut off as a timeout.
         api.deadline_at = asyncio.get_running_loop().time() + spec["deadline_ms"] / 1000
@@ -120,10 +167,26 @@ GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
     ("rate", at_rate, ()),
     ("limit", limited, ()),
     ("retries", with_retries, (retry_delay,)),
+    ("block_ms", blocking_first, (block,)),
 )
-GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms")  # in reading order
+BLOCKING_CLIENT_GUARDS: tuple[tuple[str, Callable, tuple[Callable, ...]], ...] = (
+    ("timeout_ms", blocking_with_timeout, ()),
+)
+# In reading order; block_kind says how block_ms holds the loop.
+GUARD_PARAMS = ("limit", "rate", "timeout_ms", "retries", "deadline_ms", "block_ms", "block_kind")
+
+_BLOCKING_CLIENT = "this strategy's requests use the blocking client (api.fetch_blocking, urllib)"
+# (guard, why it cannot apply): the guards that wrap api.fetch, refused by RunSpec for a
+# strategy whose requests go through api.fetch_blocking, never silently left out.
+NOT_FOR_BLOCKING_CLIENT: tuple[tuple[str, str], ...] = (
+    ("limit", f"the limit guard is an asyncio.Semaphore around api.fetch, and {_BLOCKING_CLIENT}."),
+    ("rate", f"the rate guard paces api.fetch with an asyncio limiter, and {_BLOCKING_CLIENT}."),
+    ("retries", f"the retries guard tries api.fetch's aiohttp errors again, and {_BLOCKING_CLIENT}."),
+    ("block_ms", f"block_ms holds the event loop before each api.fetch, and {_BLOCKING_CLIENT}."),
+)
 
 
 def active_guards(strategy, spec) -> list[tuple[str, Callable, tuple[Callable, ...]]]:
-    """The guards wire() puts around api.fetch for this strategy and spec."""
-    return [g for g in GUARDS if spec.get(g[0]) and g[0] not in strategy.params]
+    """The guards wire() puts around api.fetch (api.fetch_blocking) for this strategy and spec."""
+    table = BLOCKING_CLIENT_GUARDS if strategy.blocking_client else GUARDS
+    return [g for g in table if spec.get(g[0]) and g[0] not in strategy.params]

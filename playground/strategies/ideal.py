@@ -3,12 +3,13 @@
     demoapi/plan.py --planned_durations(spec)--> seconds per request (attempts, timeouts)
                     --Ideal.seconds + ideal_time()--> ideal_s, and its formula in words
 
-Each strategy names its Ideal (SUM, LONGEST, WAVES, PACED, slots(param)); the
-summary sets the measured wall time against it. Only the demo API's latencies
+Each strategy names its Ideal (SUM, LONGEST, WAVES, PACED, DEFAULT_POOL, slots(param));
+the summary sets the measured wall time against it. Only the demo API's latencies
 are planned, so a run against a real target has no ideal.
 """
 
 import heapq
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,16 @@ PACED = Ideal(
 )
 
 
+# asyncio.to_thread runs in the loop's default ThreadPoolExecutor: min(32, cores + 4) threads
+# (CPython's default; 3.13 counts the cores this process may use). Computed here, on this machine.
+CORES = getattr(os, "process_cpu_count", os.cpu_count)() or 1
+DEFAULT_POOL_THREADS = min(32, CORES + 4)
+DEFAULT_POOL = Ideal(
+    f"the latencies shared in order over the default thread pool's {DEFAULT_POOL_THREADS} threads",
+    lambda d, spec: slots_makespan(d, DEFAULT_POOL_THREADS),
+)
+
+
 def slots(param: str) -> Ideal:
     """The latencies shared, in order, over `spec[param]` lanes."""
     return Ideal(
@@ -74,6 +85,9 @@ def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()
     `durations` already hold each request's timeout cap and repeated attempts;
     `own` are the parameters the strategy applies itself (not as a guard).
     """
+    latencies = durations
+    if spec.get("block_ms"):  # each request first holds the loop block_ms, then goes out
+        durations = [d + spec["block_ms"] / 1000 for d in durations]
     seconds, words = ideal.seconds(durations, spec), [ideal.explain(spec)]
     if spec.get("timeout_ms"):
         words.append(f"each attempt cut at {spec['timeout_ms']:,} ms")
@@ -85,6 +99,15 @@ def ideal_time(ideal: Ideal, durations: list[float], spec: dict, own: tuple = ()
     if spec.get("rate") and "rate" not in own:
         seconds = max(seconds, paced_makespan(durations, spec["rate"]))
         words.append(f"no faster than {spec['rate']:g} starts a second allow")
+    if spec.get("block_ms"):
+        # One loop holds one block at a time, whatever the strategy overlaps: the last block
+        # ends no sooner than n x block_ms, and its request then still takes its latency.
+        n, held = len(latencies), spec["block_ms"]
+        seconds = max(seconds, n * held / 1000 + min(latencies, default=0.0))
+        words.append(
+            f"each request first holds the event loop {held:,} ms, and the loop holds one at a time: "
+            f"no faster than {n:,} x {held:,} ms of loop time, then the shortest latency"
+        )
     if spec.get("deadline_ms"):
         seconds = min(seconds, spec["deadline_ms"] / 1000)
         words.append(f"cut at the {spec['deadline_ms']:,} ms deadline")

@@ -2,6 +2,7 @@
 
     the strategy -> the helpers it calls -> each guard the spec turns on (and its
     helpers) -> wire(), which put them together -> Api.fetch, the request itself
+    (Api.fetch_blocking for the strategies whose requests use the blocking client)
 
 The source text is read from the very function objects that run, so what a
 learner reads is what ran (tests/test_strategies.py checks this with a profiler).
@@ -38,8 +39,9 @@ def shown_functions(strategy, spec: dict) -> list[tuple[str, Callable]]:
     for param, guard, helpers in active_guards(strategy, spec):
         pieces.append((f"Guard for {param}: {guard.__name__}", guard))
         pieces += [(f"Used by {guard.__name__}: {fn.__name__}", fn) for fn in helpers]
-    pieces.append(("Wiring: the guards around api.fetch, the deadline around the strategy", wire))
-    pieces.append(("The request itself: Api.fetch", Api.fetch))
+    request = Api.fetch_blocking if strategy.blocking_client else Api.fetch
+    pieces.append((f"Wiring: the guards around api.{request.__name__}, the deadline around the strategy", wire))
+    pieces.append((f"The request itself: Api.{request.__name__}", request))
     out, seen = [], set()
     for title, fn in pieces:
         if fn not in seen:  # a helper that two pieces share is shown once

@@ -64,7 +64,16 @@ def falsifying_examples(text: str, max_lines: int = 12) -> list[str]:
     return out or ["(no example: the failure is outside hypothesis; see its output above)"]
 
 
-SMALL = {"requests": 3, "latency_ms": 5, "jitter_ms": 5, "batch_size": 3, "workers": 3, "limit": 3, "retries": 1}
+SMALL = {
+    "requests": 3,
+    "latency_ms": 5,
+    "jitter_ms": 5,
+    "batch_size": 3,
+    "workers": 3,
+    "limit": 3,
+    "retries": 1,
+    "block_ms": 5,  # a second of it a request would hold the test server's loop three seconds
+}
 # At least: 100 a second, three requests take 30 ms; and no timeout fires on a 5 ms request.
 FLOORS = {"rate": 100, "timeout_ms": 5_000, "deadline_ms": 5_000}
 # Off: a request the API never answers keeps a run going for a minute, and failed requests
