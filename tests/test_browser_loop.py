@@ -145,3 +145,15 @@ async def test_a_free_loop_and_a_comparison_with_the_blocked_one_and_a_shared_lo
     heights = await page.evaluate("() => window.playground.lanes.map((lane) => lane.view.geometry.loopH)")
     assert heights[0] > 0 and heights[1] > 0 and heights[2] == 0, heights
     await page.screenshot(path=output_dir / "loop-compare.png", full_page=True)
+
+
+async def test_a_strategy_that_always_runs_alone_shows_its_own_process_box_ticked_and_fixed(server, page):
+    await page.goto(server.base + "/")
+    box = page.locator("#run-form [name=own_process]")
+    await expect(box).not_to_be_checked()
+    await page.select_option("#run-form [name=strategy]", "blocking")
+    await expect(box).to_be_checked()
+    await expect(box).to_be_disabled()
+    await page.select_option("#run-form [name=strategy]", "gather")  # the learner's choice comes back
+    await expect(box).not_to_be_checked()
+    await expect(box).to_be_enabled()
