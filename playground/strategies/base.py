@@ -49,4 +49,5 @@ class Strategy:
             "what": self.what,
             "when": self.when,
             "pitfall": self.pitfall,
+            "own_process": self.own_process,  # the form shows its Own process box ticked and fixed
         }

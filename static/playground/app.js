@@ -20,6 +20,7 @@ import { createComparePicker } from "./compare-picker.js";
 import { createDownloads } from "./downloads.js";
 import { createRunForm, csrfToken } from "./form.js";
 import { createLegend } from "./legend.js";
+import { loopSentence } from "./loop-words.js";
 import { queueWords } from "./queue.js";
 import { Replay } from "./replay.js";
 import { attachReplay } from "./replay-controls.js";
@@ -47,6 +48,7 @@ const replayBar = attachReplay((replay, cursor) => {
   view.fixedDomain ??= view.geometry?.domain ?? null; // the whole run's axis, kept while the cursor moves
   view.setModel(replay.model);
   renderSummary(summaryEl, replay.model, cursor);
+  describeLoop(replay.model, cursor);
 });
 const zoom = attachZoom({
   view,
@@ -125,6 +127,7 @@ function showRun(run, { push = false } = {}) {
   zoom.reset(); // a new run is seen whole first
   view.markDirty();
   $("timeline").setAttribute("aria-label", canvasLabel);
+  describeLoop(model, 0);
   if (push) {
     history.pushState({ run }, "", run.url);
     revealTimeline();
@@ -154,6 +157,7 @@ function receive(events) {
   view.markDirty();
   legend.update(model);
   refreshSummary();
+  describeLoop(model, model.nowAt(performance.now()));
   if (model.code && model.code !== handledCode) {
     handledCode = model.code;
     panelShowsRun = true;
@@ -239,6 +243,7 @@ function endStoredRun() {
   }
   legend.update(model);
   describeRun();
+  describeLoop(model, model.end);
   downloads.show(current.run, model.spec?.strategy);
   view.markDirty();
   refreshSummary();
@@ -304,6 +309,13 @@ function refreshSummary() {
       renderSummary(summaryEl, model, model.nowAt(performance.now()));
     }, SUMMARY_TICK_MS);
   }
+}
+
+/** The event-loop lane in words (part of the canvas's description): "" for a run without the lane. */
+function describeLoop(shown, now) {
+  const el = $("timeline-loop");
+  const text = loopSentence(shown, now);
+  if (el.textContent !== text) el.textContent = text;
 }
 
 /** The canvas's text alternative: what the picture shows, in one sentence. */

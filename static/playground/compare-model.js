@@ -9,9 +9,14 @@
  *                             (differenceWords(): that in words)
  *   rows ──requestNote()──> one sentence: same latencies, different starts (or not)
  *   axis ends ──sharedEnd()──> the one time axis: the largest of them
+ *   loop figures + summary.cost ──costFigures()──> a lane's "Loop blocked", CPU, memory, threads
+ *                                                (a run alone in its process; others: none)
  *
  * A model here is a timeline model (timeline-model.js): lanes of segments, end, summary.
  */
+
+import { percent } from "./loop-words.js";
+import { formatRiseMb, formatSeconds } from "./scale.js";
 
 export const LETTERS = ["A", "B", "C", "D"]; // a comparison holds at most four runs (comparisons.MAX_RUNS)
 const SAME_RATIO = 1.05; // within 5%: "about as fast as", not "1.0× faster"
@@ -142,4 +147,18 @@ export function requestNote(rows, runs) {
 export function sharedEnd(ends, fallback) {
   const finite = ends.filter((end) => Number.isFinite(end) && end > 0);
   return finite.length ? Math.max(...finite) : fallback;
+}
+
+/**
+ * A lane's figures for what its run cost, in words, keyed like its [data-lane] slots:
+ * `loop` (loop-words.js loopFigures) -> loop_blocked; `cost` (summary.cost) -> cpu_s,
+ * peak_memory_mb, threads. A figure the run has not got is left out.
+ */
+export function costFigures(loop, cost) {
+  const figures = {};
+  if (loop) figures.loop_blocked = `${formatSeconds(loop.blocked_s)} (${percent(loop.share)})`;
+  if (Number.isFinite(cost?.cpu_s)) figures.cpu_s = formatSeconds(cost.cpu_s);
+  if (Number.isFinite(cost?.peak_memory_mb)) figures.peak_memory_mb = formatRiseMb(cost.peak_memory_mb);
+  if (Number.isInteger(cost?.threads)) figures.threads = cost.threads.toLocaleString("en-US");
+  return figures;
 }

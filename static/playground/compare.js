@@ -3,7 +3,8 @@
  * socket, drawn on one time axis. Wiring only: what the comparison says is compare-model.js.
  *
  *   boot.runs ──for each──> createTimeline + createTimelineView (its fixedDomain: the shared axis) + connectRun(ws)
- *     events ──> model.apply ──> view.markDirty; lane figures; speed-ups and the request
+ *     events ──> model.apply ──> view.markDirty; lane figures (a run alone in its process: its
+ *                loop's blocked time and its cost, costFigures()); speed-ups and the request
  *                table (at most every TABLE_EVERY_MS while live)
  *     queue  ──> the lane's status: its place in line
  *   each animation frame while a run is live: axis = max over runs of axisEnd(model, now);
@@ -13,7 +14,8 @@
  * comparisons are one code path.
  */
 
-import { differenceWords, failedOf, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
+import { costFigures, differenceWords, failedOf, LETTERS, laneNames, requestNote, requestRows, sharedEnd, speedups } from "./compare-model.js";
+import { loopFigures, loopSentence } from "./loop-words.js";
 import { queueWords } from "./queue.js";
 import { Replay } from "./replay.js";
 import { attachReplay } from "./replay-controls.js";
@@ -195,7 +197,23 @@ function updateFigures() {
     setText(part("efficiency"), Number.isFinite(summary.efficiency) ? `${Math.round(summary.efficiency * 100)}% of ideal` : "–");
     if (model.laneCount) setText(part("requests"), model.laneCount.toLocaleString("en-US"));
     if (Number.isFinite(summary.wall_s)) part("wall_s").dataset.value = String(summary.wall_s);
+    updateCost(lane, now);
   }
+}
+
+/** Loop blocked, CPU, memory, threads: each shown when its run has it; the loop lane in words. */
+function updateCost({ model, part }, now) {
+  const at = model.nowAt(now);
+  const loop = loopFigures(model, at);
+  const figures = costFigures(loop, model.summary?.cost);
+  for (const key of ["loop_blocked", "cpu_s", "peak_memory_mb", "threads"]) {
+    const slot = part(key);
+    setText(slot, figures[key] ?? "–");
+    const row = slot.closest("[data-optional]");
+    if (row.hidden === (key in figures)) row.hidden = !row.hidden; // written only when it changes
+  }
+  if (loop) part("loop_blocked").dataset.value = String(loop.blocked_s);
+  setText(part("loop"), loopSentence(model, at));
 }
 
 function updateSpeedups() {

@@ -63,12 +63,30 @@ export function createRunForm({ form, boot, presets, presetNote, onCreated, onPl
       if (required.has(field)) input.setAttribute("aria-required", "true");
       else input.removeAttribute("aria-required");
     }
+    forceOwnProcess(strategies.find((s) => s.name === name));
     // A heading with nothing under it (sequential has no parameters of its own) goes too.
     for (const title of form.querySelectorAll(".group-title[data-group]")) {
       title.hidden = !form.querySelector(`.fields [data-field][data-group="${title.dataset.group}"]:not([hidden])`);
     }
     markOverridden();
     planChanged();
+  }
+
+  /**
+   * A strategy that blocks its loop or starts threads always runs alone (its catalog entry's
+   * own_process): the box shows it ticked and fixed; the learner's own choice comes back after.
+   */
+  function forceOwnProcess(strategy) {
+    const box = form.elements.namedItem("own_process");
+    if (!(box instanceof HTMLInputElement)) return;
+    if (strategy?.own_process === true) {
+      if (!box.disabled) box.dataset.chosen = String(box.checked);
+      box.checked = true;
+      box.disabled = true; // left out of the spec: the server turns it on for this strategy
+    } else if (box.disabled) {
+      box.checked = box.dataset.chosen === "true";
+      box.disabled = false;
+    }
   }
 
   /** The code panel follows the strategy and the guards the form turns on. */

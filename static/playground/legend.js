@@ -1,7 +1,8 @@
 /**
  * The legend under the timeline: one entry per look (timeline-style.js LOOKS), in the
  * order legendEntries() gives: waiting, in flight, a flight's connecting and reading, the
- * server's task statuses (each also the colour of waiting for the answer), back-off, retry.
+ * server's task statuses (each also the colour of waiting for the answer), back-off, retry;
+ * then the event-loop lane's two looks, listed only while a run with that lane is on screen.
  * With a run on screen it marks the looks that run has drawn (the others fade) and says
  * what its requests waited for; the tooltip names the reason of each single wait.
  *
@@ -10,15 +11,19 @@
  *         ──createLegend().update(model)──> [data-legend=key][data-present], waiting's words
  */
 
+import { loopWatched } from "./loop-words.js";
 import { LOOKS, styleOf, swatch } from "./timeline-style.js";
+
+const LOOP_LOOKS = ["loop-free", "loop-blocked"]; // the event-loop lane's (loop-lane.js)
 
 /** The legend's entries for the server's `vocabulary`: a look per phase and per task status. */
 export function legendEntries(vocabulary) {
   const waits = orList(vocabulary.wait_reasons.map((reason) => vocabulary.wait_words[reason] ?? reason));
-  return ["waiting", "flight", "connect", "read", ...vocabulary.task_statuses, "backoff", "link"].map((key) => ({
+  return ["waiting", "flight", "connect", "read", ...vocabulary.task_statuses, "backoff", "link", ...LOOP_LOOKS].map((key) => ({
     key,
     label: LOOKS[key]?.label ?? key,
     hint: key === "waiting" ? `for ${waits}: the tooltip says which` : LOOKS[key]?.hint,
+    loop: LOOP_LOOKS.includes(key), // listed only while the run on screen has the lane
   }));
 }
 
@@ -39,7 +44,9 @@ export class LegendScan {
     const looks = new Set(this.closedLooks);
     for (const segment of model.open) this.note(segment, looks);
     if (model.links.length) looks.add("link");
-    return { looks, reasons: this.reasons };
+    if (loopWatched(model)) looks.add("loop-free");
+    if (loopWatched(model) && model.loopBlocked.length) looks.add("loop-blocked");
+    return { looks, reasons: this.reasons, loop: loopWatched(model) };
   }
 
   note(segment, looks) {
@@ -68,9 +75,10 @@ export function createLegend(list, vocabulary) {
   const scan = new LegendScan();
   const items = new Map();
   list.replaceChildren(
-    ...legendEntries(vocabulary).map(({ key, label, hint }) => {
+    ...legendEntries(vocabulary).map(({ key, label, hint, loop }) => {
       const item = document.createElement("li");
       item.dataset.legend = key;
+      item.hidden = loop;
       const words = Object.assign(document.createElement("span"), { textContent: label });
       const text = document.createElement("span");
       text.append(words);
@@ -79,7 +87,7 @@ export function createLegend(list, vocabulary) {
         text.append(" ", Object.assign(document.createElement("small"), { textContent: hint }));
       }
       item.append(swatch(key), text);
-      items.set(key, { item, words, label, hint });
+      items.set(key, { item, words, label, hint, loop });
       return item;
     }),
   );
@@ -89,12 +97,13 @@ export function createLegend(list, vocabulary) {
     /** Mark what `model` has drawn; an idle model (no run) marks nothing. */
     update(model) {
       const idle = model.status === "idle";
-      const { looks, reasons } = idle ? { looks: new Set(), reasons: new Set() } : scan.update(model);
-      const key = `${idle}|${[...looks].sort()}|${[...reasons].sort()}`;
+      const { looks, reasons, loop: lane } = idle ? { looks: new Set(), reasons: new Set(), loop: false } : scan.update(model);
+      const key = `${idle}|${[...looks].sort()}|${[...reasons].sort()}|${lane}`;
       if (key === shown) return;
       shown = key;
       list.toggleAttribute("data-run", !idle);
-      for (const [look, { item, words, label, hint }] of items) {
+      for (const [look, { item, words, label, hint, loop }] of items) {
+        if (loop) item.hidden = !lane;
         const present = looks.has(look);
         item.toggleAttribute("data-present", present);
         item.title = idle || present ? hint ?? "" : `not in this run${hint ? `: ${hint}` : ""}`;

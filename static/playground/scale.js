@@ -3,7 +3,7 @@
  *
  *   niceCeil(x)        the axis end: the next "round" value >= x (0.5, 0.6, 0.8, 1, ...)
  *   niceTicks(a, b, n) about n round tick values in [a, b] (steps of 1, 2 or 5 x 10^k)
- *   formatMs, formatTick, formatSeconds, ordinal   label text
+ *   formatMs, formatTick, formatSeconds, formatRiseMb, ordinal   label text
  *   axisEnd(model, now)  where a run's time axis ends (s): a round value past now, or past its end
  */
 
@@ -57,6 +57,13 @@ export function formatSeconds(s) {
   if (s >= 120) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
   if (s >= 10) return `${s.toFixed(1)} s`;
   return `${s.toFixed(3)} s`;
+}
+
+/** "+3.4 MB": how far memory rose, in MB (one decimal; whole MB from 100 on). */
+export function formatRiseMb(mb) {
+  const digits = Math.abs(mb) >= 100 ? 0 : 1;
+  const size = Math.abs(mb).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${mb < 0 ? "−" : "+"}${size} MB`;
 }
 
 /** 1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd". */

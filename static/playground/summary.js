@@ -2,13 +2,17 @@
  * The numbers under the timeline. While a run is live they come from the model
  * (elapsed time, outcomes so far, peak in flight); once run.finished arrives, from
  * the server's summary, which wins. Fields the summary leaves null stay hidden; retry,
- * 429/503 and deadline figures show when not zero or when the spec asked for them.
+ * 429/503 and deadline figures show when not zero or when the spec asked for them. A run
+ * alone in its process adds its event loop's blocked time (loop-words.js: live from the
+ * stretches received, then the server's summary.loop) and its cost (summary.cost: CPU time,
+ * memory, threads); other runs have neither, and show no box for them.
  *
  *   summaryValues(model, now) -> {key: {value, text}}   pure: Node tests it
  *   renderSummary(el, model, now)                       writes [data-summary=key]
  */
 
-import { formatMs, formatSeconds } from "./scale.js";
+import { loopFigures, loopVerdict, percent } from "./loop-words.js";
+import { formatMs, formatRiseMb, formatSeconds } from "./scale.js";
 
 const FINISH_ORDER_SHOWN = 12; // beyond this, a list of task numbers stops being readable
 
@@ -42,6 +46,8 @@ export function summaryValues(model, now) {
   put("guess_s", guess, formatSeconds);
   put("guess_vs", compareGuess(guess, summary.wall_s));
   putGuardFigures(put, summary, model.spec ?? {});
+  putLoopFigures(put, loopFigures(model, now));
+  putCostFigures(put, summary.cost);
   put("waiting", waitingText(summary.waiting, model.waitWords));
   put("phases", phasesText(summary.phases, model.phaseWords));
   if (model.status !== "idle") put("finish_order", finishOrder(model.completionOrder(), model.laneCount));
@@ -63,6 +69,24 @@ function putGuardFigures(put, summary, spec) {
   if (asked(summary.backoff_s, "retries")) put("backoff_s", summary.backoff_s, formatSeconds);
   if (asked(summary.rejected, "server_rate", "server_limit")) put("rejected", summary.rejected);
   if (asked(summary.cut_by_deadline, "deadline_ms")) put("cut_by_deadline", summary.cut_by_deadline);
+}
+
+/** The event loop's blocked time and share, its stretches and the longest; the verdict once over. */
+function putLoopFigures(put, loop) {
+  if (!loop) return;
+  put("loop_blocked", loop.blocked_s, (v) => `${formatSeconds(v)}, ${percent(loop.share)} of the run`);
+  const n = loop.stretches;
+  const stretches = n ? `${n.toLocaleString("en-US")} ${n === 1 ? "stretch" : "stretches"}, the longest ${formatMs(loop.longest_s * 1000)} ms` : "never 20 ms or more at once";
+  put("loop_stretches", stretches);
+  put("loop_verdict", loopVerdict(loop));
+}
+
+/** summary.cost = {cpu_s, peak_memory_mb, threads}: what the run's own process spent. */
+function putCostFigures(put, cost) {
+  if (!cost) return;
+  put("cpu_s", cost.cpu_s, (v) => `${formatSeconds(v)} of CPU`);
+  put("peak_memory_mb", cost.peak_memory_mb, (v) => `${formatRiseMb(v)} of memory at its peak`);
+  put("threads", cost.threads, (v) => (v ? `${v.toLocaleString("en-US")} ${v === 1 ? "thread" : "threads"} started` : "no thread started"));
 }
 
 /**

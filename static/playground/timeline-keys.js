@@ -7,7 +7,9 @@
  *   Page Up / Page Down ten requests up / down
  *   Escape             no selection
  *
- * Requests that have no segment yet (queued behind others in a live run) are stepped over.
+ * A run whose event loop is watched has its loop's lane above request #0: ↑ (or Page Up) from
+ * the top request reaches the blocked stretch nearest the same moment, ← → step between
+ * stretches, ↓ goes back down to the requests. Requests that have no segment yet (queued behind others in a live run) are stepped over.
  * The view shows the selected segment as the pointer's: outlined, with its tooltip, and
  * says the tooltip's words in a live region.
  */
@@ -18,10 +20,32 @@ const PAGE = 10; // requests a Page Up / Page Down moves
 /**
  * The segment `key` moves the selection to from `segment` (null: nothing selected yet),
  * null for none (Escape, an empty timeline), or undefined when the key is not the timeline's.
+ * `stretches`: the loop lane's blocked stretches ({start, end}), [] when there is no lane;
+ * one of them may be the selection too.
  */
-export function nextSelection(model, segment, key) {
+export function nextSelection(model, segment, key, stretches = []) {
   if (!TIMELINE_KEYS.includes(key)) return undefined;
   if (key === "Escape") return null;
+  if (segment && stretches.includes(segment)) return fromStretch(model, segment, key, stretches);
+  const next = requestSelection(model, segment, key);
+  const up = key === "ArrowUp" || key === "PageUp";
+  // Up from the top request (or from nothing, with no request yet): the loop's lane above it.
+  if (stretches.length && up && (next === segment || next === null)) return segment ? nearestInTime(stretches, segment.start) : stretches[0];
+  return next;
+}
+
+/** From a blocked stretch of the loop's lane: ← → along the lane, ↓ (or any other move) down to the requests. */
+function fromStretch(model, stretch, key, stretches) {
+  const index = stretches.indexOf(stretch);
+  if (key === "ArrowLeft") return stretches[Math.max(0, index - 1)];
+  if (key === "ArrowRight") return stretches[Math.min(stretches.length - 1, index + 1)];
+  if (key === "ArrowUp" || key === "PageUp") return stretch; // the top lane: stay
+  const first = requestSelection(model, null, key === "End" ? "End" : "Home");
+  if (!first) return stretch; // no request has a bar yet
+  return key === "Home" || key === "End" ? first : nearestInTime(model.lanes[first.task].segments, stretch.start);
+}
+
+function requestSelection(model, segment, key) {
   const lanes = model.lanes;
   const filled = (task) => lanes[task]?.segments.length > 0;
   const firstFilled = (from, step) => {

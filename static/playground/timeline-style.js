@@ -98,6 +98,24 @@ export const LOOKS = {
       }),
   },
   link: { label: "retry", hint: "joins one attempt to the next", paint: () => COLORS.purple },
+  // The event-loop lane (loop-lane.js), above the requests of a run in a process of its own.
+  "loop-free": { label: "event loop free", hint: "top lane, light: the loop could run any task that was ready", paint: () => "#d9eee6" },
+  "loop-blocked": {
+    label: "event loop blocked",
+    hint: "top lane, red bricks: the loop ran nothing (20 ms or more), every other task waited",
+    // Bricks, not only a strong colour: a wall, told apart from timeout's stripes without colour.
+    paint: ({ tile }) =>
+      tile(8, (c, s) => {
+        c.fillStyle = COLORS.vermillion;
+        c.fillRect(0, 0, s, s);
+        c.fillStyle = "#4a1a00";
+        const line = Math.max(1, Math.round(s / 8));
+        c.fillRect(0, 0, s, line);
+        c.fillRect(0, s / 2, s, line);
+        c.fillRect(0, 0, line, s / 2);
+        c.fillRect(s / 2, s / 2, line, s / 2);
+      }),
+  },
 };
 
 
@@ -115,7 +133,7 @@ export function styleOf(segment) {
 }
 
 // Looks that are not a flight; every other look (a flight, its outcome) is at least a pixel wide.
-const NOT_FLIGHT = new Set(["waiting", "waiting-cut", "backoff", "connect", "read"]);
+const NOT_FLIGHT = new Set(["waiting", "waiting-cut", "backoff", "connect", "read", "loop-free"]);
 // A flight's phases: filled after every other look, so they lie on top of their bar.
 export const OVERLAYS = ["connect", "read"];
 

@@ -6,6 +6,7 @@
  *                  (while the run is live, every frame: open bars grow)
  *
  *   draw:  closed segments ──> cache canvas (only the new ones; all again on rescale)
+ *          the event-loop lane (loop-lane.js, a run in its own process only) ──> above the requests
  *          cache + open segments + links + markers + labels ──> timeline canvas
  *          series ──> concurrency canvas (same time transform)
  *          every segment, the window's frame ──> minimap canvas (only while zoomed)
@@ -13,12 +14,15 @@
  * Transforms, named:  time (s) ──timeToCss──> CSS px ──cssToDevice (x dpr)──> device px.
  * `window` (viewport.js) picks the stretch of time shown: null, the whole run.
  *
- * What a bar says (describeSegment) shows in the tooltip, for the segment under the pointer
- * or the one chosen by keyboard (timeline-keys.js: the focused canvas, arrow keys); a
- * keyboard choice is also put in words in `announcer`, a live region, for screen readers.
+ * What a bar says (describeSegment; a blocked stretch of the loop: describeStretch) shows in
+ * the tooltip, for the segment under the pointer or the one chosen by keyboard (timeline-keys.js:
+ * the focused canvas, arrow keys); a keyboard choice is also put in words in `announcer`, a
+ * live region, for screen readers.
  */
 
 import { drawConcurrency } from "./concurrency-view.js";
+import { drawLoopLane, LOOP_GAP, LOOP_LANE } from "./loop-lane.js";
+import { describeStretch, isStretch, loopWatched, stretchAt } from "./loop-words.js";
 import { drawMinimap } from "./minimap-view.js";
 import { axisEnd, formatMs, formatTick, IDLE_DOMAIN_S, niceTicks, ordinal } from "./scale.js";
 import { describeSegment } from "./segment-words.js";
@@ -103,7 +107,8 @@ class TimelineView {
     const cssW = Math.max(this.canvas.parentElement.clientWidth, 200);
     const plotMax = this.plotMaxCss ?? Math.max(PLOT_MIN, Math.min(520, Math.round(window.innerHeight * 0.55)));
     const plotCss = model.laneCount ? Math.min(plotMax, Math.max(PLOT_MIN, lanes * LANE_MAX)) : PLOT_MIN;
-    const cssH = TOP + plotCss + AXIS;
+    const loopCss = loopWatched(model) ? LOOP_LANE + LOOP_GAP : 0; // the event-loop lane, above the requests
+    const cssH = TOP + loopCss + plotCss + AXIS;
     resize(this.canvas, cssW, cssH, dpr);
     if (this.strip) resize(this.strip, cssW, STRIP_HEIGHT, dpr);
 
@@ -118,7 +123,10 @@ class TimelineView {
     return {
       dpr, cssW, cssH, domain, from, to, lanes, step, gap, x0, plotW,
       px: (size) => size * dpr * this.textScale, // a label's font size, CSS px -> device px
-      top: TOP * dpr, plotH: plotCss * dpr,
+      // markTop: where the rules and the grid begin (the loop lane's top, else the requests');
+      // top: the first request's lane.
+      markTop: TOP * dpr, loopTop: TOP * dpr, loopH: loopCss ? LOOP_LANE * dpr : 0,
+      top: (TOP + loopCss) * dpr, plotH: plotCss * dpr,
       timeToCss, cssToDevice,
       // The hot path composes the two transforms into one multiply-add.
       a: cssToDevice(timeToCss(1)) - cssToDevice(timeToCss(0)),
@@ -136,6 +144,7 @@ class TimelineView {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.drawBackground(ctx, g);
     this.updateCache(g);
+    if (g.loopH) drawLoopLane(ctx, g, model, now, this.paints, FONT); // outside the zoom's clip: its label is in the gutter
     ctx.save();
     if (this.window) {
       // Zoomed: bars reaching past either edge are cut there, not drawn over the labels.
@@ -162,7 +171,7 @@ class TimelineView {
   /** Closed segments never change: draw each once, until the scale changes. */
   updateCache(g) {
     const model = this.model;
-    const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.from, g.to, g.lanes].join("|");
+    const key = [model.epoch, this.canvas.width, this.canvas.height, g.dpr, g.from, g.to, g.lanes, g.top].join("|");
     if (key !== this.cacheKey || this.cacheModel !== model) {
       this.cacheKey = key;
       this.cacheModel = model; // another model (a replay's) starts its own epochs
@@ -214,7 +223,7 @@ class TimelineView {
     ticks.forEach((ms, i) => {
       const x = Math.round(g.a * (ms / 1000) + g.b);
       ctx.fillStyle = COLORS.grid;
-      ctx.fillRect(x, g.top, g.dpr, g.plotH);
+      ctx.fillRect(x, g.markTop, g.dpr, g.top - g.markTop + g.plotH);
       ctx.fillStyle = COLORS.muted;
       const label = formatTick(ms, tickStep) + (i === ticks.length - 1 ? " ms" : "");
       const half = ctx.measureText(label).width / 2;
@@ -231,12 +240,14 @@ class TimelineView {
   drawHover(ctx, g, now) {
     const segment = this.hover;
     if (!segment) return;
+    const loop = isStretch(segment);
     const x = g.a * segment.start + g.b;
-    const y = g.top + segment.task * g.step + g.gap / 2;
+    const y = loop ? g.loopTop : g.top + segment.task * g.step + g.gap / 2;
+    const h = loop ? g.loopH : Math.max(g.step - g.gap, g.dpr);
     const w = Math.max(g.a * ((segment.end ?? now) - segment.start), g.dpr);
     ctx.strokeStyle = COLORS.black;
     ctx.lineWidth = 2 * g.dpr;
-    ctx.strokeRect(x - g.dpr, y - g.dpr, w + 2 * g.dpr, Math.max(g.step - g.gap, g.dpr) + 2 * g.dpr);
+    ctx.strokeRect(x - g.dpr, y - g.dpr, w + 2 * g.dpr, h + 2 * g.dpr);
   }
 
   /** Vertical rules: now (while live), the ideal time, the learner's guess. */
@@ -254,7 +265,7 @@ class TimelineView {
       ctx.lineWidth = 1.5 * g.dpr;
       ctx.setLineDash(dash.map((d) => d * g.dpr));
       ctx.beginPath();
-      ctx.moveTo(x, g.top);
+      ctx.moveTo(x, g.markTop);
       ctx.lineTo(x, g.top + g.plotH);
       ctx.stroke();
       ctx.setLineDash([]);
@@ -265,7 +276,7 @@ class TimelineView {
       const text = after ? `${label} →` : before ? `← ${label}` : label;
       const width = ctx.measureText(text).width;
       ctx.textAlign = x + width + 4 * g.dpr > g.x0 + g.plotW + RIGHT * g.dpr ? "right" : "left";
-      ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.top - (row === 0 ? 14 : 2) * g.dpr);
+      ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.markTop - (row === 0 ? 14 : 2) * g.dpr);
     };
     if (model.running) rule(now, "#6b7280", null, [], null, null); // now: live, or a replay's cursor
     if (Number.isFinite(summary.ideal_s)) {
@@ -362,11 +373,15 @@ class TimelineView {
   pointAt(x, y) {
     const g = this.geometry;
     let segment = null;
-    if (x !== null && x >= GUTTER && g && this.model.laneCount) {
-      const lane = Math.floor((y * g.dpr - g.top) / g.step);
+    if (x !== null && x >= GUTTER && g) {
       const t = (x * g.dpr - g.b) / g.a;
       const tolerance = (3 * g.dpr) / g.a; // three CSS px either side: thin bars stay hoverable
-      segment = this.model.hitTest(t, lane, this.model.nowAt(this.clock()), tolerance);
+      const now = this.model.nowAt(this.clock());
+      if (g.loopH && y * g.dpr >= g.loopTop && y * g.dpr < g.loopTop + g.loopH) {
+        segment = stretchAt(this.model.loopBlocked, t, now, tolerance);
+      } else if (this.model.laneCount) {
+        segment = this.model.hitTest(t, Math.floor((y * g.dpr - g.top) / g.step), now, tolerance);
+      }
     }
     if (!segment && this.pointer?.keyed) return; // the pointer passing by leaves a keyboard choice
     this.pointer = segment ? { x, y } : null;
@@ -381,7 +396,8 @@ class TimelineView {
   onKey(event) {
     // Shift + arrows pan a zoomed timeline (zoom-controls.js); plain arrows choose a bar.
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const segment = nextSelection(this.model, this.pointer?.keyed ? this.hover : null, event.key);
+    const stretches = loopWatched(this.model) ? this.model.loopBlocked : [];
+    const segment = nextSelection(this.model, this.pointer?.keyed ? this.hover : null, event.key, stretches);
     if (segment === undefined) return;
     event.preventDefault(); // the arrows move the selection, not the page
     this.choose(segment);
@@ -403,6 +419,7 @@ class TimelineView {
   }
 
   describe(segment, now) {
+    if (isStretch(segment)) return describeStretch(segment);
     const { waitWords, phaseWords } = this.model;
     return describeSegment(segment, { now, rank: this.model.completionRank(segment.task), waitWords, phaseWords });
   }
@@ -412,7 +429,8 @@ class TimelineView {
     if (!this.pointer?.keyed) return this.pointer;
     const g = this.geometry;
     if (!g) return null;
-    return { x: (g.a * this.hover.start + g.b) / g.dpr, y: (g.top + (this.hover.task + 1) * g.step) / g.dpr };
+    const below = isStretch(this.hover) ? g.loopTop + g.loopH : g.top + (this.hover.task + 1) * g.step;
+    return { x: (g.a * this.hover.start + g.b) / g.dpr, y: below / g.dpr };
   }
 
   updateTooltip(now) {

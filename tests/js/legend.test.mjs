@@ -45,9 +45,12 @@ test("waitingLabel names what the run's requests waited for", () => {
   assert.equal(waitingLabel(new Set(["batch", "semaphore", "pool"]), words), "waiting for its batch, a semaphore slot or a free connection");
 });
 
-test("legendEntries: waiting, in flight and its phases, then every task status of the server's vocabulary, then back-off and retry", () => {
+test("legendEntries: waiting, in flight and its phases, then every task status of the server's vocabulary, then back-off and retry, then the loop's lane", () => {
   const entries = legendEntries(VOCABULARY);
-  assert.deepEqual(entries.map((e) => e.key), ["waiting", "flight", "connect", "read", ...VOCABULARY.task_statuses, "backoff", "link"]);
+  const lane = ["loop-free", "loop-blocked"];
+  assert.deepEqual(entries.map((e) => e.key), ["waiting", "flight", "connect", "read", ...VOCABULARY.task_statuses, "backoff", "link", ...lane]);
+  assert.deepEqual(entries.filter((e) => e.loop).map((e) => e.key), lane); // listed only while a run has the lane
+  assert.match(entries.find((e) => e.key === "loop-blocked").hint, /ran nothing/);
   assert.equal(entries.find((e) => e.key === "timeout").label, "timed out");
   const waiting = entries.find((e) => e.key === "waiting").hint;
   for (const reason of VOCABULARY.wait_reasons) assert.ok(waiting.includes(VOCABULARY.wait_words[reason]), reason);
@@ -70,4 +73,21 @@ test("the legend has connecting and reading after in flight, marked when a run's
     { type: "task.finished", t: 0.3, task: 0, attempt: 1, status: "ok", phases: [{ name: "wait", start: 0, end: 0.2 }, { name: "read", start: 0.2, end: 0.3 }] },
   ));
   assert.deepEqual([...scan.update(model).looks].sort(), ["ok", "read"]); // reused connection: no connecting
+});
+
+test("the loop lane's looks: free for a run alone in its process, blocked once a stretch came; none for others", () => {
+  const scan = new LegendScan();
+  const model = createTimeline(VOCABULARY);
+  model.apply(stream(0, { type: "run.started", t: 0, spec: { requests: 1, own_process: true } }));
+  let result = scan.update(model);
+  assert.equal(result.loop, true);
+  assert.deepEqual([...result.looks], ["loop-free"]);
+  model.apply(stream(1, { type: "loop.blocked", t: 0.3, start: 0.1, end: 0.3 }));
+  result = scan.update(model);
+  assert.deepEqual([...result.looks].sort(), ["loop-blocked", "loop-free"]);
+  const shared = createTimeline(VOCABULARY);
+  shared.apply(stream(0, { type: "run.started", t: 0, spec: { requests: 1 } }));
+  result = new LegendScan().update(shared);
+  assert.equal(result.loop, false);
+  assert.equal(result.looks.size, 0);
 });

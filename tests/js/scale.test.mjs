@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { formatMs, formatSeconds, formatTick, niceCeil, niceTicks, ordinal } from "../../static/playground/scale.js";
+import { formatMs, formatRiseMb, formatSeconds, formatTick, niceCeil, niceTicks, ordinal } from "../../static/playground/scale.js";
 
 test("niceCeil rounds an axis end up to a round value", () => {
   assert.equal(niceCeil(0.503), 0.6);
@@ -42,4 +42,11 @@ test("formatTick: as many decimals as the tick step needs, no more", () => {
   assert.equal(formatTick(1200.25, 0.05), "1,200.25");
   assert.equal(formatTick(0.1, 0.1), "0.1");
   assert.equal(formatTick(1.001, 0.001), "1.001");
+});
+
+test("formatRiseMb: a memory rise with its sign, one decimal below 100 MB", () => {
+  assert.equal(formatRiseMb(3.42), "+3.4 MB");
+  assert.equal(formatRiseMb(0), "+0.0 MB");
+  assert.equal(formatRiseMb(1234.5), "+1,235 MB");
+  assert.equal(formatRiseMb(-0.5), "−0.5 MB");
 });

@@ -121,3 +121,49 @@ test("phasesText: one line per phase, in the summary's order, naming the SYN ret
       "200 waiting for the answer: 42 ms on average, p95 80 ms",
   );
 });
+
+/** A run alone in its process: two requests, one stretch of 0.2 s blocked, then `summary`. */
+function alone(summary) {
+  const model = createTimeline(VOCABULARY);
+  model.apply([
+    { seq: 0, type: "run.started", t: 0, spec: { strategy: "gather", requests: 2, own_process: true } },
+    { seq: 1, type: "task.started", t: 0, task: 0, attempt: 1 },
+    { seq: 2, type: "loop.blocked", t: 0.3, start: 0.1, end: 0.3 },
+  ]);
+  if (summary !== undefined) model.apply([{ seq: 3, type: "run.finished", t: 0.4, status: "finished", summary }]);
+  return model;
+}
+
+test("event loop figures: live from the stretches received, then the server's, with a verdict when blocked most of the run", () => {
+  let values = summaryValues(alone(), 0.4);
+  assert.ok(Math.abs(values.loop_blocked.value - 0.2) < 1e-9);
+  assert.equal(values.loop_blocked.text, "0.200 s, 50% of the run");
+  assert.equal(values.loop_stretches.text, "1 stretch, the longest 200 ms");
+  assert.equal("loop_verdict" in values, false); // live: no verdict yet
+  values = summaryValues(alone({ wall_s: 1.01, loop: { blocked_s: 1.0, stretches: 5, longest_s: 0.201, share: 0.99 }, cost: null }), 1.01);
+  assert.equal(values.loop_blocked.text, "1.000 s, 99% of the run");
+  assert.equal(values.loop_stretches.text, "5 stretches, the longest 201 ms");
+  assert.equal(values.loop_verdict.text, "The event loop was blocked 99% of the run: the requests ran one after another");
+  values = summaryValues(alone({ wall_s: 0.25, loop: { blocked_s: 0, stretches: 0, longest_s: 0, share: 0 }, cost: null }), 0.25);
+  assert.equal(values.loop_blocked.text, "0.000 s, 0% of the run");
+  assert.equal(values.loop_stretches.text, "never 20 ms or more at once");
+  assert.equal("loop_verdict" in values, false);
+});
+
+test("cost figures: CPU time, memory rise and threads, measured in the run's own process", () => {
+  const values = summaryValues(alone({ wall_s: 0.8, loop: null, cost: { cpu_s: 0.412, peak_memory_mb: 12.46, threads: 5 } }), 0.8);
+  assert.equal(values.cpu_s.text, "0.412 s of CPU");
+  assert.equal(values.cpu_s.value, 0.412);
+  assert.equal(values.peak_memory_mb.text, "+12.5 MB of memory at its peak");
+  assert.equal(values.threads.text, "5 threads started");
+  const none = summaryValues(alone({ wall_s: 0.8, loop: null, cost: { cpu_s: 0.01, peak_memory_mb: 0, threads: 0 } }), 0.8);
+  assert.equal(none.threads.text, "no thread started");
+  assert.equal(none.peak_memory_mb.text, "+0.0 MB of memory at its peak");
+});
+
+test("a run sharing its loop has no loop or cost figures: no empty boxes", () => {
+  const model = live();
+  model.apply([{ seq: 4, type: "run.finished", t: 0.5, status: "finished", summary: { wall_s: 0.5, loop: null, cost: null } }]);
+  const values = summaryValues(model, 0.5);
+  for (const key of ["loop_blocked", "loop_stretches", "loop_verdict", "cpu_s", "peak_memory_mb", "threads"]) assert.equal(key in values, false, key);
+});
