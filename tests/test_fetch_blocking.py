@@ -207,3 +207,86 @@ async def test_a_cancelled_threads_run_drops_its_queue_without_waiting_it_out(de
     assert {e["task"] for e in of_type(recorder.history, "task.started")} == {0, 1}
     assert [e["reason"] for e in of_type(recorder.history, "task.waiting")] == ["thread"] * 6
     once_each(recorder)
+
+
+def test_a_cancel_shuts_a_blocking_https_request_through_its_tls_socket():
+    """HTTPSConnection wraps the plain socket in TLS and detaches it (its fd becomes -1): the
+    connection must hand the wrapped one over too, or a cancel cannot cut an https request."""
+    import http.server
+    import socket
+    import ssl
+
+    import trustme
+
+    from playground.runs.targets import PinnedHTTPSConnection
+
+    ca = trustme.CA()
+    got, release = threading.Event(), threading.Event()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            got.set()
+            release.wait(30)  # answers only once the test is over
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    class Watch:
+        def __init__(self):
+            self.sockets: list[socket.socket] = []
+
+        def opened(self, sock):
+            self.sockets.append(sock)
+
+        def wrapped(self, sock):
+            self.sockets.append(sock)
+
+        def connected(self):
+            pass
+
+        def request_sent(self):
+            pass
+
+    watch = Watch()
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    conn = PinnedHTTPSConnection(
+        "127.0.0.1",
+        port=server.server_address[1],
+        allowed={"127.0.0.1": frozenset({"127.0.0.1"})},
+        watch=watch,
+        context=client_ctx,
+        timeout=30,
+    )
+    shut = []
+
+    def cancel_once_asked():
+        got.wait(30)
+        for sock in watch.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                shut.append(type(sock).__name__)
+            except OSError:
+                pass  # the plain socket, detached by the TLS wrap
+
+    cutter = threading.Thread(target=cancel_once_asked)
+    cutter.start()
+    try:
+        conn.request("GET", "/")
+        with pytest.raises((OSError, http.client.HTTPException)):
+            conn.getresponse()
+        answered_first = release.is_set()
+    finally:
+        release.set()
+        cutter.join()
+        conn.close()
+        server.shutdown()
+        server.server_close()
+    assert shut == ["SSLSocket"], "the wrapped socket was shut"
+    assert not answered_first, "the request ended by the cut, not by an answer"

@@ -143,6 +143,8 @@ class ConnectionWatch(Protocol):
 
     def opened(self, sock: socket.socket) -> None: ...
 
+    def wrapped(self, sock: socket.socket) -> None: ...
+
     def connected(self) -> None: ...
 
     def request_sent(self) -> None: ...
@@ -169,6 +171,7 @@ class PinnedConnection:
         super().__init__(host, **kw)  # type: ignore[call-arg]
         self._allowed, self._watch = allowed, watch
         self._create_connection = self._connect_pinned  # http.client opens its socket with this
+        self._plain: socket.socket | None = None
 
     def _connect_pinned(self, address, timeout, source_address=None) -> socket.socket:
         host, port = address
@@ -191,9 +194,17 @@ class PinnedConnection:
                 raise
             if self._watch is not None:
                 self._watch.connected()
+            self._plain = sock
             return sock
         assert error is not None  # pinned_addresses returns at least one address
         raise error
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if self._watch is not None and self.sock is not self._plain:  # type: ignore[attr-defined]
+            # HTTPSConnection wrapped the socket in TLS, detaching the plain one (its fd is -1
+            # now): a cancel must shut the wrapped one.
+            self._watch.wrapped(self.sock)  # type: ignore[attr-defined]
 
     def getresponse(self):
         if self._watch is not None:

@@ -77,6 +77,10 @@ class Attempt:
         self.api._blocking_socket(self, sock)
         self.connect_start = self.api.now()
 
+    def wrapped(self, sock: socket.socket) -> None:
+        """The connection now talks through `sock` (TLS over the plain socket): a cancel shuts it."""
+        self.api._blocking_socket(self, sock)
+
     def connected(self) -> None:
         self.connect_end = self.api.now()
 
