@@ -172,7 +172,8 @@ DEMO_API_URL = os.environ.get("PLAYGROUND_DEMO_API_URL", "")
 # Each limit carries its reason; the form shows them and the API enforces them.
 MAX_REQUESTS = 10_000  # beyond this a browser cannot show one bar per request
 MAX_LATENCY_MS = 30_000  # a lesson is about seconds, not minutes
-MAX_RUN_SECONDS = 120  # a run still going after this is cancelled and recorded so
+# A run still going after this is cancelled and recorded so (PLAYGROUND_MAX_RUN_SECONDS: tests shorten it).
+MAX_RUN_SECONDS = _env_int("PLAYGROUND_MAX_RUN_SECONDS", 120)
 REQUEST_TIMEOUT_S = 60  # safety net for every request when a strategy sets none
 # aiohttp's TCPConnector defaults to 100 connections and would quietly bound
 # `gather`; the playground states its own limit, high enough never to bind

@@ -168,18 +168,16 @@ async def _start_store_thread() -> None:
 def _watch(run_id: str, cancel, done: threading.Event) -> None:
     """In its own thread: cancel the run when it is flagged; at its time limit end its blocking
     requests; past that by ALONE_GRACE_S, close it as interrupted and end this process."""
-    from playground.runs.executor import abort_requests
+    from playground.runs.executor import abort_past_limit
 
     began = time.monotonic()
     limited = False
     try:
         while not done.wait(ALONE_POLL_S):
-            ran = time.monotonic() - began
-            if ran >= settings.MAX_RUN_SECONDS + ALONE_GRACE_S:
+            if time.monotonic() - began >= settings.MAX_RUN_SECONDS + ALONE_GRACE_S:
                 _give_up(run_id)
-            if not limited and ran >= settings.MAX_RUN_SECONDS:
-                limited = True  # asyncio.timeout ends the run as soon as its loop runs again
-                abort_requests(run_id)
+            if not limited:  # past the limit, its loop may be held: asyncio could not fire it
+                limited = abort_past_limit(run_id)
             try:
                 flagged = Run.objects.filter(id=run_id, cancel_requested=True).exists()
             except Exception as exc:  # a busy database: ask again at the next poll

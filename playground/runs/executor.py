@@ -9,6 +9,8 @@ caller hands in a Recorder (which stores and sends) and gets back the outcome.
 """
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -35,12 +37,21 @@ APIS: dict[str, Api] = {}
 
 
 def abort_requests(key: str) -> None:
-    """From any thread: end the run's blocking requests in flight at once (a cancel, its time
-    limit); its loop, held by one of them, then runs again. A no-op for a run not here."""
+    """From any thread: end the run's blocking requests in flight at once (a cancel); its loop,
+    held by one of them, then runs again. A no-op for a run not here."""
+    if (api := APIS.get(key)) is not None:
+        api.cancel_blocking()
+
+
+def abort_past_limit(key: str) -> bool:
+    """From any thread: once the run's time limit has passed (its loop may be held, so that
+    asyncio cannot fire it), end its blocking requests, noting why. True if it did."""
     api = APIS.get(key)
-    cancel_blocking = getattr(api, "cancel_blocking", None)
-    if cancel_blocking is not None:
-        cancel_blocking()
+    if api is None or api.limit_at is None or time.monotonic() < api.limit_at:
+        return False
+    api.cut_by_limit = True
+    api.cancel_blocking()
+    return True
 
 
 @dataclass(frozen=True)
@@ -70,13 +81,11 @@ async def run_strategy(api: Api, spec: dict, limits: Limits) -> tuple[str, str |
     """(status, error) of running the spec's strategy with its guards."""
     try:
         async with asyncio.timeout(limits.max_run_s) as run_limit:
+            api.limit_at = run_limit.when()  # the loop's clock is time.monotonic
             await wire(api, spec, STRATEGIES[spec["strategy"]])
     except asyncio.CancelledError:
         uncancel()
-        limit_at = run_limit.when()
-        if limit_at is not None and asyncio.get_running_loop().time() >= limit_at:
-            # Its blocking requests were ended at the time limit (runs/alone.py), before the
-            # held loop could fire the timeout itself.
+        if api.cut_by_limit:  # ended at the time limit (runs/alone.py), its loop too held to fire it
             return "cancelled", f"ran longer than the {limits.max_run_s:g} s a run may take"
         return "cancelled", "cancelled by the learner"
     except TimeoutError as exc:
@@ -98,11 +107,13 @@ async def execute(
     recorder: Recorder,
     limits: Limits,
     allowed: list[Target] | None = None,
+    strategy_done: Callable[[], object] | None = None,
 ) -> Outcome:
     """Run `spec` against `target` to the end; every request's events go through `recorder`.
 
     Requests stay within `allowed` (default: the target alone): host names resolve
     only to their allowed addresses, and a redirect elsewhere is refused unsent.
+    `strategy_done` is called the moment the strategy is over: a cancel after it is too late.
     """
     strategy = STRATEGIES[spec["strategy"]]
     recorder.emit(events.run_started(spec, strategy.shown_source(spec)))
@@ -135,9 +146,12 @@ async def execute(
             if meter and watch:
                 meter.start()
                 watch.start()
+                await asyncio.sleep(0)  # the watch notes when it is due before the strategy can block
             began = recorder.now()
             status, error = await run_strategy(api, spec, limits)
             wall_s = recorder.now() - began
+            if strategy_done is not None:
+                strategy_done()
             loop_figures = cost = None
             if meter and watch:  # what the run cost, not its closing and its summary
                 await watch.stop()
@@ -145,6 +159,9 @@ async def execute(
             await api.close()
         finally:
             APIS.pop(key, None)
+            if watch and meter:  # stopped already, unless the run ended in an error of ours
+                watch.cancel()
+                meter.stop()
     # Synchronous on purpose (~0.1 s for 10,000 requests, more with many retries): an
     # await here would be one more place where a late cancel skips run.finished.
     # The ideal needs each request's planned latency: only the demo API's are known.

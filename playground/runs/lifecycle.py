@@ -166,6 +166,7 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
             recorder=recorder,
             limits=run_limits(),
             allowed=list(targets.values()),
+            strategy_done=lambda: CANCELLABLE.pop(run_id, None),  # closing it is not cancellable
         )
     except asyncio.CancelledError:  # cancelled before the strategy began, or while it ended
         task.uncancel()
@@ -174,7 +175,7 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
         logger.exception("run %s crashed", run.id)
         _end_if_open(recorder, "failed", f"internal error: {type(exc).__name__}")
     finally:
-        del CANCELLABLE[run_id]
+        CANCELLABLE.pop(run_id, None)
         # Storing run.finished closes the Run row (events_store); shielded so that a
         # late cancel (a store that failed for good) cannot cut it short and leave the run open.
         await asyncio.shield(_run_close(run, recorder))

@@ -44,6 +44,11 @@ class LoopWatch:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
+    def cancel(self) -> None:
+        """Stop watching without waiting (a run ending in an error)."""
+        if self._task is not None:
+            self._task.cancel()
+
     async def _watch(self) -> None:
         while True:
             due = self._now() + LOOP_WATCH_INTERVAL_S
@@ -139,6 +144,9 @@ class Meter:
         self._threads_peak = max(self._threads_peak, _threads())
         if not self._peak_reset:
             self._peak_kb = max(self._peak_kb, _status_kb("VmRSS") or 0)
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def figures(self) -> dict:
         """The cost so far; stops the sampling."""

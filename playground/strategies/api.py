@@ -180,6 +180,8 @@ class Api:
         self._blocking_cancelled = False  # cancel_blocking() was called: none may begin
         self._tasks: set[asyncio.Task] = set()
         self.deadline_at: float | None = None  # loop time of the run's deadline, if any
+        self.limit_at: float | None = None  # loop time of the run's time limit (executor.run_strategy)
+        self.cut_by_limit = False  # its blocking requests were ended at that limit (executor.abort_past_limit)
         self.closed = False
 
     def pool_trace(self) -> aiohttp.TraceConfig:
