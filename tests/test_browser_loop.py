@@ -67,7 +67,7 @@ async def test_a_blocked_loop_shows_in_its_lane_its_tooltip_and_the_summary(serv
     # Its own line when the loop was held half the run or more (about 0.5 s of 0.6 s, unless the machine is slow).
     line = page.locator("#summary .loop-verdict")
     if blocked_s / float(await summary(page, "wall_s")) >= 0.5:
-        await expect(line).to_contain_text("the requests ran one after another")
+        await expect(line).to_contain_text("while code held it, no other task ran")
     else:
         await expect(line).to_be_hidden()
     await expect(page.locator('#summary [data-summary="loop_blocked"]')).to_contain_text("of the run")

@@ -19,7 +19,7 @@
 import { formatMs } from "./scale.js";
 
 export const MIN_STRETCH_MS = 20; // the server reports held stretches this long or longer (events.py LoopBlocked)
-// Blocked at least half the run: the requests took turns, the headline of the run. (The server's
+// Blocked at least half the run: the headline of the run. (The server's
 // verdict already names a loop blocked a fifth of the run or more, with its figures: summary.py.)
 const HIGH_SHARE = 0.5;
 
@@ -114,7 +114,7 @@ export function percent(share) {
 /** The summary's line on the loop, once the run is over and its loop was blocked most of it; else null. */
 export function loopVerdict(figures) {
   if (!figures?.final || figures.share < HIGH_SHARE) return null;
-  return `The event loop was blocked ${percent(figures.share)} of the run: the requests ran one after another`;
+  return `The event loop was blocked ${percent(figures.share)} of the run: while code held it, no other task ran`;
 }
 
 /** The lane in one sentence, for screen readers: "event loop blocked 5 times, 1.00 s of 1.01 s". "" without a lane. */

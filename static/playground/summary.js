@@ -86,7 +86,7 @@ function putCostFigures(put, cost) {
   if (!cost) return;
   put("cpu_s", cost.cpu_s, (v) => `${formatSeconds(v)} of CPU`);
   put("peak_memory_mb", cost.peak_memory_mb, (v) => `${formatRiseMb(v)} of memory at its peak`);
-  put("threads", cost.threads, (v) => (v ? `${v.toLocaleString("en-US")} ${v === 1 ? "thread" : "threads"} started` : "no thread started"));
+  put("threads", cost.threads, (v) => (v ? `${v.toLocaleString("en-US")} ${v === 1 ? "extra thread" : "extra threads"} at the peak` : "no extra thread"));
 }
 
 /**

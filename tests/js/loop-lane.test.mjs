@@ -129,8 +129,8 @@ test("over: the server's summary.loop, the verdict and the sentence", () => {
   const model = modelOf(blockingEvents());
   const figures = loopFigures(model, model.end);
   assert.deepEqual(figures, { blocked_s: 1.0, share: 0.99, stretches: 5, longest_s: 0.2, wall_s: 1.01, final: true });
-  assert.equal(loopVerdict(figures), "The event loop was blocked 99% of the run: the requests ran one after another");
-  assert.equal(loopVerdict({ ...figures, share: 0.5 }), "The event loop was blocked 50% of the run: the requests ran one after another");
+  assert.equal(loopVerdict(figures), "The event loop was blocked 99% of the run: while code held it, no other task ran");
+  assert.equal(loopVerdict({ ...figures, share: 0.5 }), "The event loop was blocked 50% of the run: while code held it, no other task ran");
   assert.equal(loopVerdict({ ...figures, share: 0.3 }), null); // the server's verdict names it, with its figures
   assert.equal(loopSentence(model, model.end), "Event loop lane: blocked 5 times, 1.00 s of 1.01 s, the longest 200 ms.");
 });

@@ -143,7 +143,7 @@ test("event loop figures: live from the stretches received, then the server's, w
   values = summaryValues(alone({ wall_s: 1.01, loop: { blocked_s: 1.0, stretches: 5, longest_s: 0.201, share: 0.99 }, cost: null }), 1.01);
   assert.equal(values.loop_blocked.text, "1.000 s, 99% of the run");
   assert.equal(values.loop_stretches.text, "5 stretches, the longest 201 ms");
-  assert.equal(values.loop_verdict.text, "The event loop was blocked 99% of the run: the requests ran one after another");
+  assert.equal(values.loop_verdict.text, "The event loop was blocked 99% of the run: while code held it, no other task ran");
   values = summaryValues(alone({ wall_s: 0.25, loop: { blocked_s: 0, stretches: 0, longest_s: 0, share: 0 }, cost: null }), 0.25);
   assert.equal(values.loop_blocked.text, "0.000 s, 0% of the run");
   assert.equal(values.loop_stretches.text, "never 20 ms or more at once");
@@ -155,9 +155,9 @@ test("cost figures: CPU time, memory rise and threads, measured in the run's own
   assert.equal(values.cpu_s.text, "0.412 s of CPU");
   assert.equal(values.cpu_s.value, 0.412);
   assert.equal(values.peak_memory_mb.text, "+12.5 MB of memory at its peak");
-  assert.equal(values.threads.text, "5 threads started");
+  assert.equal(values.threads.text, "5 extra threads at the peak");
   const none = summaryValues(alone({ wall_s: 0.8, loop: null, cost: { cpu_s: 0.01, peak_memory_mb: 0, threads: 0 } }), 0.8);
-  assert.equal(none.threads.text, "no thread started");
+  assert.equal(none.threads.text, "no extra thread");
   assert.equal(none.peak_memory_mb.text, "+0.0 MB of memory at its peak");
 });
 
