@@ -157,3 +157,9 @@ async def test_a_strategy_that_always_runs_alone_shows_its_own_process_box_ticke
     await page.select_option("#run-form [name=strategy]", "gather")  # the learner's choice comes back
     await expect(box).not_to_be_checked()
     await expect(box).to_be_enabled()
+    await page.fill("#run-form [name=block_ms]", "50")  # work that blocks the loop: alone too
+    await expect(box).to_be_checked()
+    await expect(box).to_be_disabled()
+    await page.fill("#run-form [name=block_ms]", "")
+    await expect(box).not_to_be_checked()
+    await expect(box).to_be_enabled()

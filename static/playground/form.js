@@ -74,12 +74,15 @@ export function createRunForm({ form, boot, presets, presetNote, onCreated, onPl
 
   /**
    * A strategy that blocks its loop or starts threads always runs alone (its catalog entry's
-   * own_process): the box shows it ticked and fixed; the learner's own choice comes back after.
+   * own_process), and so does any run with block_ms: the box shows it ticked and fixed; the
+   * learner's own choice comes back after.
    */
-  function forceOwnProcess(strategy) {
+  function forceOwnProcess(strategy = strategies.find((s) => s.name === strategySelect?.value)) {
     const box = form.elements.namedItem("own_process");
     if (!(box instanceof HTMLInputElement)) return;
-    if (strategy?.own_process === true) {
+    const block = form.elements.namedItem("block_ms");
+    const blocks = block instanceof HTMLInputElement && Number(block.value) > 0 && !wrapper("block_ms")?.hidden;
+    if (strategy?.own_process === true || blocks) {
       if (!box.disabled) box.dataset.chosen = String(box.checked);
       box.checked = true;
       box.disabled = true; // left out of the spec: the server turns it on for this strategy
@@ -208,6 +211,7 @@ export function createRunForm({ form, boot, presets, presetNote, onCreated, onPl
   form.addEventListener("submit", submit);
   form.addEventListener("input", (event) => {
     if (event.target.name === "latencies_ms") markOverridden();
+    if (event.target.name === "block_ms") forceOwnProcess();
     if (planned.has(event.target.name)) planChanged();
     // Edited by hand: no longer exactly the example (the guess is expected to change).
     if (event.target.name !== "guess_ms") {
