@@ -274,6 +274,24 @@ async def test_teacher_writes_need_the_csrf_token(server):
         assert status == 403 and "CSRF" in answer["error"]
 
 
+@pytest.mark.parametrize(
+    "headers", [{"Origin": "https://elsewhere.example"}, {"Sec-Fetch-Site": "cross-site"}], ids=["origin", "fetch"]
+)
+async def test_another_sites_page_cannot_start_a_class_and_replace_the_session(server, headers):
+    """Another site's form POST carries no cookies (SameSite=Lax); its answer must not set a session."""
+    async with Browser(server, cookies=False) as script:
+        status, answer, got = await script.call("POST", "/api/classes", headers=headers)
+        assert status == 403 and answer["error"].startswith("Cross-site request refused"), answer
+        assert "Set-Cookie" not in got
+        code = (await script.create_class())["code"]  # a script sends no Origin: a class
+        status, answer, got = await script.call(
+            "POST", f"/api/classes/{code}/join", {"name": "Sly Fox"}, headers=headers
+        )
+        assert status == 403 and "Set-Cookie" not in got
+        status, _, _ = await script.call("POST", "/api/classes", headers={"Origin": server.base})
+        assert status == 201  # this site's own page
+
+
 async def test_the_teacher_removes_a_learner_who_cannot_join_again(server):
     async with Browser(server) as teacher, Browser(server) as learner:
         code = (await teacher.create_class())["code"]

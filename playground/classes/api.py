@@ -190,7 +190,12 @@ def body_doc(model: type[BaseModel]) -> dict:
     auth=cookie_csrf,
     response={201: ClassCreated, 403: ApiError},
     summary="Start a class: the calling browser is its teacher",
-    openapi_extra={"responses": described(_201="The class: its code, join page, socket and end", _403="No CSRF token")},
+    openapi_extra={
+        "responses": described(
+            _201="The class: its code, join page, socket and end",
+            _403="No CSRF token, or sent by another site's page",
+        )
+    },
 )
 async def classes_create(request):
     classroom = await services.class_create(teacher=visitor(request))

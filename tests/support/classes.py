@@ -54,10 +54,12 @@ class Browser:
         assert self.http is not None
         await self.http.close()
 
-    async def call(self, method: str, path: str, body=None, *, raw: bytes | None = None, csrf: bool = True):
-        """(status, JSON body or None, headers) of one API call."""
+    async def call(
+        self, method: str, path: str, body=None, *, raw: bytes | None = None, csrf: bool = True, headers=None
+    ):
+        """(status, JSON body or None, headers) of one API call (`headers`: in place of the Referer)."""
         assert self.http is not None
-        headers = {"Referer": self.server.base + "/"}
+        headers = dict(headers) if headers is not None else {"Referer": self.server.base + "/"}
         if self.token and csrf:
             headers["X-CSRFToken"] = self.token
         kwargs: dict = {"headers": headers}
