@@ -347,7 +347,7 @@ async def test_an_ended_class_gets_410(server, method, path, body):
         assert status == 410 and "This class has ended" in page
 
 
-@pytest.mark.parametrize("learner", ["abc", "0", "-1", "1.5", "99999999999999999999", "١"])
+@pytest.mark.parametrize("learner", ["abc", "0", "-1", "1.5", "99999999999999999999", "١", "9" * 5000])
 async def test_a_bad_learner_id_gets_400_naming_it(server, learner):
     async with Browser(server) as teacher:
         code = (await teacher.create_class())["code"]
