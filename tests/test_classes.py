@@ -5,6 +5,8 @@ address, 8 into one class) so that each is reached in a few calls; every test's 
 from a loopback address of their own (tests/support/classes.py), so the counts start at zero.
 """
 
+import asyncio
+import contextlib
 import json
 import re
 import shutil
@@ -425,6 +427,24 @@ async def test_the_roster_reaches_the_teacher_live_and_names_never_reach_learner
         assert got == [{"type": "error", "error": "The teacher removed you from this class."}] and close_code == 4403
         for ws in (watch, ada_ws):
             await ws.close()
+
+
+async def test_a_learner_removed_while_their_socket_starts_is_closed_all_the_same(server):
+    """The removal races the socket's start (its role read, its groups joined): whichever wins, it closes."""
+    removed = "The teacher removed you from this class."
+    async with Browser(server) as teacher, contextlib.AsyncExitStack() as stack:
+        code = (await teacher.create_class())["code"]
+        learners = [await stack.enter_async_context(Browser(server)) for _ in range(MAX_LEARNERS)]
+        ids = [(await b.join(code, f"Racer {n}"))[1]["id"] for n, b in enumerate(learners)]
+
+        async def race(learner, learner_id):
+            path = f"/api/classes/{code}/learners/{learner_id}"
+            ws, (status, _, _) = await asyncio.gather(learner.socket(code), teacher.call("DELETE", path))
+            assert status == 204
+            got, close_code = await closed_with(ws)  # a socket left open times out here
+            assert close_code == 4403 and got[-1].get("message", got[-1].get("error")) == removed, got
+
+        await asyncio.gather(*(race(b, i) for b, i in zip(learners, ids, strict=True)))
 
 
 async def test_the_socket_answers_pings_and_refuses_anything_else_naming_it(server):

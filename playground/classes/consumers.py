@@ -54,12 +54,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
             classroom = await services.class_find(code=code)
         except ClassRefused as exc:
             return await self._refuse(str(exc), CLOSE_FOR[exc.status])
-        session = self.scope.get("session")
-        role = await services.class_role(classroom=classroom, visitor=session.get("visitor") if session else None)
-        if role.kind == "removed":
-            return await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN)
-        if role.kind == "stranger":
-            return await self._refuse("Join the class first: open its page and choose a nickname.", CLOSE_FORBIDDEN)
+        role = await self._role(classroom)
+        if role is None:
+            return
         code = classroom.code
         if role.kind == "teacher":
             groups = [services.teacher_group(code)]
@@ -70,6 +67,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
+        # ... and read the role again: a removal between the first read and joining its group
+        # was announced to a group this socket was not yet in.
+        role = await self._role(classroom)
+        if role is None:
+            return
         rev, show, learners = await services.roster_now(classroom=classroom)
         hello: dict = {
             "type": "class.hello",
@@ -85,6 +87,18 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self.class_roster(roster)
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
+
+    async def _role(self, classroom) -> services.Role | None:
+        """The browser's role in the class; None once the socket is refused (removed, or a stranger)."""
+        session = self.scope.get("session")
+        role = await services.class_role(classroom=classroom, visitor=session.get("visitor") if session else None)
+        if role.kind == "removed":
+            await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN)
+            return None
+        if role.kind == "stranger":
+            await self._refuse("Join the class first: open its page and choose a nickname.", CLOSE_FORBIDDEN)
+            return None
+        return role
 
     def _end_soon(self):
         self.task = asyncio.get_running_loop().create_task(
