@@ -233,3 +233,6 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The class limits' window: each count (an address's joins, a class's) lasts this long from its
+# first attempt. Tests set a long one, so that no count ends in the middle of a test.
+CLASS_LIMIT_WINDOW_S = _env_int("PLAYGROUND_CLASS_LIMIT_WINDOW_S", 60)

@@ -230,7 +230,7 @@ async def classes_detail(request, code: Code):
                 _200="Already in the class from this browser: renamed",
                 _403="The teacher removed this browser from the class, or cookies without the CSRF token",
                 _409="The class is full, or you are its teacher",
-                _429="Too many joins from your network or into this class this minute: see Retry-After",
+                _429="Too many joins from your network or into this class: see Retry-After",
             ),
         },
     },

@@ -140,11 +140,16 @@ async def join_find(*, code: str, address: str) -> Classroom:
 
 
 async def _count(key: str, limit: int, whose: str) -> None:
-    wait = await limits.limit_hit(key, limit)
+    wait = await limits.limit_take(key, limit)
     if wait is not None:
         raise ClassRefused(
-            429, f"Too many joins {whose}: at most {limit} a minute; try again in {wait} s.", retry_after=wait
+            429, f"Too many joins {whose}: at most {limit} {per_window()}; try again in {wait} s.", retry_after=wait
         )
+
+
+def per_window() -> str:
+    window = settings.CLASS_LIMIT_WINDOW_S
+    return "a minute" if window == 60 else f"in {window:,} s"
 
 
 async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tuple[Learner, bool]:
