@@ -221,9 +221,11 @@ INSTALLED_APPS += ["playground.classes"]
 # A class lasts a lesson, with room for a double period; then its page and socket answer 410.
 CLASS_TTL_HOURS = float(os.environ.get("PLAYGROUND_CLASS_TTL_HOURS") or 4)
 CLASS_MAX_LEARNERS = _env_int("PLAYGROUND_CLASS_MAX_LEARNERS", 200)  # a lecture hall; the roster stays readable
-# Join attempts a minute (429 past them). A school's learners share one address behind its
-# router: thirty joining at once, some twice, must fit; a script guessing codes must not.
-CLASS_JOINS_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_JOINS_PER_ADDRESS", 60)
+# Codes that name no class, looked up from one address in a window (CLASS_LIMIT_WINDOW_S):
+# past them, every class lookup from it is refused (429). A script guessing codes is held back;
+# a school's learners, all behind one router, join (existing codes are not counted) and may
+# mistype a few. Joins into one class are limited too (429 past them), whoever joins.
+CLASS_MISSES_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_MISSES_PER_ADDRESS", 60)
 CLASS_JOINS_PER_CLASS = _env_int("PLAYGROUND_CLASS_JOINS_PER_CLASS", 2 * CLASS_MAX_LEARNERS)
 # The join limits count in Django's cache: this process's memory by default (one Daphne),
 # Redis when REDIS_URL is set, so several web processes count together.

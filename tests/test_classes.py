@@ -1,7 +1,7 @@
 """A class through a real Daphne: create, join, roster over the websocket, remove, refusals.
 
-The module's own Daphne has small limits (a class of 4; 6 join attempts from one address, 8
-into one class, counted over an hour from each count's first attempt) so that each is reached
+The module's own Daphne has small limits (a class of 4; 6 unknown codes from one address, 8
+join attempts into one class, counted over an hour from each count's first attempt) so that each is reached
 in a few calls; every test's clients come from a loopback address of their own
 (tests/support/classes.py), so the counts start at zero.
 """
@@ -23,7 +23,7 @@ from tests.support.classes import Browser, class_expire, closed_with, fresh_addr
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
 
-MAX_LEARNERS, PER_ADDRESS, PER_CLASS = 4, 6, 8
+MAX_LEARNERS, PER_ADDRESS, PER_CLASS = 4, 6, 8  # PER_ADDRESS: unknown codes looked up
 WINDOW_S = 3600  # the limits' window: no count ends while the module runs
 
 
@@ -32,7 +32,7 @@ def server(demo_api):
     tmp = Path(tempfile.mkdtemp(prefix="playground-classes-"))
     limits = {
         "PLAYGROUND_CLASS_MAX_LEARNERS": str(MAX_LEARNERS),
-        "PLAYGROUND_CLASS_JOINS_PER_ADDRESS": str(PER_ADDRESS),
+        "PLAYGROUND_CLASS_MISSES_PER_ADDRESS": str(PER_ADDRESS),
         "PLAYGROUND_CLASS_JOINS_PER_CLASS": str(PER_CLASS),
         "PLAYGROUND_CLASS_LIMIT_WINDOW_S": str(WINDOW_S),
     }
@@ -206,26 +206,35 @@ async def test_the_teacher_cannot_join_their_own_class(server):
 # --- Limits -----------------------------------------------------------------------------------
 
 
-async def test_joins_from_one_address_are_limited(server):
+async def test_one_address_joins_freely_but_codes_that_name_no_class_are_limited(server):
     async with Browser(server) as teacher:
         codes = [(await teacher.create_class())["code"] for _ in range(2)]
-    address = "127.0.9.9"
-    statuses = []
-    for n in range(PER_ADDRESS):  # in two classes: the address is counted, not the class
+    address = fresh_address()
+    for n in range(2 * MAX_LEARNERS):  # a school behind one router: more joins than PER_ADDRESS, all in
         async with Browser(server, address=address) as learner:
-            statuses.append((await learner.join(codes[n % 2], f"Swift Fox {n}"))[0])
-    assert statuses == [201] * PER_ADDRESS
-    async with Browser(server, address=address) as learner:
-        status, body, headers = await learner.call("POST", f"/api/classes/{codes[0]}/join", {"name": "One More"})
-    assert status == 429 and f"at most {PER_ADDRESS} in 3,600 s" in body["error"] and "your network" in body["error"]
-    assert WINDOW_S - 60 <= int(headers["Retry-After"]) <= WINDOW_S
-    async with Browser(server, address=address) as learner:  # guessing codes counts too
-        status, body, _ = await learner.call("POST", "/api/classes/ZZZZ-ZZZZ/join", {"name": "Guesser"})
-        assert status == 429
-        status, page, _ = await learner.page(f"/class/{codes[0]}/", form={"name": "Form Filler"})
-        assert status == 429 and "Too many joins from your network" in page
+            assert (await learner.join(codes[n % 2], f"Swift Fox {n}"))[0] == 201
+    async with Browser(server, address=address) as guesser:
+        assert (await guesser.call("GET", "/api/classes/nonsense"))[0] == 400  # not a code: no answer to count
+        misses = [  # every answer that tells whether a code exists counts a miss
+            (await guesser.call("GET", "/api/classes/ZZZZ-ZZZ2"))[0],
+            (await guesser.join("ZZZZ-ZZZ3", "Guesser"))[0],
+            (await guesser.page("/class/ZZZZ-ZZZ4/"))[0],
+            (await guesser.page("/class/ZZZZ-ZZZ5/", form={"name": "Guesser"}))[0],
+            (await closed_with(await guesser.socket("ZZZZ-ZZZ6")))[1],
+            (await guesser.call("GET", "/api/classes/ZZZZ-ZZZ7/roster"))[0],
+        ]
+        assert misses == [404, 404, 404, 404, 4404, 404] and len(misses) == PER_ADDRESS
+        status, body, headers = await guesser.call("GET", f"/api/classes/{codes[0]}")  # even a real code now
+        assert status == 429 and body["error"].startswith("Too many unknown class codes from your network")
+        assert f"at most {PER_ADDRESS} in 3,600 s" in body["error"]
+        assert WINDOW_S - 60 <= int(headers["Retry-After"]) <= WINDOW_S
+        assert (await guesser.join(codes[1], "Late Lark"))[0] == 429
+        status, page, _ = await guesser.page(f"/class/{codes[0]}/")
+        assert status == 429 and "Too many unknown class codes" in page
+        got, close_code = await closed_with(await guesser.socket(codes[0]))
+        assert close_code == 4429 and "Too many unknown class codes" in got[-1]["error"]
     async with Browser(server) as elsewhere:  # another address is not held back
-        assert (await elsewhere.join(codes[1], "Elsewhere"))[0] == 201
+        assert (await elsewhere.call("GET", f"/api/classes/{codes[1]}"))[0] == 200
 
 
 async def test_joins_into_one_class_are_limited(server):
@@ -545,7 +554,11 @@ async def test_the_pages_teacher_join_form_joined_and_refusals(server):
 def two_daphnes(demo_api, redis_url):
     """Two Daphnes on one database and one Redis (channel layer and cache), as a scaled-out school runs."""
     tmp = Path(tempfile.mkdtemp(prefix="playground-classes-redis-"))
-    env = {"REDIS_URL": redis_url, "PLAYGROUND_CLASS_JOINS_PER_ADDRESS": "3", "PLAYGROUND_CLASS_LIMIT_WINDOW_S": "3600"}
+    env = {
+        "REDIS_URL": redis_url,
+        "PLAYGROUND_CLASS_MISSES_PER_ADDRESS": "3",
+        "PLAYGROUND_CLASS_LIMIT_WINDOW_S": "3600",
+    }
     first = start_test_daphne(tmp / "a", demo_api.url, env, db=tmp / "shared.sqlite3")
     second = start_test_daphne(tmp / "b", demo_api.url, env, db=tmp / "shared.sqlite3")
     yield first[1], second[1]
@@ -567,7 +580,10 @@ async def test_with_redis_the_roster_and_the_join_limits_cross_web_processes(two
                 assert (await learner.join(code, f"Learner {n}"))[0] == 201
             roster = await roster_until(watch, lambda m, n=n: m["count"] == n + 1)
             assert roster["learners"][-1]["name"] == f"Learner {n}"
-        async with Browser(b, address=address) as late:  # 3 a minute from one address, counted by both
+        for server in (b, a, b):  # 3 unknown codes from one address, counted by both
+            async with Browser(server, address=address) as guesser:
+                assert (await guesser.call("GET", "/api/classes/ZZZZ-ZZZZ"))[0] == 404
+        async with Browser(a, address=address) as late:
             status, body = await late.join(code, "One Too Many")
         assert status == 429 and "at most 3 in 3,600 s" in body["error"]
         await watch.close()

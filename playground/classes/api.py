@@ -3,13 +3,14 @@
     POST   /api/classes                           201 {code, join_url, ws, expires_at}: the calling browser teaches it
     GET    /api/classes/<code>                    200 what anyone with the code may know, and who you are in it
     POST   /api/classes/<code>/join {"name"}      201 joined, 200 renamed (same browser); 400 name, 403 removed,
-                                                  409 full or the teacher, 429 too many joins (Retry-After)
+                                                  409 full or the teacher, 429 too many joins into the class
     GET    /api/classes/<code>/roster             200 the learners, names included        teacher only (403)
     PATCH  /api/classes/<code> {"show_names"}     200 the class's settings                teacher only (403)
     DELETE /api/classes/<code>/learners/<id>      204 removed; their socket is told       teacher only (403)
 
 Every one: 400 {"errors": {field: [...]}} naming the field (a code that is not a code, a bad
-learner id, a bad body), 404 no such class, 410 the class has ended. The code may be typed in
+learner id, a bad body), 404 no such class, 410 the class has ended, 429 too many codes that name
+no class from the caller's address (services.class_find: guessing). The code may be typed in
 either case, with or without its dash. Writes need the CSRF token when they carry cookies, as
 /api/runs does; the session they carry (or the one a cookie-less call is given) is the browser.
 Bodies are read here, not by ninja, so each refusal names its field in this API's words.
@@ -142,8 +143,12 @@ def session_visitor(request) -> str | None:
     return request.session.get("visitor") if request.COOKIES else None
 
 
+def address_of(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "?"
+
+
 async def teacher_class(request, code: str):
-    classroom = await services.class_find(code=code)
+    classroom = await services.class_find(code=code, address=address_of(request))
     role = await services.class_role(classroom=classroom, visitor=session_visitor(request))
     if role.kind != "teacher":
         raise ClassRefused(403, "Only this class's teacher may do that (the browser that started the class).")
@@ -162,12 +167,13 @@ LearnerId = Annotated[
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "A learner's id"}),
     Path(...),
 ]
-ERRORS = {400: FieldErrors, 403: ApiError, 404: ApiError, 410: ApiError}
+ERRORS = {400: FieldErrors, 403: ApiError, 404: ApiError, 410: ApiError, 429: ApiError}
 COMMON = {
     **described(
         _400="Field errors naming the field: code (not a class code), learner_id, or the body's fields",
         _403="Not this class's teacher, or cookies without the CSRF token",
         _410="The class has ended",
+        _429="Too many unknown class codes from your network (guessing): see Retry-After",
     ),
     # A path that is no route at all (an empty code, a "/" in it) gets the site's HTML 404 page.
     404: {
@@ -205,12 +211,12 @@ async def classes_create(request):
 
 @router.get(
     "/{code}",
-    response={200: ClassOut, 400: FieldErrors, 404: ApiError, 410: ApiError},
+    response={200: ClassOut, 400: FieldErrors, 404: ApiError, 410: ApiError, 429: ApiError},
     summary="A class as the caller sees it: its code, settings, and whether the caller teaches or joined it",
     openapi_extra={"responses": {**PUBLIC, 200: {"description": "The class"}}},
 )
 async def classes_detail(request, code: Code):
-    classroom = await services.class_find(code=code)
+    classroom = await services.class_find(code=code, address=address_of(request))
     role = await services.class_role(classroom=classroom, visitor=session_visitor(request))
     you = services.learner_public(role.learner) if role.kind == "learner" and role.learner else None
     return 200, {**services.class_public(classroom), "teacher": role.kind == "teacher", "you": you}
@@ -219,7 +225,7 @@ async def classes_detail(request, code: Code):
 @router.post(
     "/{code}/join",
     auth=cookie_csrf,
-    response={200: LearnerOut, 201: LearnerOut, **ERRORS, 409: ApiError, 429: ApiError},
+    response={200: LearnerOut, 201: LearnerOut, **ERRORS, 409: ApiError},
     summary="Join a class with a nickname (again from the same browser: a new name)",
     openapi_extra={
         **body_doc(JoinIn),
@@ -230,14 +236,14 @@ async def classes_detail(request, code: Code):
                 _200="Already in the class from this browser: renamed",
                 _403="The teacher removed this browser from the class, or cookies without the CSRF token",
                 _409="The class is full, or you are its teacher",
-                _429="Too many joins from your network or into this class: see Retry-After",
+                _429="Too many joins into this class, or unknown codes from your network: see Retry-After",
             ),
         },
     },
 )
 async def classes_join(request, code: Code):
     payload = body_of(request, JoinIn)
-    classroom = await services.join_find(code=code, address=request.META.get("REMOTE_ADDR", "?"))
+    classroom = await services.class_find(code=code, address=address_of(request))
     learner, created = await services.learner_join(classroom=classroom, visitor=visitor(request), name=payload.name)
     return (201 if created else 200), services.learner_public(learner)
 

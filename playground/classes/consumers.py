@@ -1,6 +1,7 @@
 """ClassConsumer: a class's live socket, /ws/classes/<code>/, for its teacher and its learners.
 
-    connect -> accept -> [task] find the class (error + close: 4400 not a code, 4404, 4410 ended),
+    connect -> accept -> [task] find the class (error + close: 4400 not a code, 4404, 4410 ended,
+                                                 4429 too many unknown codes from the address),
                who is this browser (its session): teacher, learner, else error + close 4403
     teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
                                              <- {"type": "class.roster", "rev", "count",
@@ -35,7 +36,8 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
-CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE}
+CLOSE_TOO_MANY = 4429
+CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE, 429: CLOSE_TOO_MANY}
 
 
 class ClassConsumer(AsyncWebsocketConsumer):
@@ -51,7 +53,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     async def _start(self, code: str):
         try:
-            classroom = await services.class_find(code=code)
+            address = (self.scope.get("client") or ["?"])[0]
+            classroom = await services.class_find(code=code, address=address)
         except ClassRefused as exc:
             return await self._refuse(str(exc), CLOSE_FOR[exc.status])
         role = await self._role(classroom)

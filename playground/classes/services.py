@@ -1,9 +1,9 @@
 """The only writers of classes and learners, and what the class's sockets are told.
 
     class_create(teacher)                        -> Classroom
-    class_find(code)                             -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired)
+    class_find(code, address)                    -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired),
+                                                                429 (too many unknown codes from the address)
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
-    join_find(code, address)                     -> Classroom   as class_find, once the address's join is counted (429)
     learner_join(classroom, visitor, name)       -> (Learner, created)   ClassRefused 400/403/409/429
     learner_remove(classroom, learner_id)        ClassRefused 404
     class_update(classroom, show_names)          -> Classroom
@@ -101,7 +101,32 @@ async def class_create(*, teacher: str) -> Classroom:
     raise RuntimeError(f"no free class code in {CODE_ATTEMPTS} tries")
 
 
-async def class_find(*, code: str) -> Classroom:
+async def class_find(*, code: str, address: str) -> Classroom:
+    """The live class with this code, for a caller at `address`.
+
+    Whether a code exists is what a guesser wants to learn, from any answer (a page, the API, the
+    socket): codes that name no class are counted per address, and past CLASS_MISSES_PER_ADDRESS
+    in a window every lookup from that address is refused (429) until the window ends. Codes
+    that exist cost nothing: a school's learners behind one router all join.
+    """
+    key = f"miss-address:{address}"
+    wait = await limits.limit_spent(key, settings.CLASS_MISSES_PER_ADDRESS)
+    if wait is not None:
+        raise ClassRefused(
+            429,
+            f"Too many unknown class codes from your network: at most {settings.CLASS_MISSES_PER_ADDRESS} "
+            f"{per_window()}; try again in {wait} s.",
+            retry_after=wait,
+        )
+    try:
+        return await _class_live(code)
+    except ClassRefused as exc:
+        if exc.status == 404:
+            await limits.limit_add(key)
+        raise
+
+
+async def _class_live(code: str) -> Classroom:
     try:
         normal = code_normal(code)
     except CodeInvalid as exc:
@@ -133,12 +158,6 @@ async def class_role(*, classroom: Classroom, visitor: str | None) -> Role:
 # --- Joining, leaving, settings ------------------------------------------------------------
 
 
-async def join_find(*, code: str, address: str) -> Classroom:
-    """The class a join names, once the attempt is counted for its address: guessing codes costs joins."""
-    await _count(f"join-address:{address}", settings.CLASS_JOINS_PER_ADDRESS, "from your network")
-    return await class_find(code=code)
-
-
 async def _count(key: str, limit: int, whose: str) -> None:
     wait = await limits.limit_take(key, limit)
     if wait is not None:
@@ -153,7 +172,7 @@ def per_window() -> str:
 
 
 async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tuple[Learner, bool]:
-    """Join (or, from the same browser, rename) a class found by join_find; refusals name the rule."""
+    """Join (or, from the same browser, rename) a class found by class_find; refusals name the rule."""
     await _count(f"join-class:{classroom.code}", settings.CLASS_JOINS_PER_CLASS, "into this class")
     try:
         clean = name_clean(name)
