@@ -238,3 +238,6 @@ else:
 # The class limits' window: each count (an address's joins, a class's) lasts this long from its
 # first attempt. Tests set a long one, so that no count ends in the middle of a test.
 CLASS_LIMIT_WINDOW_S = _env_int("PLAYGROUND_CLASS_LIMIT_WINDOW_S", 60)
+# Classes started from one address in a window (429 past them): a school's teachers, behind one
+# router, start theirs; a script cannot fill the database with classes.
+CLASS_CREATES_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_CREATES_PER_ADDRESS", 20)

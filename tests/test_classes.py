@@ -24,6 +24,7 @@ from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
 
 MAX_LEARNERS, PER_ADDRESS, PER_CLASS = 4, 6, 8  # PER_ADDRESS: unknown codes looked up
+CREATES = 25  # classes started from one address (one test starts 20)
 WINDOW_S = 3600  # the limits' window: no count ends while the module runs
 
 
@@ -35,6 +36,7 @@ def server(demo_api):
         "PLAYGROUND_CLASS_MISSES_PER_ADDRESS": str(PER_ADDRESS),
         "PLAYGROUND_CLASS_JOINS_PER_CLASS": str(PER_CLASS),
         "PLAYGROUND_CLASS_LIMIT_WINDOW_S": str(WINDOW_S),
+        "PLAYGROUND_CLASS_CREATES_PER_ADDRESS": str(CREATES),
     }
     proc, srv = start_test_daphne(tmp, demo_api.url, limits)
     yield srv
@@ -235,6 +237,20 @@ async def test_one_address_joins_freely_but_codes_that_name_no_class_are_limited
         assert close_code == 4429 and "Too many unknown class codes" in got[-1]["error"]
     async with Browser(server) as elsewhere:  # another address is not held back
         assert (await elsewhere.call("GET", f"/api/classes/{codes[1]}"))[0] == 200
+
+
+async def test_classes_started_from_one_address_are_limited(server):
+    address = fresh_address()
+    async with Browser(server, address=address) as teacher:
+        codes = [(await teacher.create_class())["code"] for _ in range(CREATES)]
+        assert len(set(codes)) == CREATES
+        status, body, headers = await teacher.call("POST", "/api/classes")
+        assert status == 429 and body["error"].startswith("Too many classes started from your network")
+        assert f"at most {CREATES} in 3,600 s" in body["error"] and int(headers["Retry-After"]) >= WINDOW_S - 60
+        status, page, _ = await teacher.page("/class/", form={})  # the "Start a class" button
+        assert status == 429 and "Too many classes started from your network" in page
+    async with Browser(server) as elsewhere:  # another address is not held back
+        await elsewhere.create_class()
 
 
 async def test_joins_into_one_class_are_limited(server):

@@ -1,6 +1,7 @@
 """/api/classes on the playground's django-ninja API (registered in playground/urls.py).
 
-    POST   /api/classes                           201 {code, join_url, ws, expires_at}: the calling browser teaches it
+    POST   /api/classes                           201 {code, join_url, ws, expires_at}: the calling browser teaches it;
+                                                  429 too many from the caller's address (Retry-After)
     GET    /api/classes/<code>                    200 what anyone with the code may know, and who you are in it
     POST   /api/classes/<code>/join {"name"}      201 joined, 200 renamed (same browser); 400 name, 403 removed,
                                                   409 full or the teacher, 429 too many joins into the class
@@ -195,17 +196,18 @@ def body_doc(model: type[BaseModel]) -> dict:
 @router.post(
     "",
     auth=cookie_csrf,
-    response={201: ClassCreated, 403: ApiError},
+    response={201: ClassCreated, 403: ApiError, 429: ApiError},
     summary="Start a class: the calling browser is its teacher",
     openapi_extra={
         "responses": described(
             _201="The class: its code, join page, socket and end",
             _403="No CSRF token, or sent by another site's page",
+            _429="Too many classes started from your network: see Retry-After",
         )
     },
 )
 async def classes_create(request):
-    classroom = await services.class_create(teacher=visitor(request))
+    classroom = await services.class_create(teacher=visitor(request), address=address_of(request))
     return 201, {**services.class_urls(classroom), "expires_at": classroom.expires_at.isoformat()}
 
 

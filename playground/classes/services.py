@@ -1,6 +1,6 @@
 """The only writers of classes and learners, and what the class's sockets are told.
 
-    class_create(teacher)                        -> Classroom
+    class_create(teacher, address)               -> Classroom   ClassRefused 429 (too many from the address)
     class_find(code, address)                    -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired),
                                                                 429 (too many unknown codes from the address)
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
@@ -91,7 +91,15 @@ def learner_public(learner: Learner, *, joined: bool = True) -> dict:
 # --- Finding a class and who is asking ---------------------------------------------------
 
 
-async def class_create(*, teacher: str) -> Classroom:
+async def class_create(*, teacher: str, address: str) -> Classroom:
+    wait = await limits.limit_take(f"create-address:{address}", settings.CLASS_CREATES_PER_ADDRESS)
+    if wait is not None:
+        raise ClassRefused(
+            429,
+            f"Too many classes started from your network: at most {settings.CLASS_CREATES_PER_ADDRESS} "
+            f"{per_window()}; try again in {wait} s.",
+            retry_after=wait,
+        )
     expires_at = timezone.now() + timedelta(hours=settings.CLASS_TTL_HOURS)
     for _ in range(CODE_ATTEMPTS):
         try:

@@ -30,7 +30,12 @@ def qr_svg(url: str) -> str:
 async def class_start(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    classroom = await services.class_create(teacher=visitor(request))
+    try:
+        classroom = await services.class_create(
+            teacher=visitor(request), address=request.META.get("REMOTE_ADDR") or "?"
+        )
+    except ClassRefused as exc:
+        return _gone(request, exc.status, str(exc), retry_after=exc.retry_after)
     return redirect(services.class_urls(classroom)["join_url"])
 
 
