@@ -241,3 +241,6 @@ CLASS_LIMIT_WINDOW_S = _env_int("PLAYGROUND_CLASS_LIMIT_WINDOW_S", 60)
 # Classes started from one address in a window (429 past them): a school's teachers, behind one
 # router, start theirs; a script cannot fill the database with classes.
 CLASS_CREATES_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_CREATES_PER_ADDRESS", 20)
+# Ended classes `manage.py prune_classes` keeps: long enough to look back at a lesson's roster,
+# not so long that learners' nicknames pile up term after term.
+CLASS_KEEP_DAYS = _env_int("PLAYGROUND_CLASS_KEEP_DAYS", 7)

@@ -8,6 +8,7 @@ in a few calls; every test's clients come from a loopback address of their own
 
 import asyncio
 import contextlib
+import io
 import json
 import re
 import shutil
@@ -16,9 +17,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils.timezone import now as django_now
 
 from playground.classes.codes import ALPHABET, CODE_LENGTH, PATTERN, CodeInvalid, code_new, code_normal, code_shown
+from playground.classes.models import Classroom, Learner
 from playground.classes.names import MAX_NAME, NameInvalid, name_clean, name_suggested
+from playground.classes.pruning import CLASSES_AT_ONCE
 from tests.support.classes import Browser, class_expire, closed_with, fresh_address, next_message, roster_until
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
@@ -561,6 +566,53 @@ async def test_the_pages_teacher_join_form_joined_and_refusals(server):
         for path, status_expected in [("/class/ZZZZ-ZZZZ/", 404), ("/class/nonsense/", 404)]:
             status, page, _ = await learner.page(path)
             assert status == status_expected and "No such class" in page
+
+
+# --- Pruning ended classes (on the test database) -------------------------------------------------
+
+
+def ended_class(*, days_ago: float, learners: int = 0) -> Classroom:
+    """A class that ended `days_ago` days ago (a negative age: one still running), with learners."""
+    classroom = Classroom.objects.create(
+        code=code_new(), teacher="t", expires_at=django_now() - timedelta(days=days_ago)
+    )
+    Learner.objects.bulk_create(
+        Learner(classroom=classroom, visitor=f"v{n}", name=f"L {n}", name_key=f"l {n}") for n in range(learners)
+    )
+    return classroom
+
+
+def prune_classes(*args: str) -> str:
+    out = io.StringIO()
+    call_command("prune_classes", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_prune_classes_deletes_classes_ended_long_ago_with_their_learners(settings):
+    settings.CLASS_KEEP_DAYS = 7
+    gone = [ended_class(days_ago=8, learners=3), ended_class(days_ago=400)]
+    kept = [ended_class(days_ago=6, learners=2), ended_class(days_ago=-0.1, learners=1)]
+    said = "2 classes and 3 learners that ended more than 7 days ago.\n"
+    assert prune_classes("--dry-run") == "Would delete " + said
+    assert Classroom.objects.count() == 4
+    assert prune_classes() == "Deleted " + said
+    assert set(Classroom.objects.values_list("id", flat=True)) == {c.id for c in kept}
+    assert Learner.objects.count() == 3 and not Learner.objects.filter(classroom_id__in=[c.id for c in gone])
+    assert prune_classes("--older-than", "1") == "Deleted 1 class and 2 learners that ended more than 1 day ago.\n"
+    assert list(Classroom.objects.values_list("id", flat=True)) == [kept[1].id]  # still running: never pruned
+    with pytest.raises(CommandError, match="--older-than must be a whole number of days from 1"):
+        prune_classes("--older-than", "0")
+
+
+@pytest.mark.django_db
+def test_prune_classes_goes_through_more_than_one_batch():
+    for _ in range(CLASSES_AT_ONCE + 1):
+        ended_class(days_ago=30, learners=1)
+    assert prune_classes("--older-than", "7") == (
+        f"Deleted {CLASSES_AT_ONCE + 1} classes and {CLASSES_AT_ONCE + 1} learners that ended more than 7 days ago.\n"
+    )
+    assert not Classroom.objects.exists() and not Learner.objects.exists()
 
 
 # --- Several web processes: Redis carries the roster and the join counts ------------------------
