@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -536,6 +537,27 @@ async def test_open_sockets_are_told_when_the_class_ends(server):
             got, close_code = await closed_with(ws)
             assert [m["type"] for m in got] == ["class.hello", "class.roster", "class.ended"], got
             assert "This class has ended" in got[-1]["message"] and close_code == 4410
+
+
+@pytest.fixture
+def lone_server(demo_api):
+    """A Daphne of its own, for a test that makes its server log a failure on purpose."""
+    tmp = Path(tempfile.mkdtemp(prefix="playground-classes-lone-"))
+    proc, srv = start_test_daphne(tmp, demo_api.url)
+    yield srv
+    stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def test_a_failure_in_the_sockets_own_task_is_logged_and_closes_it_with_4500(lone_server):
+    async with Browser(lone_server) as teacher:
+        code = (await teacher.create_class())["code"]
+        with sqlite3.connect(lone_server.db) as db:  # a roster revision the socket cannot compare: its start fails
+            db.execute("UPDATE classes_classroom SET roster_rev = 'broken' WHERE code = ?", (code.replace("-", ""),))
+        got, close_code = await closed_with(await teacher.socket(code))  # left open, this times out
+        assert [m["type"] for m in got] == ["class.hello"] and close_code == 4500
+    log = lone_server.log.read_text()
+    assert f"class socket /ws/classes/{code}/: its task failed; closing it (4500)" in log and "TypeError" in log
 
 
 # --- Pages --------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
                                                 if the teacher shows them)
                                              <- {"type": "class.removed", "message"} then close 4403
     anyone, at the class's end               <- {"type": "class.ended", "message"} then close 4410
+    a failure in the socket's own task (finding the class, the end): logged, then close 4500
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
 
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
@@ -23,6 +24,9 @@ message types here, each with its handler.
 
 import asyncio
 import json
+import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -31,12 +35,17 @@ from django.utils import timezone
 from playground.classes import services
 from playground.classes.services import ClassRefused
 
+logger = logging.getLogger(__name__)
+
 MAX_MESSAGE_BYTES = 1024  # the page only ever sends {"type": "ping"}
 CLOSE_BAD_REQUEST = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
 CLOSE_TOO_MANY = 4429
+# A failure of the server's own (a 500): RFC 6455's 1011 would say so, but Daphne (autobahn)
+# sends only 1000 and 3000-4999, so the 44xx family's pattern gives 4500.
+CLOSE_SERVER_ERROR = 4500
 CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE, 429: CLOSE_TOO_MANY}
 
 
@@ -49,7 +58,19 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
-        self.task = asyncio.get_running_loop().create_task(self._start(self.scope["url_route"]["kwargs"]["code"]))
+        self._spawn(self._start(self.scope["url_route"]["kwargs"]["code"]))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as the socket's background task; if it fails, log it and close with 4500."""
+        self.task = asyncio.get_running_loop().create_task(self._guarded(work))
+
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            logger.exception("class socket %s: its task failed; closing it (4500)", self.scope["path"])
+            self.closing = True
+            await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _start(self, code: str):
         try:
@@ -104,7 +125,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
         return role
 
     def _end_soon(self):
-        self.task = asyncio.get_running_loop().create_task(
+        self._spawn(
             self._refuse("This class has ended; ask your teacher for a new code.", CLOSE_GONE, kind="class.ended")
         )
 
