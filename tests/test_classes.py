@@ -463,6 +463,37 @@ async def test_the_roster_reaches_the_teacher_live_and_names_never_reach_learner
             await ws.close()
 
 
+async def test_the_hello_comes_first_even_when_the_roster_changes_while_a_socket_starts(server):
+    """Roster changes (show_names flipped) race the sockets' start (groups joined, roster read,
+    hello sent): each socket's first message is its hello, then rosters, each newer than the last."""
+    async with Browser(server) as teacher, Browser(server) as learner:
+        code = (await teacher.create_class())["code"]
+
+        async def watch():
+            ws = await teacher.socket(code)
+            first = await next_message(ws)
+            revs = [(await next_message(ws))["rev"]] if first["type"] == "class.hello" else [first["rev"]]
+            while True:  # until the learner's join, after every flip
+                message = await next_message(ws)
+                assert message["type"] == "class.roster", message
+                revs.append(message["rev"])
+                if message["count"] == 1:
+                    await ws.close()
+                    return first, revs
+
+        async def flip():
+            for n in range(40):
+                status, _, _ = await teacher.call("PATCH", f"/api/classes/{code}", {"show_names": n % 2 == 0})
+                assert status == 200
+
+        watching = [asyncio.create_task(watch()) for _ in range(20)]
+        await flip()
+        assert (await learner.join(code, "Last In"))[0] == 201
+        for first, revs in await asyncio.gather(*watching):
+            assert first["type"] == "class.hello", (first, revs)
+            assert revs == sorted(set(revs)), revs  # each roster newer than the last
+
+
 async def test_a_learner_removed_while_their_socket_starts_is_closed_all_the_same(server):
     """The removal races the socket's start (its role read, its groups joined): whichever wins, it closes."""
     removed = "The teacher removed you from this class."

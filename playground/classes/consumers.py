@@ -15,6 +15,9 @@
     a failure in the socket's own task (finding the class, the end): logged, then close 4500
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
 
+The hello is always a socket's first message: group messages that come before it (the groups
+are joined before the roster is read) are held, then handled in order after it.
+
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
 may see is decided by the groups it joins (services.py): a learner's socket is never in the
 teacher's group, so names it may not see never reach it. Rosters carry `rev`; an older one than
@@ -54,6 +57,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.closing = False
         self.rev = -1
+        # Group messages that arrive before the hello wait here (None once the hello is sent):
+        # the groups are joined before the roster is read, so one can come in between.
+        self.held: list[dict] | None = []
         self.task: asyncio.Task | None = None
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
@@ -108,7 +114,10 @@ class ClassConsumer(AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
+        held, self.held = self.held, None
         await self.class_roster(roster)
+        for message in held or []:  # in the order they came; rosters older than `roster` are dropped
+            await self.dispatch(message)
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 
@@ -139,13 +148,24 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
+    def _hold(self, message: dict) -> bool:
+        """Keep a group message for after the hello; False once the hello is sent."""
+        if self.held is None:
+            return False
+        self.held.append(message)
+        return True
+
     async def class_roster(self, message: dict):
+        if self._hold(message):
+            return
         if message["rev"] <= self.rev:
             return  # older than what this socket last sent
         self.rev = message["rev"]
         await self._send_json(message)
 
     async def class_removed(self, message: dict):
+        if self._hold(message):
+            return
         await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN, kind="class.removed")
 
     # --- From the page --------------------------------------------------------------------------
