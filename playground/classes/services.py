@@ -189,13 +189,13 @@ async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tupl
     try:
         learner, created = await sync_to_async(_join)(classroom.id, visitor, clean)
     except IntegrityError:  # another join took the name between our check and our write
-        raise ClassRefused(400, _taken(clean), field="name") from None
+        raise ClassRefused(400, NAME_TAKEN, field="name") from None
     await roster_announce(classroom=classroom)
     return learner, created
 
 
-def _taken(name: str) -> str:
-    return f"{name!r} is taken in this class (names ignore case): choose another ({NAME_RULE})."
+# Neutral: "'X' is taken" would tell a learner who is in the class when the teacher hides names.
+NAME_TAKEN = f"This name cannot be used in this class; please choose another ({NAME_RULE})."
 
 
 @transaction.atomic
@@ -210,7 +210,7 @@ def _join(classroom_id: int, visitor: str, name: str) -> tuple[Learner, bool]:
     key = name.casefold()
     others = Learner.objects.filter(classroom=classroom, removed=None).exclude(visitor=visitor)
     if others.filter(name_key=key).exists():
-        raise ClassRefused(400, _taken(name), field="name")
+        raise ClassRefused(400, NAME_TAKEN, field="name")
     if mine is None and others.count() >= settings.CLASS_MAX_LEARNERS:
         raise ClassRefused(409, f"This class is full: at most {settings.CLASS_MAX_LEARNERS} learners.")
     created = mine is None
