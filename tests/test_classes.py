@@ -85,6 +85,10 @@ def test_what_is_not_a_code_is_refused_naming_the_rule(typed):
         ("a_b-c.d", "a_b-c.d"),
         ("x" * MAX_NAME, "x" * MAX_NAME),
         ("Ωmega 9", "Ωmega 9"),
+        ("Ａｄａ", "Ada"),  # full-width letters: NFKC
+        ("Ada\u00a0\u3000Lovelace", "Ada Lovelace"),  # a no-break and an ideographic space
+        ("\ufb01sh", "fish"),  # the ligature "fi"
+        ("Zoe\u0308", "Zoë"),  # e + combining diaeresis: one letter
     ],
 )
 def test_names_of_letters_digits_spaces_and_dashes_are_kept_trimmed(raw, clean):
@@ -163,6 +167,8 @@ async def test_names_are_unique_in_a_class_ignoring_case(server):
         assert status == 400 and body["errors"]["name"][0].startswith("This name cannot be used in this class;")
         assert "Quiet" not in json.dumps(body) and "QUIET" not in json.dumps(body)  # nothing says who is in
         assert (await b.join(code, "Quiet Otter 2"))[0] == 201
+        status, body = await b.join(code, "Ｑｕｉｅｔ Ｏｔｔｅｒ")  # full-width: the same name, once normalised
+        assert status == 400 and body["errors"]["name"][0].startswith("This name cannot be used")
 
 
 @pytest.mark.parametrize(
