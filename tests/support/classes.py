@@ -118,10 +118,10 @@ async def roster_until(ws, check, seen: list[str] | None = None) -> dict:
                 return data
 
 
-async def closed_with(ws) -> tuple[list[dict], int]:
-    """Every message until the server closes the socket, and its close code."""
+async def closed_with(ws, *, within_s: float = SOCKET_TIMEOUT_S) -> tuple[list[dict], int]:
+    """Every message until the server closes the socket (in `within_s` at most), and its close code."""
     got = []
-    async with asyncio.timeout(SOCKET_TIMEOUT_S):
+    async with asyncio.timeout(within_s):
         async for msg in ws:
             assert msg.type == aiohttp.WSMsgType.TEXT, msg
             got.append(json.loads(msg.data))
