@@ -222,9 +222,11 @@ INSTALLED_APPS += ["playground.classes"]
 # A class lasts a lesson, with room for a double period; then its page and socket answer 410.
 CLASS_TTL_HOURS = float(os.environ.get("PLAYGROUND_CLASS_TTL_HOURS") or 4)
 CLASS_MAX_LEARNERS = _env_int("PLAYGROUND_CLASS_MAX_LEARNERS", 200)  # a lecture hall; the roster stays readable
-# Join attempts a minute (429 past them). A school's learners share one address behind its
-# router: thirty joining at once, some twice, must fit; a script guessing codes must not.
-CLASS_JOINS_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_JOINS_PER_ADDRESS", 60)
+# Codes that name no class, looked up from one address in a window (CLASS_LIMIT_WINDOW_S):
+# past them, every class lookup from it is refused (429). A script guessing codes is held back;
+# a school's learners, all behind one router, join (existing codes are not counted) and may
+# mistype a few. Joins into one class are limited too (429 past them), whoever joins.
+CLASS_MISSES_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_MISSES_PER_ADDRESS", 60)
 CLASS_JOINS_PER_CLASS = _env_int("PLAYGROUND_CLASS_JOINS_PER_CLASS", 2 * CLASS_MAX_LEARNERS)
 # The join limits count in Django's cache: this process's memory by default (one Daphne),
 # Redis when REDIS_URL is set, so several web processes count together.
@@ -234,3 +236,12 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The class limits' window: each count (an address's joins, a class's) lasts this long from its
+# first attempt. Tests set a long one, so that no count ends in the middle of a test.
+CLASS_LIMIT_WINDOW_S = _env_int("PLAYGROUND_CLASS_LIMIT_WINDOW_S", 60)
+# Classes started from one address in a window (429 past them): a school's teachers, behind one
+# router, start theirs; a script cannot fill the database with classes.
+CLASS_CREATES_PER_ADDRESS = _env_int("PLAYGROUND_CLASS_CREATES_PER_ADDRESS", 20)
+# Ended classes `manage.py prune_classes` keeps: long enough to look back at a lesson's roster,
+# not so long that learners' nicknames pile up term after term.
+CLASS_KEEP_DAYS = _env_int("PLAYGROUND_CLASS_KEEP_DAYS", 7)

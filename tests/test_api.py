@@ -225,6 +225,23 @@ async def test_browser_posts_need_the_csrf_token(server):
             assert r.status == 201
 
 
+CROSS_SITE = [{"Origin": "https://elsewhere.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}]
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE, ids=["origin", "null-origin", "sec-fetch-site"])
+async def test_another_sites_page_cannot_start_a_run_without_cookies(server, headers):
+    """A cross-site form POST carries no cookies (SameSite=Lax): refused before a session is made."""
+    spec = {"strategy": "gather", "requests": 1, "latency_ms": 1}
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as http:
+        async with http.post(server.base + "/api/runs", json=spec, headers=headers) as r:
+            assert r.status == 403 and "Set-Cookie" not in r.headers
+            assert (await r.json())["error"].startswith("Cross-site request refused")
+        async with http.post(server.base + "/api/runs", json=spec, headers={"Origin": server.base}) as r:
+            assert r.status == 201  # this site's own page
+        async with http.post(server.base + "/api/runs", json=spec) as r:
+            assert r.status == 201  # a script: no Origin
+
+
 async def test_only_the_owner_may_cancel_and_the_run_ends_cancelled(server):
     async with browser_session() as browser:
         async with browser.get(server.base + "/") as r:

@@ -209,9 +209,9 @@ def test_every_answer_is_documented_with_its_schema(api):
         ("/api/runs/{run_id}", "GET"): {200: json, 404: html},
         ("/api/runs/{run_id}/cancel", "POST"): {202: json, 403: json, 404: html, 409: json},
         ("/api/runs/{run_id}/export", "GET"): {200: ["application/json", "text/csv"], 400: json, 404: html},
-        ("/api/classes", "POST"): {201: json, 403: json},
-        ("/api/classes/{code}", "GET"): {200: json, 400: json, 404: html, 410: json},
-        ("/api/classes/{code}", "PATCH"): {200: json, 400: json, 403: json, 404: html, 410: json},
+        ("/api/classes", "POST"): {201: json, 403: json, 429: json},
+        ("/api/classes/{code}", "GET"): {200: json, 400: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}", "PATCH"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
         ("/api/classes/{code}/join", "POST"): {
             200: json,
             201: json,
@@ -222,8 +222,15 @@ def test_every_answer_is_documented_with_its_schema(api):
             410: json,
             429: json,
         },
-        ("/api/classes/{code}/roster", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json},
-        ("/api/classes/{code}/learners/{learner_id}", "DELETE"): {204: [], 400: json, 403: json, 404: html, 410: json},
+        ("/api/classes/{code}/roster", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/learners/{learner_id}", "DELETE"): {
+            204: [],
+            400: json,
+            403: json,
+            404: html,
+            410: json,
+            429: json,
+        },
     }
 
 

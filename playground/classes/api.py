@@ -1,15 +1,17 @@
 """/api/classes on the playground's django-ninja API (registered in playground/urls.py).
 
-    POST   /api/classes                           201 {code, join_url, ws, expires_at}: the calling browser teaches it
+    POST   /api/classes                           201 {code, join_url, ws, expires_at}: the calling browser teaches it;
+                                                  429 too many from the caller's address (Retry-After)
     GET    /api/classes/<code>                    200 what anyone with the code may know, and who you are in it
     POST   /api/classes/<code>/join {"name"}      201 joined, 200 renamed (same browser); 400 name, 403 removed,
-                                                  409 full or the teacher, 429 too many joins (Retry-After)
+                                                  409 full or the teacher, 429 too many joins into the class
     GET    /api/classes/<code>/roster             200 the learners, names included        teacher only (403)
     PATCH  /api/classes/<code> {"show_names"}     200 the class's settings                teacher only (403)
     DELETE /api/classes/<code>/learners/<id>      204 removed; their socket is told       teacher only (403)
 
 Every one: 400 {"errors": {field: [...]}} naming the field (a code that is not a code, a bad
-learner id, a bad body), 404 no such class, 410 the class has ended. The code may be typed in
+learner id, a bad body), 404 no such class, 410 the class has ended, 429 too many codes that name
+no class from the caller's address (services.class_find: guessing). The code may be typed in
 either case, with or without its dash. Writes need the CSRF token when they carry cookies, as
 /api/runs does; the session they carry (or the one a cookie-less call is given) is the browser.
 Bodies are read here, not by ninja, so each refusal names its field in this API's words.
@@ -131,7 +133,8 @@ def _refused(request, exc: ClassRefused):
 
 
 def learner_id_of(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    # The length first: int() refuses more than 4,300 digits (a ValueError, a 500 if unchecked).
+    if len(text) > len(str(MAX_ID)) or not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise ClassRefused(400, f"Must be a learner's id, a whole number from 1 to {MAX_ID}.", field="learner_id")
     return int(text)
 
@@ -141,8 +144,12 @@ def session_visitor(request) -> str | None:
     return request.session.get("visitor") if request.COOKIES else None
 
 
+def address_of(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "?"
+
+
 async def teacher_class(request, code: str):
-    classroom = await services.class_find(code=code)
+    classroom = await services.class_find(code=code, address=address_of(request))
     role = await services.class_role(classroom=classroom, visitor=session_visitor(request))
     if role.kind != "teacher":
         raise ClassRefused(403, "Only this class's teacher may do that (the browser that started the class).")
@@ -161,12 +168,13 @@ LearnerId = Annotated[
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_ID, "description": "A learner's id"}),
     Path(...),
 ]
-ERRORS = {400: FieldErrors, 403: ApiError, 404: ApiError, 410: ApiError}
+ERRORS = {400: FieldErrors, 403: ApiError, 404: ApiError, 410: ApiError, 429: ApiError}
 COMMON = {
     **described(
         _400="Field errors naming the field: code (not a class code), learner_id, or the body's fields",
         _403="Not this class's teacher, or cookies without the CSRF token",
         _410="The class has ended",
+        _429="Too many unknown class codes from your network (guessing): see Retry-After",
     ),
     # A path that is no route at all (an empty code, a "/" in it) gets the site's HTML 404 page.
     404: {
@@ -188,23 +196,29 @@ def body_doc(model: type[BaseModel]) -> dict:
 @router.post(
     "",
     auth=cookie_csrf,
-    response={201: ClassCreated, 403: ApiError},
+    response={201: ClassCreated, 403: ApiError, 429: ApiError},
     summary="Start a class: the calling browser is its teacher",
-    openapi_extra={"responses": described(_201="The class: its code, join page, socket and end", _403="No CSRF token")},
+    openapi_extra={
+        "responses": described(
+            _201="The class: its code, join page, socket and end",
+            _403="No CSRF token, or sent by another site's page",
+            _429="Too many classes started from your network: see Retry-After",
+        )
+    },
 )
 async def classes_create(request):
-    classroom = await services.class_create(teacher=visitor(request))
+    classroom = await services.class_create(teacher=visitor(request), address=address_of(request))
     return 201, {**services.class_urls(classroom), "expires_at": classroom.expires_at.isoformat()}
 
 
 @router.get(
     "/{code}",
-    response={200: ClassOut, 400: FieldErrors, 404: ApiError, 410: ApiError},
+    response={200: ClassOut, 400: FieldErrors, 404: ApiError, 410: ApiError, 429: ApiError},
     summary="A class as the caller sees it: its code, settings, and whether the caller teaches or joined it",
     openapi_extra={"responses": {**PUBLIC, 200: {"description": "The class"}}},
 )
 async def classes_detail(request, code: Code):
-    classroom = await services.class_find(code=code)
+    classroom = await services.class_find(code=code, address=address_of(request))
     role = await services.class_role(classroom=classroom, visitor=session_visitor(request))
     you = services.learner_public(role.learner) if role.kind == "learner" and role.learner else None
     return 200, {**services.class_public(classroom), "teacher": role.kind == "teacher", "you": you}
@@ -213,7 +227,7 @@ async def classes_detail(request, code: Code):
 @router.post(
     "/{code}/join",
     auth=cookie_csrf,
-    response={200: LearnerOut, 201: LearnerOut, **ERRORS, 409: ApiError, 429: ApiError},
+    response={200: LearnerOut, 201: LearnerOut, **ERRORS, 409: ApiError},
     summary="Join a class with a nickname (again from the same browser: a new name)",
     openapi_extra={
         **body_doc(JoinIn),
@@ -224,14 +238,14 @@ async def classes_detail(request, code: Code):
                 _200="Already in the class from this browser: renamed",
                 _403="The teacher removed this browser from the class, or cookies without the CSRF token",
                 _409="The class is full, or you are its teacher",
-                _429="Too many joins from your network or into this class this minute: see Retry-After",
+                _429="Too many joins into this class, or unknown codes from your network: see Retry-After",
             ),
         },
     },
 )
 async def classes_join(request, code: Code):
     payload = body_of(request, JoinIn)
-    classroom = await services.join_find(code=code, address=request.META.get("REMOTE_ADDR", "?"))
+    classroom = await services.class_find(code=code, address=address_of(request))
     learner, created = await services.learner_join(classroom=classroom, visitor=visitor(request), name=payload.name)
     return (201 if created else 200), services.learner_public(learner)
 

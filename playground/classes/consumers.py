@@ -1,6 +1,7 @@
 """ClassConsumer: a class's live socket, /ws/classes/<code>/, for its teacher and its learners.
 
-    connect -> accept -> [task] find the class (error + close: 4400 not a code, 4404, 4410 ended),
+    connect -> accept -> [task] find the class (error + close: 4400 not a code, 4404, 4410 ended,
+                                                 4429 too many unknown codes from the address),
                who is this browser (its session): teacher, learner, else error + close 4403
     teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
                                              <- {"type": "class.roster", "rev", "count",
@@ -11,7 +12,11 @@
                                                 if the teacher shows them)
                                              <- {"type": "class.removed", "message"} then close 4403
     anyone, at the class's end               <- {"type": "class.ended", "message"} then close 4410
+    a failure in the socket's own task (finding the class, the end): logged, then close 4500
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
+
+The hello is always a socket's first message: group messages that come before it (the groups
+are joined before the roster is read) are held, then handled in order after it.
 
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
 may see is decided by the groups it joins (services.py): a learner's socket is never in the
@@ -22,6 +27,9 @@ message types here, each with its handler.
 
 import asyncio
 import json
+import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -30,12 +38,18 @@ from django.utils import timezone
 from playground.classes import services
 from playground.classes.services import ClassRefused
 
+logger = logging.getLogger(__name__)
+
 MAX_MESSAGE_BYTES = 1024  # the page only ever sends {"type": "ping"}
 CLOSE_BAD_REQUEST = 4400
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_GONE = 4410
-CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE}
+CLOSE_TOO_MANY = 4429
+# A failure of the server's own (a 500): RFC 6455's 1011 would say so, but Daphne (autobahn)
+# sends only 1000 and 3000-4999, so the 44xx family's pattern gives 4500.
+CLOSE_SERVER_ERROR = 4500
+CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE, 429: CLOSE_TOO_MANY}
 
 
 class ClassConsumer(AsyncWebsocketConsumer):
@@ -43,23 +57,36 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.closing = False
         self.rev = -1
+        # Group messages that arrive before the hello wait here (None once the hello is sent):
+        # the groups are joined before the roster is read, so one can come in between.
+        self.held: list[dict] | None = []
         self.task: asyncio.Task | None = None
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
-        self.task = asyncio.get_running_loop().create_task(self._start(self.scope["url_route"]["kwargs"]["code"]))
+        self._spawn(self._start(self.scope["url_route"]["kwargs"]["code"]))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` as the socket's background task; if it fails, log it and close with 4500."""
+        self.task = asyncio.get_running_loop().create_task(self._guarded(work))
+
+    async def _guarded(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            logger.exception("class socket %s: its task failed; closing it (4500)", self.scope["path"])
+            self.closing = True
+            await self.close(code=CLOSE_SERVER_ERROR)
 
     async def _start(self, code: str):
         try:
-            classroom = await services.class_find(code=code)
+            address = (self.scope.get("client") or ["?"])[0]
+            classroom = await services.class_find(code=code, address=address)
         except ClassRefused as exc:
             return await self._refuse(str(exc), CLOSE_FOR[exc.status])
-        session = self.scope.get("session")
-        role = await services.class_role(classroom=classroom, visitor=session.get("visitor") if session else None)
-        if role.kind == "removed":
-            return await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN)
-        if role.kind == "stranger":
-            return await self._refuse("Join the class first: open its page and choose a nickname.", CLOSE_FORBIDDEN)
+        role = await self._role(classroom)
+        if role is None:
+            return
         code = classroom.code
         if role.kind == "teacher":
             groups = [services.teacher_group(code)]
@@ -70,6 +97,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
+        # ... and read the role again: a removal between the first read and joining its group
+        # was announced to a group this socket was not yet in.
+        role = await self._role(classroom)
+        if role is None:
+            return
         rev, show, learners = await services.roster_now(classroom=classroom)
         hello: dict = {
             "type": "class.hello",
@@ -82,12 +114,27 @@ class ClassConsumer(AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
+        held, self.held = self.held, None
         await self.class_roster(roster)
+        for message in held or []:  # in the order they came; rosters older than `roster` are dropped
+            await self.dispatch(message)
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 
+    async def _role(self, classroom) -> services.Role | None:
+        """The browser's role in the class; None once the socket is refused (removed, or a stranger)."""
+        session = self.scope.get("session")
+        role = await services.class_role(classroom=classroom, visitor=session.get("visitor") if session else None)
+        if role.kind == "removed":
+            await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN)
+            return None
+        if role.kind == "stranger":
+            await self._refuse("Join the class first: open its page and choose a nickname.", CLOSE_FORBIDDEN)
+            return None
+        return role
+
     def _end_soon(self):
-        self.task = asyncio.get_running_loop().create_task(
+        self._spawn(
             self._refuse("This class has ended; ask your teacher for a new code.", CLOSE_GONE, kind="class.ended")
         )
 
@@ -101,13 +148,24 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
+    def _hold(self, message: dict) -> bool:
+        """Keep a group message for after the hello; False once the hello is sent."""
+        if self.held is None:
+            return False
+        self.held.append(message)
+        return True
+
     async def class_roster(self, message: dict):
+        if self._hold(message):
+            return
         if message["rev"] <= self.rev:
             return  # older than what this socket last sent
         self.rev = message["rev"]
         await self._send_json(message)
 
     async def class_removed(self, message: dict):
+        if self._hold(message):
+            return
         await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN, kind="class.removed")
 
     # --- From the page --------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """Nicknames: what a learner may be called in a class, and a safe one to suggest.
 
     name_clean("  Quiet   Otter ") -> "Quiet Otter"   NameInvalid naming the rule otherwise
+    name_clean("Ａｄａ")             -> "Ada"           NFKC: look-alike forms are the plain letters
     name_suggested()               -> "Brave Heron"   an adjective and an animal, at random
 
-A name is 1 to 24 characters once trimmed (runs of spaces count as one), made of letters (any
-script), digits, spaces, "-", "_" and ".": nothing that can pass for markup, a link or a
-mention. Uniqueness in a class (ignoring case) is the database's to keep (models.py).
+A name is first NFKC-normalised (full-width "Ａｄａ", a ligature "ﬁ", a no-break space become
+"Ada", "fi", " "), so names that look the same are the same name. It is 1 to 24 characters
+once trimmed (runs of spaces count as one), made of letters (any script), digits, spaces,
+"-", "_" and ".": nothing that can pass for markup, a link or a mention. Uniqueness in a
+class (ignoring case) is the database's to keep (models.py).
 """
 
 import re
 import secrets
+import unicodedata
 
 MAX_NAME = 24  # fits a roster column and a card on a projector
 NAME_RULE = f"1 to {MAX_NAME} characters: letters, digits, spaces, - _ ."
@@ -30,8 +34,8 @@ class NameInvalid(ValueError):
 
 
 def name_clean(raw: str) -> str:
-    """The name as shown: trimmed, inner spaces collapsed; NameInvalid naming the rule broken."""
-    name = re.sub(" +", " ", raw.strip(" "))
+    """The name as shown: NFKC, trimmed, inner spaces collapsed; NameInvalid naming the rule broken."""
+    name = re.sub(" +", " ", unicodedata.normalize("NFKC", raw).strip(" "))
     bad = sorted({ch for ch in name if not _ALLOWED.fullmatch(ch)})
     if bad:
         shown = " ".join(repr(ch) for ch in bad[:5])

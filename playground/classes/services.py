@@ -1,9 +1,9 @@
 """The only writers of classes and learners, and what the class's sockets are told.
 
-    class_create(teacher)                        -> Classroom
-    class_find(code)                             -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired)
+    class_create(teacher, address)               -> Classroom   ClassRefused 429 (too many from the address)
+    class_find(code, address)                    -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired),
+                                                                429 (too many unknown codes from the address)
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
-    join_find(code, address)                     -> Classroom   as class_find, once the address's join is counted (429)
     learner_join(classroom, visitor, name)       -> (Learner, created)   ClassRefused 400/403/409/429
     learner_remove(classroom, learner_id)        ClassRefused 404
     class_update(classroom, show_names)          -> Classroom
@@ -91,7 +91,15 @@ def learner_public(learner: Learner, *, joined: bool = True) -> dict:
 # --- Finding a class and who is asking ---------------------------------------------------
 
 
-async def class_create(*, teacher: str) -> Classroom:
+async def class_create(*, teacher: str, address: str) -> Classroom:
+    wait = await limits.limit_take(f"create-address:{address}", settings.CLASS_CREATES_PER_ADDRESS)
+    if wait is not None:
+        raise ClassRefused(
+            429,
+            f"Too many classes started from your network: at most {settings.CLASS_CREATES_PER_ADDRESS} "
+            f"{per_window()}; try again in {wait} s.",
+            retry_after=wait,
+        )
     expires_at = timezone.now() + timedelta(hours=settings.CLASS_TTL_HOURS)
     for _ in range(CODE_ATTEMPTS):
         try:
@@ -101,7 +109,32 @@ async def class_create(*, teacher: str) -> Classroom:
     raise RuntimeError(f"no free class code in {CODE_ATTEMPTS} tries")
 
 
-async def class_find(*, code: str) -> Classroom:
+async def class_find(*, code: str, address: str) -> Classroom:
+    """The live class with this code, for a caller at `address`.
+
+    Whether a code exists is what a guesser wants to learn, from any answer (a page, the API, the
+    socket): codes that name no class are counted per address, and past CLASS_MISSES_PER_ADDRESS
+    in a window every lookup from that address is refused (429) until the window ends. Codes
+    that exist cost nothing: a school's learners behind one router all join.
+    """
+    key = f"miss-address:{address}"
+    wait = await limits.limit_spent(key, settings.CLASS_MISSES_PER_ADDRESS)
+    if wait is not None:
+        raise ClassRefused(
+            429,
+            f"Too many unknown class codes from your network: at most {settings.CLASS_MISSES_PER_ADDRESS} "
+            f"{per_window()}; try again in {wait} s.",
+            retry_after=wait,
+        )
+    try:
+        return await _class_live(code)
+    except ClassRefused as exc:
+        if exc.status == 404:
+            await limits.limit_add(key)
+        raise
+
+
+async def _class_live(code: str) -> Classroom:
     try:
         normal = code_normal(code)
     except CodeInvalid as exc:
@@ -133,22 +166,21 @@ async def class_role(*, classroom: Classroom, visitor: str | None) -> Role:
 # --- Joining, leaving, settings ------------------------------------------------------------
 
 
-async def join_find(*, code: str, address: str) -> Classroom:
-    """The class a join names, once the attempt is counted for its address: guessing codes costs joins."""
-    await _count(f"join-address:{address}", settings.CLASS_JOINS_PER_ADDRESS, "from your network")
-    return await class_find(code=code)
-
-
 async def _count(key: str, limit: int, whose: str) -> None:
-    wait = await limits.limit_hit(key, limit)
+    wait = await limits.limit_take(key, limit)
     if wait is not None:
         raise ClassRefused(
-            429, f"Too many joins {whose}: at most {limit} a minute; try again in {wait} s.", retry_after=wait
+            429, f"Too many joins {whose}: at most {limit} {per_window()}; try again in {wait} s.", retry_after=wait
         )
 
 
+def per_window() -> str:
+    window = settings.CLASS_LIMIT_WINDOW_S
+    return "a minute" if window == 60 else f"in {window:,} s"
+
+
 async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tuple[Learner, bool]:
-    """Join (or, from the same browser, rename) a class found by join_find; refusals name the rule."""
+    """Join (or, from the same browser, rename) a class found by class_find; refusals name the rule."""
     await _count(f"join-class:{classroom.code}", settings.CLASS_JOINS_PER_CLASS, "into this class")
     try:
         clean = name_clean(name)
@@ -157,13 +189,13 @@ async def learner_join(*, classroom: Classroom, visitor: str, name: str) -> tupl
     try:
         learner, created = await sync_to_async(_join)(classroom.id, visitor, clean)
     except IntegrityError:  # another join took the name between our check and our write
-        raise ClassRefused(400, _taken(clean), field="name") from None
+        raise ClassRefused(400, NAME_TAKEN, field="name") from None
     await roster_announce(classroom=classroom)
     return learner, created
 
 
-def _taken(name: str) -> str:
-    return f"{name!r} is taken in this class (names ignore case): choose another ({NAME_RULE})."
+# Neutral: "'X' is taken" would tell a learner who is in the class when the teacher hides names.
+NAME_TAKEN = f"This name cannot be used in this class; please choose another ({NAME_RULE})."
 
 
 @transaction.atomic
@@ -178,7 +210,7 @@ def _join(classroom_id: int, visitor: str, name: str) -> tuple[Learner, bool]:
     key = name.casefold()
     others = Learner.objects.filter(classroom=classroom, removed=None).exclude(visitor=visitor)
     if others.filter(name_key=key).exists():
-        raise ClassRefused(400, _taken(name), field="name")
+        raise ClassRefused(400, NAME_TAKEN, field="name")
     if mine is None and others.count() >= settings.CLASS_MAX_LEARNERS:
         raise ClassRefused(409, f"This class is full: at most {settings.CLASS_MAX_LEARNERS} learners.")
     created = mine is None

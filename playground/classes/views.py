@@ -30,17 +30,19 @@ def qr_svg(url: str) -> str:
 async def class_start(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    classroom = await services.class_create(teacher=visitor(request))
+    try:
+        classroom = await services.class_create(
+            teacher=visitor(request), address=request.META.get("REMOTE_ADDR") or "?"
+        )
+    except ClassRefused as exc:
+        return _gone(request, exc.status, str(exc), retry_after=exc.retry_after)
     return redirect(services.class_urls(classroom)["join_url"])
 
 
 async def class_page(request, code: str):
     joining = request.method == "POST"
     try:
-        if joining:
-            classroom = await services.join_find(code=code, address=request.META.get("REMOTE_ADDR", "?"))
-        else:
-            classroom = await services.class_find(code=code)
+        classroom = await services.class_find(code=code, address=request.META.get("REMOTE_ADDR") or "?")
     except ClassRefused as exc:
         status = 404 if exc.status == 400 else exc.status  # a page for a code that is none: no such class
         return _gone(request, status, str(exc), retry_after=exc.retry_after)

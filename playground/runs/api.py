@@ -8,7 +8,9 @@
     POST /api/runs/<uuid>/cancel     202, 403 not the owner, 404, 409 not running
 
 Requests that carry cookies (a browser) must pass Django's CSRF check; requests
-without cookies (curl, scripts) carry no ambient credentials to forge. An id that is
+without cookies (curl, scripts) carry no ambient credentials to forge, but one sent by
+another site's page (its Origin or Sec-Fetch-Site says so) is refused all the same: its
+answer would set a new session cookie in place of the visitor's. An id that is
 not a UUID matches no route: Django's HTML 404, as the document says.
 """
 
@@ -133,10 +135,35 @@ class BodyParser(Parser):
 
 
 def cookie_csrf(request) -> bool:
-    """Ninja's auth hook, used as a gate: a request carrying cookies must pass Django's CSRF check."""
-    if request.COOKIES and _csrf_refusal(request) is not None:
-        raise CsrfRefused("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
+    """Ninja's auth hook, used as a gate on every write: a request carrying cookies must pass Django's
+    CSRF check; one without cookies must not come from another site's page (see cross_site)."""
+    if request.COOKIES:
+        if _csrf_refusal(request) is not None:
+            raise CsrfRefused("CSRF check failed: send the X-CSRFToken header with the csrftoken cookie's value.")
+    elif why := cross_site(request):
+        raise CsrfRefused(
+            f"Cross-site request refused ({why}): another site's page may not write here; "
+            "scripts and curl send no Origin header and are not refused."
+        )
     return True
+
+
+def cross_site(request: HttpRequest) -> str | None:
+    """What marks a request as sent by another site's page, or None.
+
+    A browser sends no cookies with another site's form POST (SameSite=Lax), so that POST gets
+    past the CSRF check, and its answer's new session cookie would replace the visitor's own (a
+    teacher's class lost). Browsers say where a request comes from (Origin, Sec-Fetch-Site);
+    scripts and curl send neither.
+    """
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return "Sec-Fetch-Site: cross-site"
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    if origin == f"{request.scheme}://{request.get_host()}" or origin in settings.CSRF_TRUSTED_ORIGINS:
+        return None
+    return f"Origin: {origin[:100]}"
 
 
 def _csrf_refusal(request: HttpRequest) -> HttpResponseBase | None:
@@ -233,7 +260,7 @@ NOT_FOUND = {
         **described(
             _201="The run was started: its id, page and websocket",
             _400="Field errors, each naming what the field accepts; __all__ for the body as a whole",
-            _403="The request carries cookies but not the CSRF token",
+            _403="The request carries cookies but not the CSRF token, or comes from another site's page",
             _413=f"Body larger than {MAX_BODY_BYTES:,} bytes",
             _429="Too many runs in flight, yours or the server's",
         ),

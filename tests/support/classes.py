@@ -54,10 +54,12 @@ class Browser:
         assert self.http is not None
         await self.http.close()
 
-    async def call(self, method: str, path: str, body=None, *, raw: bytes | None = None, csrf: bool = True):
-        """(status, JSON body or None, headers) of one API call."""
+    async def call(
+        self, method: str, path: str, body=None, *, raw: bytes | None = None, csrf: bool = True, headers=None
+    ):
+        """(status, JSON body or None, headers) of one API call (`headers`: in place of the Referer)."""
         assert self.http is not None
-        headers = {"Referer": self.server.base + "/"}
+        headers = dict(headers) if headers is not None else {"Referer": self.server.base + "/"}
         if self.token and csrf:
             headers["X-CSRFToken"] = self.token
         kwargs: dict = {"headers": headers}
@@ -116,10 +118,10 @@ async def roster_until(ws, check, seen: list[str] | None = None) -> dict:
                 return data
 
 
-async def closed_with(ws) -> tuple[list[dict], int]:
-    """Every message until the server closes the socket, and its close code."""
+async def closed_with(ws, *, within_s: float = SOCKET_TIMEOUT_S) -> tuple[list[dict], int]:
+    """Every message until the server closes the socket (in `within_s` at most), and its close code."""
     got = []
-    async with asyncio.timeout(SOCKET_TIMEOUT_S):
+    async with asyncio.timeout(within_s):
         async for msg in ws:
             assert msg.type == aiohttp.WSMsgType.TEXT, msg
             got.append(json.loads(msg.data))

@@ -96,8 +96,12 @@ def start_daphne(tmp: Path, demo_url: str, env: dict | None = None, db: Path | N
 
 
 def start_test_daphne(tmp: Path, demo_url: str, extra_env: dict | None = None, db: Path | None = None):
-    """A test server: as in class, but a learner may have 20 runs going (tests start many)."""
-    return start_daphne(tmp, demo_url, {"PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **(extra_env or {})}, db)
+    """A test server: as in class, but a learner may have 20 runs going (tests start many), and the
+    class limits per address are out of the way: every test client is 127.0.0.1, and a fuzzer's
+    unknown codes would soon have the whole suite refused (test_classes.py sets small ones)."""
+    unlimited = {"PLAYGROUND_CLASS_MISSES_PER_ADDRESS": "1000000", "PLAYGROUND_CLASS_CREATES_PER_ADDRESS": "1000000"}
+    env = {"PLAYGROUND_MAX_RUNS_PER_VISITOR": "20", **unlimited, **(extra_env or {})}
+    return start_daphne(tmp, demo_url, env, db)
 
 
 def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
