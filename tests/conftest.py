@@ -103,3 +103,18 @@ def postgres_url():
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+async def outside():
+    """A server on another loopback address, off every allowlist: it must never be contacted."""
+    from aiohttp import web
+
+    from tests.support.recording import Recording
+
+    async def ok(request):
+        return web.json_response({"ok": 1})
+
+    server = await Recording("127.0.0.2").start([web.get("/ok", ok)])
+    yield server
+    await server.close()

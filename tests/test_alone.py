@@ -100,11 +100,17 @@ async def test_a_run_alone_whose_process_dies_is_interrupted_keeping_its_events(
 # --- the measuring parts, in this process -------------------------------------------------
 
 
-async def test_the_loop_watch_sees_a_blocking_call_as_a_stretch_as_long_as_the_hold():
+def watching() -> tuple[LoopWatch, list[dict], float]:
+    """A started LoopWatch on this loop, the events it emits, and its clock's zero."""
     emitted: list[dict] = []
     t0 = time.monotonic()
     watch = LoopWatch(emit=emitted.append, now=lambda: time.monotonic() - t0)
     watch.start()
+    return watch, emitted, t0
+
+
+async def test_the_loop_watch_sees_a_blocking_call_as_a_stretch_as_long_as_the_hold():
+    watch, emitted, t0 = watching()
     await asyncio.sleep(0.05)
     held_from = time.monotonic() - t0
     time.sleep(0.2)  # the loop held: nothing else can run
@@ -119,10 +125,7 @@ async def test_the_loop_watch_sees_a_blocking_call_as_a_stretch_as_long_as_the_h
 
 
 async def test_a_loop_held_until_the_watch_stops_still_counts():
-    emitted: list[dict] = []
-    t0 = time.monotonic()
-    watch = LoopWatch(emit=emitted.append, now=lambda: time.monotonic() - t0)
-    watch.start()
+    watch, emitted, _ = watching()
     await asyncio.sleep(0.02)
     time.sleep(0.1)  # held to the end: the watch is stopped before it wakes
     await watch.stop()

@@ -8,6 +8,7 @@ import pytest
 
 from playground.runs.api import MAX_BODY_BYTES
 from playground.runs.spec import FIELDS, kind_of
+from tests.support.apipaths import API_PATHS
 from tests.support.wsclient import collect_run, events_around
 
 BAD_SPECS = [
@@ -169,18 +170,7 @@ async def test_openapi_describes_the_api_and_its_ranges(server):
         async with http.get(server.base + "/api/docs") as r:
             assert r.status == 404  # no docs page: it would load its assets from a CDN
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {
-        "/api/runs",
-        "/api/runs/mine",
-        "/api/runs/{run_id}",
-        "/api/runs/{run_id}/cancel",
-        "/api/runs/{run_id}/export",
-        "/api/classes",
-        "/api/classes/{code}",
-        "/api/classes/{code}/join",
-        "/api/classes/{code}/roster",
-        "/api/classes/{code}/learners/{learner_id}",
-    }
+    assert set(doc["paths"]) == set(API_PATHS)
     props = doc["components"]["schemas"]["RunSpec"]["properties"]
     requests = next(s for s in props["requests"]["anyOf"] if s["type"] == "integer")
     assert requests["minimum"] == 1 and requests["maximum"] == 10_000

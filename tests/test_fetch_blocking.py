@@ -12,7 +12,6 @@ from playground.strategies.blocking import blocking
 from playground.strategies.threads import threads
 from tests.support.blocking import blocking_api
 from tests.support.demoapi import until
-from tests.support.recording import Recording
 from tests.support.runs import bars, of_type
 
 SLACK_S = 1.0  # upper bounds on a shared 2-core machine
@@ -29,19 +28,6 @@ def once_each(recorder) -> None:
     finished = [(e["task"], e["attempt"]) for e in ends(recorder)]
     assert len(set(finished)) == len(finished) and set(started) <= set(finished)
     assert [e["seq"] for e in recorder.history] == list(range(len(recorder.history)))
-
-
-@pytest.fixture
-async def outside():
-    """A server on another loopback address, off the list: it must never be contacted."""
-    from aiohttp import web
-
-    async def ok(request):
-        return web.json_response({"ok": 1})
-
-    server = await Recording("127.0.0.2").start([web.get("/ok", ok)])
-    yield server
-    await server.close()
 
 
 async def test_a_blocking_request_is_timed_in_phases_like_fetch(demo_api):

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from playground.runs.forms import RunSpecForm
 from playground.runs.spec import FIELDS, choices_of, kind_of, limits_of
 from playground.strategies import STRATEGIES
+from tests.support.apipaths import API_PATHS
 from tests.support.fuzzing import assert_no_server_errors, examples, new_log_lines, small_run
 from tests.support.wsclient import collect_run, start_run
 
@@ -234,21 +235,7 @@ def test_every_answer_is_documented_with_its_schema(api):
     }
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/api/runs",
-        "/api/runs/mine",
-        "/api/runs/{run_id}",
-        "/api/runs/{run_id}/cancel",
-        "/api/runs/{run_id}/export",
-        "/api/classes",
-        "/api/classes/{code}",
-        "/api/classes/{code}/join",
-        "/api/classes/{code}/roster",
-        "/api/classes/{code}/learners/{learner_id}",
-    ],
-)
+@pytest.mark.parametrize("path", API_PATHS)
 def test_a_method_the_document_does_not_list_gets_405_naming_the_allowed_one(
     server, api, finished_runs, live_classes, path
 ):

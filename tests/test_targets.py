@@ -14,18 +14,6 @@ from tests.support.runs import bars, run_spec
 
 
 @pytest.fixture
-async def outside():
-    """A server on another loopback address: the allowlist must keep requests away from it."""
-
-    async def ok(request):
-        return web.json_response({"ok": 1})
-
-    server = await Recording("127.0.0.2").start([web.get("/ok", ok)])
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def allowed(outside):
     async def hang(request):
         await asyncio.sleep(60)

@@ -1,0 +1,14 @@
+"""Every path of the JSON API, as its OpenAPI document lists them (test_api, test_openapi_schema)."""
+
+API_PATHS = (
+    "/api/runs",
+    "/api/runs/mine",
+    "/api/runs/{run_id}",
+    "/api/runs/{run_id}/cancel",
+    "/api/runs/{run_id}/export",
+    "/api/classes",
+    "/api/classes/{code}",
+    "/api/classes/{code}/join",
+    "/api/classes/{code}/roster",
+    "/api/classes/{code}/learners/{learner_id}",
+)
