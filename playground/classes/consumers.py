@@ -35,7 +35,7 @@ from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
-from playground.classes import services
+from playground.classes import gallery, rounds, services, stage
 from playground.classes.services import ClassRefused
 
 logger = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
             "teacher": role.kind == "teacher",
             "class": services.class_public(classroom),
         }
+        for part in (stage.stage_hello, rounds.round_hello, gallery.gallery_hello):
+            hello.update(await part(classroom=classroom, role=role))
         if role.learner is not None:
             hello["you"] = services.learner_public(role.learner)
             roster = services.roster_for_learners(rev, show, learners)
@@ -167,6 +169,14 @@ class ClassConsumer(AsyncWebsocketConsumer):
         if self._hold(message):
             return
         await self._refuse("The teacher removed you from this class.", CLOSE_FORBIDDEN, kind="class.removed")
+
+    async def _forward(self, message: dict):
+        if not self._hold(message):
+            await self._send_json(message)
+
+    # The stage, rounds and the gallery (stage.py, rounds.py, gallery.py) send to the groups allowed
+    # to see each message; the socket passes them on as they are, after the hello.
+    class_stage = class_round = class_reveal = class_paused = class_gallery = _forward
 
     # --- From the page --------------------------------------------------------------------------
 

@@ -7,6 +7,9 @@
  */
 
 import { learnersHere } from "./class-words.js";
+import { mountGallery } from "./class-gallery.js";
+import { mountRound } from "./class-round.js";
+import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -28,8 +31,12 @@ function gone(state, text) {
   $("class-gone").hidden = false;
 }
 
+const parts = { role: "learner" };
 const connection = connectRun(banner.dataset.ws, {
   handlers: {
+    ...mountStage(parts),
+    ...mountRound(parts),
+    ...mountGallery(parts),
     "class.roster": roster,
     "class.removed": (message) => gone("removed", `${message.message} The playground still works on its own.`),
     "class.ended": (message) => gone("ended", message.message),

@@ -9,6 +9,9 @@
 
 import { clock, countWords } from "./class-words.js";
 import { csrfToken } from "./form.js";
+import { mountGallery } from "./class-gallery.js";
+import { mountRound } from "./class-round.js";
+import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -80,8 +83,12 @@ $("show-names").addEventListener("change", async (event) => {
 });
 
 const status = $("class-status");
+const parts = { role: "teacher" };
 const connection = connectRun(boot.ws, {
   handlers: {
+    ...mountStage(parts),
+    ...mountRound(parts),
+    ...mountGallery(parts),
     "class.roster": renderRoster,
     "class.ended": (message) => {
       connection.close();
