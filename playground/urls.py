@@ -15,5 +15,6 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),  # ?runs=<id>,<id>[,<id>,<id>]
     path("class/", class_views.class_start, name="class-start"),  # POST: start a class, then its page
     path("class/<str:code>/", class_views.class_page, name="class"),  # the teacher's page, or join, or joined
+    path("class/<str:code>/projector/", class_views.class_projector, name="class-projector"),  # the teacher's only
     path("api/", api.urls),  # /api/runs, /api/runs/<uuid>, /api/runs/<uuid>/cancel, /api/openapi.json
 ]

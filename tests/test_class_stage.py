@@ -326,3 +326,32 @@ async def test_the_stage_run_starts_ahead_of_learners_runs_queued_before_it_and_
         by_hex = {uuid.UUID(str(k)).hex: v for k, v in priorities.items()}
         assert [by_hex[uuid.UUID(i).hex] for i in stage_ids] == [100] * 3
         assert all(by_hex[uuid.UUID(i).hex] < 100 for i in queued)
+
+
+# --- The pages ------------------------------------------------------------------------------------
+
+
+async def test_the_projector_view_is_the_teachers_alone_and_names_no_one(server):
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
+        await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [await run_of(ada)]})
+        status, html, _ = await teacher.page(f"/class/{code}/projector/")
+        assert status == 200 and code in html and "<svg" in html and 'id="stage"' in html
+        assert "Ada Lovelace" not in html
+        status, html, _ = await ada.page(f"/class/{code}/projector/")
+        assert status == 403 and "teacher can open its projector view." in html
+        async with Browser(server) as stranger:
+            status, _, _ = await stranger.page(f"/class/{code}/projector/")
+            assert status == 403
+        status, _, _ = await teacher.page("/class/ABCD-EFGH/projector/")
+        assert status == 404
+
+
+async def test_the_teachers_page_has_the_run_panel_and_a_learners_page_the_stage(server):
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
+        status, html, _ = await teacher.page(f"/class/{code}/")
+        assert status == 200 and 'id="stage-form"' in html and 'id="stage-clear"' in html
+        assert '"presets"' in html and '"vocabulary"' in html  # the boot data class-stage.js reads
+        status, html, _ = await ada.page(f"/class/{code}/")
+        assert status == 200 and 'id="stage"' in html and 'id="stage-form"' not in html

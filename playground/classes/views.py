@@ -9,11 +9,13 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from playground import events
 from playground.classes import services
 from playground.classes.names import MAX_NAME, NAME_RULE, name_suggested
 from playground.classes.services import ClassRefused
 from playground.runs.boot import page_boot
 from playground.runs.forms import RunSpecForm
+from playground.runs.presets import PRESETS
 from playground.runs.views import visitor
 
 QR_SCALE = 6  # px a module: about 220 px across for a join URL, readable from the back of a room on a projector
@@ -73,8 +75,30 @@ async def _join(request, classroom):
 def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
-    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": public}
+    boot = {**public, **stage_boot()}
+    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot, "presets": PRESETS}
     return render(request, "classes/teacher.html", context)
+
+
+def stage_boot() -> dict:
+    """What the stage's timelines read (class-stage.js): the shared words of runs, the presets."""
+    return {"vocabulary": events.vocabulary(), "presets": PRESETS}
+
+
+async def class_projector(request, code: str):
+    """/class/<code>/projector/: the join code and the stage, large, no names (the teacher's browser only)."""
+    try:
+        classroom = await services.class_find(code=code, address=request.META.get("REMOTE_ADDR") or "?")
+    except ClassRefused as exc:
+        return _gone(request, 404 if exc.status == 400 else exc.status, str(exc), retry_after=exc.retry_after)
+    role = await services.class_role(classroom=classroom, visitor=visitor(request))
+    if role.kind != "teacher":
+        return _gone(request, 403, "Only this class's teacher can open its projector view.")
+    public = services.class_public(classroom)
+    join_url = request.build_absolute_uri(public["join_url"])
+    boot = {"code": public["code"], "ws": public["ws"], "vocabulary": events.vocabulary()}
+    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
+    return render(request, "classes/projector.html", context)
 
 
 def _join_page(request, classroom, name: str, *, error: str = "", status: int = 200):
