@@ -232,6 +232,17 @@ def test_every_answer_is_documented_with_its_schema(api):
             410: json,
             429: json,
         },
+        ("/api/classes/{code}/runs", "POST"): {
+            201: json,
+            400: json,
+            403: json,
+            404: html,
+            410: json,
+            413: json,
+            429: json,
+        },
+        ("/api/classes/{code}/stage", "POST"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/stage", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
     }
 
 
