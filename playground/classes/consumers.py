@@ -125,7 +125,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
             await self.dispatch(message)
         if role.kind == "teacher":
             watch = gallery.gallery_watch(classroom=classroom, send=self._send_json)
-            self.watch = asyncio.get_running_loop().create_task(self._guarded(watch))
+            self.watch = asyncio.get_running_loop().create_task(self._guarded(watch), name=gallery.WATCH_TASK)
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 

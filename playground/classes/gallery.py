@@ -28,6 +28,7 @@ from playground.classes.models import Classroom, Learner
 from playground.runs.models import Run
 
 GALLERY_POLL_S = 1.0  # a finished run shows on the dashboard within a second; one small query a second a teacher
+WATCH_TASK = "class-gallery-watch"  # the name of a teacher socket's task running gallery_watch
 MAX_CARDS = 300  # thirty learners' ten runs each: more is no longer a gallery a teacher can read
 # What a card leaves out of the spec: said elsewhere on the card (strategy, n) or too long to show.
 NOT_PARAMS = ("strategy", "requests", "latencies_ms")
