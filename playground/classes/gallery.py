@@ -5,8 +5,8 @@
         class's end (a removed learner's runs leave the gallery with them)
         card = {run, learner, name, strategy, params, n, status, wall_s, created, url}
     gallery_watch(classroom, send)          a teacher socket's loop (consumers.py starts it after the hello):
-        every GALLERY_POLL_S one cheap query (ids and statuses, the roster's rev); on a change,
-        send({"type": "class.gallery", "cards": [...]}) -- the FULL list, never a delta
+        every GALLERY_POLL_S one cheap query (ids, statuses, names); on a change from what the page
+        has (none, at its hello), send({"type": "class.gallery", "cards": [...]}) -- the FULL list, never a delta
     gallery_hello(classroom, role)          -> {"paused": bool}, merged into the socket's hello
     runs_paused_for(owner) -> str | None    the run path's one question (runs/api.py, runs/views.py):
         the refusal's words when `owner` is a learner of a live class whose teacher paused runs
@@ -34,9 +34,8 @@ MAX_CARDS = 300  # thirty learners' ten runs each: more is no longer a gallery a
 NOT_PARAMS = ("strategy", "requests", "latencies_ms")
 
 
-def _learners(classroom_id: int) -> tuple[int, list[Learner]]:
-    rev = Classroom.objects.filter(id=classroom_id).values_list("roster_rev", flat=True).get()
-    return rev, list(Learner.objects.filter(classroom_id=classroom_id, removed=None))
+def _learners(classroom_id: int) -> list[Learner]:
+    return list(Learner.objects.filter(classroom_id=classroom_id, removed=None))
 
 
 def _runs_of(classroom: Classroom, learners: list[Learner], fields: tuple[str, ...]) -> list:
@@ -69,17 +68,18 @@ def card_of(run: dict, learner: Learner) -> dict:
 
 
 def cards_read(classroom: Classroom) -> list[dict]:
-    _, learners = _learners(classroom.id)
+    learners = _learners(classroom.id)
     by_visitor = {x.visitor: x for x in learners}
     runs = _runs_of(classroom, learners, ("id", "owner", "created", "status", "spec", "summary"))
     return [card_of(run, by_visitor[run["owner"]]) for run in runs]
 
 
 def signature_read(classroom: Classroom) -> tuple:
-    """What a change to the cards changes: the roster (names), the runs and their statuses."""
-    rev, learners = _learners(classroom.id)
+    """What a change to the cards changes: which runs, their statuses, their learners' names."""
+    learners = _learners(classroom.id)
+    names = {x.visitor: x.name for x in learners}
     runs = _runs_of(classroom, learners, ("id", "owner", "created", "status"))
-    return rev, tuple((row["id"], row["status"]) for row in runs)
+    return tuple((row["id"], row["status"], names[row["owner"]]) for row in runs)
 
 
 async def cards_now(*, classroom: Classroom) -> list[dict]:
@@ -91,8 +91,9 @@ def gallery_message(cards: list[dict]) -> dict:
 
 
 async def gallery_watch(*, classroom: Classroom, send: Callable[[dict], Awaitable[None]]) -> None:
-    """Send the cards now, then again whenever they change, until cancelled (the socket closed)."""
-    seen = None
+    """Send the cards whenever they change, until cancelled (the socket closed). A page starts from
+    none (its hello), so a class without runs sends nothing."""
+    seen: tuple = ()
     while True:
         now = await sync_to_async(signature_read)(classroom)
         if now != seen:

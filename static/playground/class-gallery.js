@@ -243,14 +243,21 @@ function mountTeacher() {
     }
   });
 
+  function showCards(list) {
+    cards = list;
+    strategies();
+    render();
+  }
+
   return {
-    "class.hello": setPaused,
+    // A (re)connected socket starts from no cards; the server sends the list if there are any.
+    "class.hello": (message) => {
+      setPaused(message);
+      showCards([]);
+    },
     "class.paused": setPaused,
     "class.gallery": (message) => {
-      if (!Array.isArray(message.cards)) return;
-      cards = message.cards;
-      strategies();
-      render();
+      if (Array.isArray(message.cards)) showCards(message.cards);
     },
   };
 }
