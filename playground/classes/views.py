@@ -9,6 +9,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from playground import events
 from playground.classes import services
 from playground.classes.names import MAX_NAME, NAME_RULE, name_suggested
 from playground.classes.services import ClassRefused
@@ -73,7 +74,9 @@ async def _join(request, classroom):
 def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
-    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": public}
+    # The vocabulary: the gallery's mini timelines (gallery-mini.js) count by the server's words.
+    boot = {**public, "vocabulary": events.vocabulary()}
+    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
     return render(request, "classes/teacher.html", context)
 
 

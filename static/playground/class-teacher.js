@@ -10,6 +10,7 @@
 import { clock, countWords } from "./class-words.js";
 import { csrfToken } from "./form.js";
 import { mountGallery } from "./class-gallery.js";
+import { joinHandlers } from "./class-handlers.js";
 import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
@@ -85,17 +86,15 @@ $("show-names").addEventListener("change", async (event) => {
 const status = $("class-status");
 const parts = { role: "teacher" };
 const connection = connectRun(boot.ws, {
-  handlers: {
-    ...mountStage(parts),
-    ...mountRound(parts),
-    ...mountGallery(parts),
+  // Joined, not spread: every part reads its share of class.hello.
+  handlers: joinHandlers(mountStage(parts), mountRound(parts), mountGallery(parts), {
     "class.roster": renderRoster,
     "class.ended": (message) => {
       connection.close();
       showError(message.message);
     },
     error: (message) => showError(message.error),
-  },
+  }),
   onStatus: (state) => {
     status.dataset.state = state === "closed" ? "error" : state;
     status.textContent = STATUS_WORDS[state] ?? state;

@@ -11,4 +11,5 @@ API_PATHS = (
     "/api/classes/{code}/join",
     "/api/classes/{code}/roster",
     "/api/classes/{code}/learners/{learner_id}",
+    "/api/classes/{code}/gallery",
 )
