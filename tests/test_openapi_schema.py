@@ -38,7 +38,7 @@ from tests.support.wsclient import collect_run, start_run
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-ALL_CASES = 1_652  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
+ALL_CASES = 1_892  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
 CASES = [  # (method, path, mode, examples)
     ("POST", "/api/runs", POSITIVE, examples(300, surface=ALL_CASES)),
     ("POST", "/api/runs", NEGATIVE, examples(300, surface=ALL_CASES)),
@@ -60,6 +60,14 @@ CASES = [  # (method, path, mode, examples)
     ("PATCH", "/api/classes/{code}", NEGATIVE, examples(40, surface=ALL_CASES)),
     ("DELETE", "/api/classes/{code}/learners/{learner_id}", POSITIVE, examples(40, surface=ALL_CASES)),
     ("DELETE", "/api/classes/{code}/learners/{learner_id}", NEGATIVE, examples(40, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/gallery", POSITIVE, examples(30, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/gallery", NEGATIVE, examples(20, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/runs", POSITIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/runs", NEGATIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/stage", POSITIVE, examples(30, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/stage", NEGATIVE, examples(30, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/stage", POSITIVE, examples(30, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/stage", NEGATIVE, examples(20, surface=ALL_CASES)),
 ]
 # How this API refuses a request; schemathesis's own list lacks 413, the answer to a body past 64 KB.
 REFUSALS = [400, 403, 404, 405, 409, 413, 429]
@@ -205,7 +213,7 @@ def test_every_answer_is_documented_with_its_schema(api):
     }
     json, html = ["application/json"], ["application/json", "text/html"]
     assert documented == {
-        ("/api/runs", "POST"): {201: json, 400: json, 403: json, 413: json, 429: json},
+        ("/api/runs", "POST"): {201: json, 400: json, 403: json, 409: json, 413: json, 429: json},
         ("/api/runs/mine", "GET"): {200: json},
         ("/api/runs/{run_id}", "GET"): {200: json, 404: html},
         ("/api/runs/{run_id}/cancel", "POST"): {202: json, 403: json, 404: html, 409: json},
@@ -224,6 +232,7 @@ def test_every_answer_is_documented_with_its_schema(api):
             429: json,
         },
         ("/api/classes/{code}/roster", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/gallery", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
         ("/api/classes/{code}/learners/{learner_id}", "DELETE"): {
             204: [],
             400: json,

@@ -8,4 +8,6 @@ services.py   the only writers: create, join, remove, settings; roster messages 
 api.py        /api/classes... on the playground's django-ninja API
 consumers.py  /ws/classes/<code>/: the roster to the teacher, a count (or names) to learners
 views.py      /class/ (create) and /class/<code>/ (teacher, join form, or the playground with a banner)
+gallery.py    learners' runs as cards, a teacher socket's database loop, the pause of learners' runs
+gallery_api.py  GET /api/classes/<code>/gallery
 """

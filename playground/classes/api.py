@@ -6,7 +6,7 @@
     POST   /api/classes/<code>/join {"name"}      201 joined, 200 renamed (same browser); 400 name, 403 removed,
                                                   409 full or the teacher, 429 too many joins into the class
     GET    /api/classes/<code>/roster             200 the learners, names included        teacher only (403)
-    PATCH  /api/classes/<code> {"show_names"}     200 the class's settings                teacher only (403)
+    PATCH  /api/classes/<code> {"show_names", "runs_paused"}  200 the class's settings    teacher only (403)
     DELETE /api/classes/<code>/learners/<id>      204 removed; their socket is told       teacher only (403)
 
 Every one: 400 {"errors": {field: [...]}} naming the field (a code that is not a code, a bad
@@ -32,7 +32,7 @@ from playground.classes.services import ClassRefused
 from playground.runs.api import ApiError, FieldErrors, api, cookie_csrf
 from playground.runs.views import visitor
 
-MAX_CLASS_BODY_BYTES = 1024  # {"name": ...} or {"show_names": ...}
+MAX_CLASS_BODY_BYTES = 1024  # {"name": ...} or {"show_names": ..., "runs_paused": ...}
 MAX_ID = 2**63 - 1  # the database's largest id
 
 router = Router(tags=["classes"])
@@ -60,6 +60,7 @@ class ClassOut(BaseModel):
     ws: str
     expires_at: str
     show_names: bool
+    runs_paused: bool
     max_learners: int
     teacher: bool
     you: LearnerOut | None
@@ -81,11 +82,15 @@ class JoinIn(BaseModel):
 class SettingsIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     show_names: bool | None = Field(None, description="Learners see each other's names (default: only a count)")
+    runs_paused: bool | None = Field(
+        None, description="Learners' Run buttons paused: their runs are refused (409) until false again"
+    )
 
 
 FIELD_RULES = {
     "name": f"Required, as text: {NAME_RULE}.",
     "show_names": "Must be true or false.",
+    "runs_paused": "Must be true or false.",
 }
 
 
@@ -273,7 +278,9 @@ async def classes_roster(request, code: Code):
 async def classes_update(request, code: Code):
     payload = body_of(request, SettingsIn)
     classroom = await teacher_class(request, code)
-    classroom = await services.class_update(classroom=classroom, show_names=payload.show_names)
+    classroom = await services.class_update(
+        classroom=classroom, show_names=payload.show_names, runs_paused=payload.runs_paused
+    )
     return 200, {**services.class_public(classroom), "teacher": True, "you": None}
 
 

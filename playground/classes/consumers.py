@@ -6,6 +6,8 @@
     teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
                                              <- {"type": "class.roster", "rev", "count",
                                                  "learners": [{id, name, joined}]}
+              and a task of its own          <- {"type": "class.gallery", "cards": [...]} now and at each change
+                                                (gallery.gallery_watch reads the database; cancelled at the close)
     learner:  joins class-<code>-learners    <- {"type": "class.hello", "teacher": false, "you": {id, name, joined},
                                                  "class": {...}}
               and class-<code>-learner-<id>  <- {"type": "class.roster", "rev", "count", "show_names"} (names only
@@ -61,6 +63,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
         # the groups are joined before the roster is read, so one can come in between.
         self.held: list[dict] | None = []
         self.task: asyncio.Task | None = None
+        self.watch: asyncio.Task | None = None  # a teacher's: the gallery's cards (gallery.gallery_watch)
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
@@ -120,6 +123,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self.class_roster(roster)
         for message in held or []:  # in the order they came; rosters older than `roster` are dropped
             await self.dispatch(message)
+        if role.kind == "teacher":
+            watch = gallery.gallery_watch(classroom=classroom, send=self._send_json)
+            self.watch = asyncio.get_running_loop().create_task(self._guarded(watch), name=gallery.WATCH_TASK)
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 
@@ -141,8 +147,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code):
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, self.watch):
+            if task is not None:
+                task.cancel()
         if self.ending is not None:
             self.ending.cancel()
         for group in self.groups_joined:

@@ -6,7 +6,7 @@
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
     learner_join(classroom, visitor, name)       -> (Learner, created)   ClassRefused 400/403/409/429
     learner_remove(classroom, learner_id)        ClassRefused 404
-    class_update(classroom, show_names)          -> Classroom
+    class_update(classroom, show_names, runs_paused) -> Classroom   a pause: class.paused to every socket
 
 Every change to the roster adds one to `roster_rev` in its transaction, then the roster goes out
 through the channel layer (`roster_announce`) to three kinds of group:
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from playground.classes import limits
 from playground.classes.codes import CodeInvalid, code_new, code_normal, code_shown
+from playground.classes.gallery import paused_message
 from playground.classes.models import Classroom, Learner
 from playground.classes.names import NAME_RULE, NameInvalid, name_clean
 
@@ -77,6 +78,7 @@ def class_public(classroom: Classroom) -> dict:
         **class_urls(classroom),
         "expires_at": classroom.expires_at.isoformat(),
         "show_names": classroom.show_names,
+        "runs_paused": classroom.runs_paused,
         "max_learners": settings.CLASS_MAX_LEARNERS,
     }
 
@@ -240,11 +242,19 @@ def _remove(classroom_id: int, learner_id: int) -> bool:
     return bool(done)
 
 
-async def class_update(*, classroom: Classroom, show_names: bool | None) -> Classroom:
+async def class_update(*, classroom: Classroom, show_names: bool | None, runs_paused: bool | None = None) -> Classroom:
+    """Change the class's settings (None: unchanged); names shown or hidden go out with the roster,
+    a pause or a resume to every socket of the class (gallery.py: the run path refuses learners' runs)."""
     if show_names is not None and show_names != classroom.show_names:
         await Classroom.objects.filter(id=classroom.id).aupdate(show_names=show_names, roster_rev=F("roster_rev") + 1)
         classroom = await Classroom.objects.aget(id=classroom.id)
         await roster_announce(classroom=classroom)
+    if runs_paused is not None and runs_paused != classroom.runs_paused:
+        await Classroom.objects.filter(id=classroom.id).aupdate(runs_paused=runs_paused)
+        classroom = await Classroom.objects.aget(id=classroom.id)
+        layer = get_channel_layer()
+        for group in (teacher_group(classroom.code), learners_group(classroom.code)):
+            await layer.group_send(group, paused_message(runs_paused))
     return classroom
 
 

@@ -75,14 +75,11 @@ async def _join(request, classroom):
 def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
-    boot = {**public, **stage_boot()}
+    # The vocabulary: the gallery's mini timelines (gallery-mini.js) and the stage's (class-stage.js)
+    # count by the server's words; the presets fill the stage's run spec.
+    boot = {**public, "vocabulary": events.vocabulary(), "presets": PRESETS}
     context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot, "presets": PRESETS}
     return render(request, "classes/teacher.html", context)
-
-
-def stage_boot() -> dict:
-    """What the stage's timelines read (class-stage.js): the shared words of runs, the presets."""
-    return {"vocabulary": events.vocabulary(), "presets": PRESETS}
 
 
 async def class_projector(request, code: str):

@@ -1,7 +1,8 @@
 """The JSON API on django-ninja: create a run, read it back, cancel it; /api/openapi.json from the models.
 
     POST /api/runs ──body_parser (size, UTF-8, JSON)──> RunSpec (strict) ──> run_launch ──> 201 {id, url, ws}
-                   refusals: 400 {"errors": {field: [...]}}, 403 CSRF, 413 too large, 429 RunRefused
+                   refusals: 400 {"errors": {field: [...]}}, 403 CSRF, 409 the caller's teacher paused runs
+                   (classes/gallery.py), 413 too large, 429 RunRefused
     GET  /api/runs/mine              200 the caller's recent runs, newest first ("Compare with...")
     GET  /api/runs/<uuid>            200 the run and its events, 404
     GET  /api/runs/<uuid>/export?format=json|csv|trace   200 a download (export.py), 400 bad format, 404
@@ -28,6 +29,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from pydantic import BaseModel
 
+from playground.classes.gallery import runs_paused_for
 from playground.runs import export, lifecycle
 from playground.runs.admission import RunRefused
 from playground.runs.comparisons import RECENT_RUNS, runs_recent
@@ -253,7 +255,7 @@ NOT_FOUND = {
 @api.post(
     "/runs",
     auth=cookie_csrf,
-    response={201: Created, 400: FieldErrors, 403: ApiError, 413: ApiError, 429: ApiError},
+    response={201: Created, 400: FieldErrors, 403: ApiError, 409: ApiError, 413: ApiError, 429: ApiError},
     summary="Start a run",
     openapi_extra={
         "requestBody": {"required": True},
@@ -261,12 +263,15 @@ NOT_FOUND = {
             _201="The run was started: its id, page and websocket",
             _400="Field errors, each naming what the field accepts; __all__ for the body as a whole",
             _403="The request carries cookies but not the CSRF token, or comes from another site's page",
+            _409="You are a learner in a class whose teacher paused runs: Run works again when they resume",
             _413=f"Body larger than {MAX_BODY_BYTES:,} bytes",
             _429="Too many runs in flight, yours or the server's",
         ),
     },
 )
 async def runs_create(request, spec: RunSpec):
+    if paused := await runs_paused_for(owner=owner_of(request)):
+        return 409, {"error": paused}
     try:
         run = await lifecycle.run_launch(spec=spec.stored(), owner=owner_of(request))
     except RunRefused as exc:

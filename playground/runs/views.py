@@ -6,6 +6,7 @@ from asgiref.sync import sync_to_async
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from playground.classes.gallery import runs_paused_for
 from playground.runs import comparisons, lifecycle
 from playground.runs.admission import RunRefused
 from playground.runs.boot import compare_boot, page_boot
@@ -22,6 +23,9 @@ def visitor(request) -> str:
 async def index(request):
     if request.method == "POST":  # the form without JavaScript
         form = RunSpecForm(request.POST)
+        if form.is_valid() and (paused := await runs_paused_for(owner=visitor(request))):
+            form.add_error(None, paused)
+            return await _page(request, form, status=409)
         if form.is_valid():
             try:
                 run = await lifecycle.run_launch(spec=form.spec(), owner=visitor(request))

@@ -1,9 +1,263 @@
 /**
- * The class's gallery on the teacher's and learners' pages. (Being built.)
+ * The class's gallery: on the teacher's page, the learners' runs as cards (sorted, filtered,
+ * each with a mini timeline; Spotlight, Compare, Open) and the Pause/Resume toggle; on a
+ * learner's page, the Run button off while the teacher pauses runs.
  *
- *   mountGallery({ role: "teacher" | "learner", boot, hello }) -> { "class.<type>": handler, ... } for the class socket
+ *   mountGallery({ role: "teacher" | "learner" }) -> { "class.<type>": handler, ... } for the class socket
+ *
+ *   teacher:  class.gallery (the full list) ──gallery-model.js──> the cards
+ *             a finished card ──GET /api/runs/<id> (once)──> gallery-mini.js
+ *             Spotlight ──POST /api/classes/<code>/stage {"runs": [id]}        (the stage's endpoint)
+ *             Compare   ──POST /api/classes/<code>/stage {"runs": [id, id]}
+ *             Pause     ──PATCH /api/classes/<code> {"runs_paused": bool}──> class.paused to every page
+ *   learner:  class.hello / class.paused {paused} ──> #run-button disabled, a note in the banner saying why
  */
 
-export function mountGallery(context) {
-  return {};
+import { csrfToken } from "./form.js";
+import { drawMini } from "./gallery-mini.js";
+import {
+  cardWords,
+  countWords,
+  isOver,
+  pausedWords,
+  pickedStill,
+  pickToggle,
+  shownCards,
+  SORTS,
+  strategiesOf,
+} from "./gallery-model.js";
+
+// A run of more requests than this is not fetched for its card (its events would be megabytes):
+// "Open" shows it.
+export const MINI_MAX_REQUESTS = 2000;
+
+const $ = (id) => document.getElementById(id);
+
+export function mountGallery(parts) {
+  return parts.role === "teacher" ? mountTeacher() : mountLearner();
+}
+
+// --- The learner's page --------------------------------------------------------------------
+
+function mountLearner() {
+  const banner = $("class-banner");
+  const button = $("run-button");
+  const code = banner?.querySelector("strong")?.textContent ?? "";
+  let paused = false;
+  const note = document.createElement("p");
+  note.id = "class-paused";
+  note.className = "class-paused-note";
+  note.setAttribute("role", "status");
+  note.hidden = true;
+  banner?.append(note);
+  // The form turns Run back on when its request ends (form.js); while paused it stays off.
+  if (button) {
+    new MutationObserver(() => {
+      if (paused && !button.disabled) button.disabled = true;
+    }).observe(button, { attributes: true, attributeFilter: ["disabled"] });
+  }
+
+  function setPaused(message) {
+    if (typeof message.paused !== "boolean" || !button) return;
+    paused = message.paused;
+    button.disabled = paused;
+    button.title = paused ? pausedWords(code) : "";
+    button.dataset.paused = String(paused);
+    note.textContent = paused ? pausedWords(code) : "";
+    note.hidden = !paused;
+  }
+
+  return { "class.hello": setPaused, "class.paused": setPaused };
+}
+
+// --- The teacher's page --------------------------------------------------------------------
+
+function mountTeacher() {
+  const boot = JSON.parse($("boot").textContent);
+  const api = `/api/classes/${boot.code}`;
+  const controls = $("gallery-controls");
+  const sort = $("gallery-sort");
+  const strategy = $("gallery-strategy");
+  const name = $("gallery-name");
+  const list = $("gallery-cards");
+  const compare = $("gallery-compare");
+  const pause = $("pause-runs");
+  const minis = new Map(); // run id -> its card's mini timeline (a canvas, or a note): drawn once
+  let cards = [];
+  let picked = [];
+  let paused = Boolean(boot.runs_paused);
+
+  for (const [value, words] of Object.entries(SORTS)) sort.add(new Option(words, value));
+  controls.addEventListener("input", render);
+  controls.addEventListener("submit", (event) => event.preventDefault());
+
+  function showError(text) {
+    $("gallery-error").textContent = text;
+    $("gallery-error").hidden = !text;
+  }
+
+  async function call(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken(controls) },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      const text = data.error ?? Object.values(data.errors ?? {}).flat().join(" ");
+      throw new Error(text || `The server answered ${response.status}.`);
+    }
+    return response;
+  }
+
+  async function stage(runs, what) {
+    try {
+      await call("POST", `${api}/stage`, { runs });
+      showError("");
+    } catch (error) {
+      showError(`Could not ${what}: ${error.message}`);
+    }
+  }
+
+  function strategies() {
+    const chosen = strategy.value;
+    const names = strategiesOf(cards);
+    if (chosen && !names.includes(chosen)) names.push(chosen); // a choice stays until the teacher changes it
+    strategy.replaceChildren(new Option("Any", ""), ...names.map((s) => new Option(s, s)));
+    strategy.value = chosen;
+  }
+
+  function mini(card) {
+    let element = minis.get(card.run);
+    if (element) return element;
+    if (!isOver(card)) {
+      const waiting = document.createElement("p");
+      waiting.className = "gallery-mini gallery-mini--waiting";
+      waiting.textContent = "Timeline when it ends";
+      return waiting; // not kept: the finished card draws its timeline
+    }
+    if (!(card.n <= MINI_MAX_REQUESTS)) {
+      element = document.createElement("p");
+      element.className = "gallery-mini gallery-mini--waiting";
+      element.textContent = "Too many requests to draw small: Open it";
+    } else {
+      element = document.createElement("canvas");
+      element.className = "gallery-mini";
+      element.setAttribute("role", "img");
+      element.setAttribute("aria-label", `Timeline of ${card.name}'s run, loading`);
+      fetchMini(card, element);
+    }
+    minis.set(card.run, element);
+    return element;
+  }
+
+  async function fetchMini(card, canvas) {
+    try {
+      const response = await fetch(`/api/runs/${card.run}`, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const run = await response.json();
+      const model = drawMini(canvas, run.events, boot.vocabulary);
+      const words = cardWords(card);
+      canvas.setAttribute("aria-label", `Timeline of ${card.name}'s run: ${words.line}, ${words.status}, ${model.laneCount} lanes`);
+      canvas.dataset.drawn = "true";
+    } catch (error) {
+      canvas.setAttribute("aria-label", `Timeline of ${card.name}'s run: not drawn (${error.message})`);
+      minis.delete(card.run); // the next list of cards tries again
+    }
+  }
+
+  function button(text, label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function cardItem(card) {
+    const words = cardWords(card);
+    const li = document.createElement("li");
+    li.className = "gallery-card";
+    li.dataset.run = card.run;
+    li.dataset.status = card.status;
+    const title = document.createElement("h3");
+    title.className = "gallery-name";
+    title.textContent = words.title; // text, never markup
+    const line = document.createElement("p");
+    line.className = "gallery-line";
+    line.textContent = words.line;
+    const params = document.createElement("p");
+    params.className = "gallery-params";
+    params.textContent = words.params;
+    const status = document.createElement("p");
+    status.className = "gallery-status";
+    status.textContent = words.status;
+    const actions = document.createElement("div");
+    actions.className = "gallery-actions";
+    const pick = button("Pick", `Pick ${card.name}'s run to compare`, () => {
+      picked = pickToggle(picked, card.run);
+      render();
+    });
+    pick.setAttribute("aria-pressed", String(picked.includes(card.run)));
+    const open = document.createElement("a");
+    open.href = card.url;
+    open.target = "_blank";
+    open.rel = "noopener";
+    open.textContent = "Open";
+    open.setAttribute("aria-label", `Open ${card.name}'s run`);
+    actions.append(button("Spotlight", `Spotlight ${card.name}'s run for everyone`, () => stage([card.run], "spotlight it")), pick, open);
+    li.append(title, line, params, status, mini(card), actions);
+    return li;
+  }
+
+  function render() {
+    picked = pickedStill(picked, cards);
+    const shown = shownCards(cards, { sort: sort.value, strategy: strategy.value, text: name.value });
+    list.replaceChildren(...shown.map(cardItem));
+    $("gallery-count").textContent = countWords(shown.length, cards.length);
+    $("gallery-empty").hidden = cards.length > 0;
+    compare.disabled = picked.length !== 2;
+  }
+
+  compare.addEventListener("click", () => stage([...picked], "compare them"));
+
+  function setPaused(message) {
+    if (typeof message.paused !== "boolean") return;
+    paused = message.paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    pause.textContent = paused ? "Resume learners' runs" : "Pause learners' runs";
+    $("pause-note").hidden = !paused;
+  }
+
+  pause.addEventListener("click", async () => {
+    pause.disabled = true;
+    try {
+      await call("PATCH", api, { runs_paused: !paused });
+      setPaused({ paused: !paused }); // class.paused says so too
+      showError("");
+    } catch (error) {
+      showError(`Could not ${paused ? "resume" : "pause"} runs: ${error.message}`);
+    } finally {
+      pause.disabled = false;
+    }
+  });
+
+  function showCards(list) {
+    cards = list;
+    strategies();
+    render();
+  }
+
+  return {
+    // A (re)connected socket starts from no cards; the server sends the list if there are any.
+    "class.hello": (message) => {
+      setPaused(message);
+      showCards([]);
+    },
+    "class.paused": setPaused,
+    "class.gallery": (message) => {
+      if (Array.isArray(message.cards)) showCards(message.cards);
+    },
+  };
 }

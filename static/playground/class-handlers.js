@@ -1,21 +1,23 @@
 /**
- * One handler map for the class socket from the parts' maps (mountStage, mountRound, mountGallery and
- * the page's own): where two parts handle one type (each reads the hello), each is called, in order.
- * Pure: testable in Node.
+ * Pure: the class socket's handlers, joined from each part of a class page (the stage, rounds,
+ * the gallery, the page's own). Two parts may both read a message -- every part reads its
+ * share of class.hello -- so a type's handlers are all called, in the order the parts are given.
+ *
+ *   joinHandlers({"class.hello": a}, {"class.hello": b, "class.paused": c}) -> {"class.hello": a then b, ...}
  */
 
-export function handlersOf(...maps) {
+export function joinHandlers(...parts) {
   const lists = new Map();
-  for (const map of maps) {
-    for (const [type, handler] of Object.entries(map ?? {})) {
+  for (const part of parts) {
+    for (const [type, handler] of Object.entries(part ?? {})) {
       if (typeof handler !== "function") continue;
       if (!lists.has(type)) lists.set(type, []);
       lists.get(type).push(handler);
     }
   }
-  const out = {};
+  const joined = {};
   for (const [type, handlers] of lists) {
-    out[type] = handlers.length === 1 ? handlers[0] : (message) => handlers.forEach((handler) => handler(message));
+    joined[type] = handlers.length === 1 ? handlers[0] : (message) => handlers.forEach((handler) => handler(message));
   }
-  return out;
+  return joined;
 }

@@ -8,7 +8,7 @@
 
 import { learnersHere } from "./class-words.js";
 import { mountGallery } from "./class-gallery.js";
-import { handlersOf } from "./class-handlers.js";
+import { joinHandlers } from "./class-handlers.js";
 import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
@@ -34,7 +34,8 @@ function gone(state, text) {
 
 const parts = { role: "learner" };
 const connection = connectRun(banner.dataset.ws, {
-  handlers: handlersOf(mountStage(parts), mountRound(parts), mountGallery(parts), {
+  // Joined, not spread: every part reads its share of class.hello.
+  handlers: joinHandlers(mountStage(parts), mountRound(parts), mountGallery(parts), {
     "class.roster": roster,
     "class.removed": (message) => gone("removed", `${message.message} The playground still works on its own.`),
     "class.ended": (message) => gone("ended", message.message),

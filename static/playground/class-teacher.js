@@ -10,7 +10,7 @@
 import { clock, countWords } from "./class-words.js";
 import { csrfToken } from "./form.js";
 import { mountGallery } from "./class-gallery.js";
-import { handlersOf } from "./class-handlers.js";
+import { joinHandlers } from "./class-handlers.js";
 import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
@@ -86,7 +86,8 @@ $("show-names").addEventListener("change", async (event) => {
 const status = $("class-status");
 const parts = { role: "teacher" };
 const connection = connectRun(boot.ws, {
-  handlers: handlersOf(mountStage(parts), mountRound(parts), mountGallery(parts), {
+  // Joined, not spread: every part reads its share of class.hello.
+  handlers: joinHandlers(mountStage(parts), mountRound(parts), mountGallery(parts), {
     "class.roster": renderRoster,
     "class.ended": (message) => {
       connection.close();

@@ -11,6 +11,7 @@ API_PATHS = (
     "/api/classes/{code}/join",
     "/api/classes/{code}/roster",
     "/api/classes/{code}/learners/{learner_id}",
+    "/api/classes/{code}/gallery",
     "/api/classes/{code}/runs",
     "/api/classes/{code}/stage",
 )

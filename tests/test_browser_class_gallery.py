@@ -1,0 +1,150 @@
+"""The class gallery in a real Chromium: a teacher's page and three learners' pages in one browser
+(separate contexts, so separate cookies), on the session's real Daphne. Screenshots in
+test-output/class-gallery-*.png.
+
+Three learners run small runs of three strategies; the teacher's dashboard shows three cards,
+each with its mini timeline drawn; sorting and filtering reorder and hide cards; picking two
+turns Compare on; Pause turns every learner's Run button off with a note saying why, and Resume
+turns it on again. axe-core checks the dashboard and a paused learner's page.
+"""
+
+import re
+import shutil
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.support.a11y import axe_violations, blocking, described
+from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS, fill_form
+
+CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
+LEARNERS = [  # name, strategy, its parameters: three wall times well apart (5 requests of 200 ms)
+    ("Quiet Otter", "gather", {}),  # all at once: ~0.2 s
+    ("Brave Heron", "sequential", {}),  # one after another: ~1 s
+    ("Calm Lynx", "semaphore", {"limit": 2}),  # two at a time: ~0.6 s
+]
+
+
+@pytest.fixture
+async def browser():
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        await browser.close()
+
+
+async def new_page(browser, errors: list[str]):
+    """A page in a context of its own: its own cookies, so its own session."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
+async def assert_accessible(page, name: str) -> None:
+    found = blocking(await axe_violations(page))
+    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
+
+
+async def join(page, url: str, name: str) -> None:
+    await page.goto(url)
+    await page.fill("#join-name", name)
+    await page.click("#join-button")
+    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
+
+
+async def names_shown(teacher) -> list[str]:
+    return await teacher.locator("#gallery-cards .gallery-name").all_text_contents()
+
+
+async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(server, browser, output_dir):
+    errors: list[str] = []
+    teacher = await new_page(browser, errors)
+    await teacher.goto(server.base + "/")
+    await teacher.click("#class-start-button")
+    await teacher.wait_for_url(CLASS_URL)
+    join_url = teacher.url
+    await expect(teacher.locator("#class-status")).to_have_attribute("data-state", "live")
+    await expect(teacher.locator("#gallery-empty")).to_be_visible()
+
+    learners = []
+    for name, strategy, params in LEARNERS:
+        page = await new_page(browser, errors)
+        await join(page, join_url, name)
+        await fill_form(page, strategy=strategy, requests=5, latency_ms=200, jitter_ms=0, **params)
+        await page.click("#run-button")
+        learners.append(page)
+    for page in learners:
+        await expect(page.locator("#conn-status")).to_have_attribute("data-state", "finished")
+
+    cards = teacher.locator("#gallery-cards .gallery-card")
+    await expect(cards).to_have_count(3)
+    await expect(teacher.locator('#gallery-cards .gallery-card[data-status="finished"]')).to_have_count(3)
+    await expect(teacher.locator('#gallery-cards canvas.gallery-mini[data-drawn="true"]')).to_have_count(3)
+    await expect(teacher.locator("#gallery-count")).to_have_text("3 runs")
+    await expect(teacher.locator("#gallery-empty")).to_be_hidden()
+    heron = cards.filter(has_text="Brave Heron")
+    await expect(heron.locator(".gallery-line")).to_have_text("sequential · 5 requests")
+    await expect(heron.locator(".gallery-params")).to_contain_text("latency_ms 200")
+    await expect(heron.locator(".gallery-status")).to_have_text(re.compile(r"^finished in \d"))
+    await expect(heron.get_by_role("link", name="Open Brave Heron's run")).to_have_attribute(
+        "href", re.compile(r"^/runs/[0-9a-f-]{36}/$")
+    )
+    # The mini timeline has ink on it: some pixel is not blank.
+    inked = await heron.locator("canvas").evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0)"
+    )
+    assert inked
+
+    await teacher.select_option("#gallery-sort", "fastest")
+    assert await names_shown(teacher) == ["Quiet Otter", "Calm Lynx", "Brave Heron"]
+    await teacher.select_option("#gallery-sort", "slowest")
+    assert await names_shown(teacher) == ["Brave Heron", "Calm Lynx", "Quiet Otter"]
+    await teacher.select_option("#gallery-sort", "name")
+    assert await names_shown(teacher) == ["Brave Heron", "Calm Lynx", "Quiet Otter"]
+    await teacher.select_option("#gallery-strategy", "semaphore")
+    await expect(cards).to_have_count(1)
+    await expect(teacher.locator("#gallery-count")).to_have_text("1 of 3 runs")
+    await teacher.select_option("#gallery-strategy", "")
+    await teacher.fill("#gallery-name", "otter")
+    await expect(cards).to_have_count(1)
+    await expect(cards.first.locator(".gallery-name")).to_have_text("Quiet Otter")
+    await teacher.fill("#gallery-name", "")
+    await expect(cards).to_have_count(3)
+
+    compare = teacher.locator("#gallery-compare")
+    await expect(compare).to_be_disabled()
+    await teacher.get_by_role("button", name="Pick Quiet Otter's run to compare").click()
+    await teacher.get_by_role("button", name="Pick Brave Heron's run to compare").click()
+    await expect(compare).to_be_enabled()
+    await expect(teacher.get_by_role("button", name="Pick Brave Heron's run to compare")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    await teacher.screenshot(path=output_dir / "class-gallery-teacher.png", full_page=True)
+    await assert_accessible(teacher, "the teacher's dashboard with three cards")
+
+    await teacher.click("#pause-runs")
+    await expect(teacher.locator("#pause-runs")).to_have_attribute("aria-pressed", "true")
+    await expect(teacher.locator("#pause-runs")).to_have_text("Resume learners' runs")
+    code = (await teacher.locator("#class-code").text_content()).strip()
+    for page in learners:
+        await expect(page.locator("#run-button")).to_be_disabled()
+        await expect(page.locator("#class-paused")).to_have_text(
+            f"Your teacher paused runs in class {code}: Run is off until they resume."
+        )
+    await learners[0].screenshot(path=output_dir / "class-gallery-paused-learner.png", full_page=True)
+    await assert_accessible(learners[0], "a paused learner's page")
+    late = await new_page(browser, errors)  # a learner who joins while paused: its hello says so
+    await join(late, join_url, "Late Owl")
+    await expect(late.locator("#run-button")).to_be_disabled()
+
+    await teacher.click("#pause-runs")
+    await expect(teacher.locator("#pause-runs")).to_have_attribute("aria-pressed", "false")
+    for page in [*learners, late]:
+        await expect(page.locator("#run-button")).to_be_enabled()
+        await expect(page.locator("#class-paused")).to_be_hidden()
+    assert not errors, f"the pages logged errors: {errors}"
