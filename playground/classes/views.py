@@ -14,6 +14,7 @@ from playground.classes.names import MAX_NAME, NAME_RULE, name_suggested
 from playground.classes.services import ClassRefused
 from playground.runs.boot import page_boot
 from playground.runs.forms import RunSpecForm
+from playground.runs.presets import PRESETS
 from playground.runs.views import visitor
 
 QR_SCALE = 6  # px a module: about 220 px across for a join URL, readable from the back of a room on a projector
@@ -74,6 +75,7 @@ def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
     context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": public}
+    context["round_presets"] = PRESETS  # what a round may predict (teacher_rounds.html)
     return render(request, "classes/teacher.html", context)
 
 

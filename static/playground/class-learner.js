@@ -10,7 +10,7 @@ import { learnersHere } from "./class-words.js";
 import { mountGallery } from "./class-gallery.js";
 import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
-import { connectRun } from "./socket.js";
+import { connectRun, joinHandlers } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("class-banner");
@@ -34,9 +34,7 @@ function gone(state, text) {
 const parts = { role: "learner" };
 const connection = connectRun(banner.dataset.ws, {
   handlers: {
-    ...mountStage(parts),
-    ...mountRound(parts),
-    ...mountGallery(parts),
+    ...joinHandlers(mountStage(parts), mountRound(parts), mountGallery(parts)), // a type two parts handle: both
     "class.roster": roster,
     "class.removed": (message) => gone("removed", `${message.message} The playground still works on its own.`),
     "class.ended": (message) => gone("ended", message.message),

@@ -12,7 +12,7 @@ import { csrfToken } from "./form.js";
 import { mountGallery } from "./class-gallery.js";
 import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
-import { connectRun } from "./socket.js";
+import { connectRun, joinHandlers } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
 const boot = JSON.parse($("boot").textContent);
@@ -86,9 +86,7 @@ const status = $("class-status");
 const parts = { role: "teacher" };
 const connection = connectRun(boot.ws, {
   handlers: {
-    ...mountStage(parts),
-    ...mountRound(parts),
-    ...mountGallery(parts),
+    ...joinHandlers(mountStage(parts), mountRound(parts), mountGallery(parts)), // a type two parts handle: both
     "class.roster": renderRoster,
     "class.ended": (message) => {
       connection.close();

@@ -154,3 +154,23 @@ export function connectRun(path, { handlers = {}, onStatus = () => {}, after = -
     },
   };
 }
+
+/**
+ * Handler maps joined into one: a type that several maps handle (each part of a page its own
+ * "class.hello") calls each of their handlers in turn, in the order the maps are given.
+ */
+export function joinHandlers(...maps) {
+  const out = {};
+  for (const map of maps) {
+    for (const [type, handler] of Object.entries(map)) {
+      const before = out[type];
+      out[type] = before
+        ? (message) => {
+            before(message);
+            handler(message);
+          }
+        : handler;
+    }
+  }
+  return out;
+}

@@ -208,3 +208,17 @@ test("types that name no handler of the caller's own are ignored, not called", (
   assert.equal(socket.state, "live");
   assert.deepEqual(states, ["connecting", "live"]);
 });
+
+test("joined handler maps call every handler of a type, in order", async () => {
+  const { joinHandlers } = await import("../../static/playground/socket.js");
+  const calls = [];
+  const joined = joinHandlers(
+    { "class.hello": (m) => calls.push(["a", m.n]), "class.round": () => calls.push(["round"]) },
+    {},
+    { "class.hello": (m) => calls.push(["b", m.n]) },
+  );
+  joined["class.hello"]({ n: 1 });
+  joined["class.round"]({});
+  assert.deepEqual(calls, [["a", 1], ["b", 1], ["round"]]);
+  assert.deepEqual(Object.keys(joined).sort(), ["class.hello", "class.round"]);
+});
