@@ -50,7 +50,8 @@ export function mountRound({ role }) {
     const round = state.round;
     box.hidden = !teacher && !round;
     box.dataset.state = round?.state ?? "none";
-    say("round-state", stateWords(round, role) + (teacher && round?.state === "locked" && state.finished ? " The run has finished." : ""));
+    const finished = teacher && round?.state === "locked" && state.finished;
+    say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
     if (teacher) {
       $("round-reveal").disabled = !(round && (round.state === "locked" || round.state === "revealed"));
@@ -58,7 +59,8 @@ export function mountRound({ role }) {
     }
     const open = round?.state === "open";
     $("guess-form").hidden = !open;
-    say("guess-mine", state.mine != null ? `Your guess: ${duration(state.mine)}${open ? " (you can change it until the run starts)" : ""}.` : "");
+    const until = open ? " (you can change it until the run starts)" : "";
+    say("guess-mine", state.mine != null ? `Your guess: ${duration(state.mine)}${until}.` : "");
   }
 
   function showReveal(reveal) {
@@ -68,7 +70,10 @@ export function mountRound({ role }) {
     drawHistogram($("round-histogram"), model, { label: `Histogram of the guesses: ${words}` });
     say("round-summary", words);
     $("round-figure").hidden = false;
-    if (!teacher) say("round-off", mine == null ? "You did not guess this round." : `You guessed ${duration(mine)}: ${offWords(mine, reveal.wall_ms)}.`);
+    if (!teacher) {
+      const off = mine == null ? "You did not guess this round." : `You guessed ${duration(mine)}: ${offWords(mine, reveal.wall_ms)}.`;
+      say("round-off", off);
+    }
     if (teacher) listGuesses(reveal);
   }
 
@@ -81,7 +86,8 @@ export function mountRound({ role }) {
   function listGuesses(reveal) {
     const items = reveal.guesses.map((g) => {
       const li = document.createElement("li");
-      li.textContent = `${g.closest ? "★ " : ""}${g.name ?? `Learner ${g.learner}`}: ${duration(g.guess_ms)} (${offWords(g.guess_ms, reveal.wall_ms)})`;
+      const who = g.name ?? `Learner ${g.learner}`;
+      li.textContent = `${g.closest ? "★ " : ""}${who}: ${duration(g.guess_ms)} (${offWords(g.guess_ms, reveal.wall_ms)})`;
       if (g.closest) li.className = "is-closest";
       return li;
     });
@@ -110,7 +116,7 @@ export function mountRound({ role }) {
     state.round = round;
     if (round?.state === "locked" && round.run) watchRun(round.run);
     render();
-    if (teacher) loadHistory();
+    if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
   }
 
   async function loadHistory() {
@@ -120,7 +126,8 @@ export function mountRound({ role }) {
     const rows = (await response.json()).rounds.map((r) => {
       const tr = document.createElement("tr");
       const closest = r.entries.filter((e) => e.closest).map((e) => e.name).join(", ");
-      for (const cell of [r.number, r.state, r.guesses, r.wall_ms == null ? "" : duration(r.wall_ms), r.ideal_ms == null ? "" : duration(r.ideal_ms), closest]) {
+      const ms = (x) => (x == null ? "" : duration(x));
+      for (const cell of [r.number, r.state, r.guesses, ms(r.wall_ms), ms(r.ideal_ms), closest]) {
         const td = document.createElement("td");
         td.textContent = String(cell);
         tr.append(td);

@@ -74,13 +74,14 @@ export function histogram(guesses, { wall_ms: wall = null, ideal_ms: ideal = nul
   const width = niceWidth(top);
   const count = Math.floor(top / width) + 1;
   const closest = new Set(closestGuesses(guesses, wall));
-  const bins = Array.from({ length: count }, (_, i) => ({ lo: i * width, hi: (i + 1) * width, count: 0, closest: false, mine: false, more: false }));
-  const more = { lo: count * width, hi: Math.max(...values, count * width), count: 0, closest: false, mine: false, more: true };
+  const bin = (lo, hi, more) => ({ lo, hi, count: 0, closest: false, mine: false, more });
+  const bins = Array.from({ length: count }, (_, i) => bin(i * width, (i + 1) * width, false));
+  const more = bin(count * width, Math.max(...values, count * width), true);
   for (const g of guesses) {
-    const bin = g.guess_ms > cap ? more : bins[Math.min(Math.floor(g.guess_ms / width), count - 1)];
-    bin.count += 1;
-    bin.closest ||= g.closest ?? closest.has(g); // the server marks them; a bare list is marked here
-    bin.mine ||= mine != null && g.guess_ms === mine;
+    const into = g.guess_ms > cap ? more : bins[Math.min(Math.floor(g.guess_ms / width), count - 1)];
+    into.count += 1;
+    into.closest ||= g.closest ?? closest.has(g); // the server marks them; a bare list is marked here
+    into.mine ||= mine != null && g.guess_ms === mine;
   }
   if (more.count) bins.push(more);
   return { lo: 0, hi: count * width, width, bins, wall, ideal, mine, tallest: Math.max(1, ...bins.map((b) => b.count)) };
@@ -117,9 +118,12 @@ export function stateWords(round, role) {
   if (!round) return role === "teacher" ? "No round yet: open one before you run something for everyone." : "";
   const n = round.guesses;
   const counted = `${n} guess${n === 1 ? "" : "es"}`;
+  const teacher = role === "teacher";
   const words = {
-    open: role === "teacher" ? `Round ${round.number} is open: ${counted} so far.` : `Round ${round.number}: how long will it take?`,
-    locked: role === "teacher" ? `Round ${round.number} is locked on the run: ${counted}. Reveal once it has finished.` : `Guesses are locked: the run has started (${counted}).`,
+    open: teacher ? `Round ${round.number} is open: ${counted} so far.` : `Round ${round.number}: how long will it take?`,
+    locked: teacher
+      ? `Round ${round.number} is locked on the run: ${counted}. Reveal once it has finished.`
+      : `Guesses are locked: the run has started (${counted}).`,
     revealed: `Round ${round.number}, revealed: ${counted}.`,
     replaced: `Round ${round.number} was replaced by a newer one.`,
   };

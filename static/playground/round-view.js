@@ -43,14 +43,17 @@ export function drawHistogram(svg, model, { label = "" } = {}) {
     if (!bin.count) continue;
     const left = bin.more ? W - PAD.right - barW : PAD.left + i * barW;
     const classes = ["round-bar", bin.mine ? "is-mine" : "", bin.closest ? "is-closest" : ""].filter(Boolean).join(" ");
-    nodes.push(el("rect", { class: classes, x: left + 1, y: y(bin.count), width: Math.max(barW - 2, 1), height: PAD.top + plotH - y(bin.count) }));
-    nodes.push(el("text", { class: "round-count", x: left + barW / 2, y: y(bin.count) - 4, "text-anchor": "middle" }, bin.closest ? `★ ${bin.count}` : String(bin.count)));
+    const top = y(bin.count);
+    nodes.push(el("rect", { class: classes, x: left + 1, y: top, width: Math.max(barW - 2, 1), height: PAD.top + plotH - top }));
+    const count = bin.closest ? `★ ${bin.count}` : String(bin.count); // the star: a closest guess is in this bar
+    nodes.push(el("text", { class: "round-count", x: left + barW / 2, y: top - 4, "text-anchor": "middle" }, count));
   }
   const mark = (ms, kind, words, row) => {
     if (ms == null) return;
     nodes.push(el("line", { class: `round-line round-${kind}`, x1: x(ms), x2: x(ms), y1: PAD.top - 6, y2: PAD.top + plotH }));
     const anchor = x(ms) > W * 0.7 ? "end" : "start";
-    nodes.push(el("text", { class: `round-label round-${kind}-label`, x: x(ms) + (anchor === "end" ? -4 : 4), y: 12 + row * 13, "text-anchor": anchor }, words));
+    const at = { x: x(ms) + (anchor === "end" ? -4 : 4), y: 12 + row * 13, "text-anchor": anchor };
+    nodes.push(el("text", { class: `round-label round-${kind}-label`, ...at }, words));
   };
   mark(model.ideal, "ideal", `ideal ${duration(model.ideal ?? 0)}`, 1);
   mark(model.wall, "wall", `measured ${duration(model.wall ?? 0)}`, 0);
