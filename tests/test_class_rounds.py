@@ -334,7 +334,12 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         late = await b.socket(code)
         hello = await next_message(late)
         assert hello["round"]["state"] == "revealed" and hello["reveal"] == revealed and hello["mine"] == guesses[1]
-        for ws in (watch, late, *sockets):
+        assert (await teacher.call("PATCH", api, {"show_names": False}))[0] == 200
+        unnamed, named = await c.socket(code), await teacher.socket(code)
+        hidden_hello, teacher_hello = await next_message(unnamed), await next_message(named)
+        assert hidden_hello["reveal"] == hidden and hidden_hello["mine"] == guesses[2]
+        assert teacher_hello["reveal"] == revealed and "mine" not in teacher_hello  # the teacher: names, always
+        for ws in (watch, late, unnamed, named, *sockets):
             await ws.close()
 
         # History and CSV: every guess with its learner's name, the wall time, how far off.
