@@ -128,6 +128,7 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         )
         await expect(page.locator("#guess-error")).to_be_hidden()
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 3 guesses so far.")
+    await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
     await learners[0].screenshot(path=output_dir / "class-round-guess.png", full_page=True)
     await assert_accessible(learners[0], "a learner's page with an open round")
     await assert_accessible(teacher, "the teacher's page with an open round")

@@ -290,6 +290,7 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             assert (await x.call("POST", f"{api}/guesses", {"guess_ms": ms}))[0] == 200  # changed its mind
         counted = await until_round(watch, lambda m: m["round"]["guesses"] == 3, teacher_seen)
         assert counted["round"]["state"] == "open" and "mine" not in counted
+        assert counted["guessed"] == [{"id": i, "name": name} for i, name in zip(ids, names, strict=True)]  # not what
         for ws, got, ms in zip(sockets, seen, guesses, strict=True):  # the count, and the learner's own guess
             while not (any(m.get("mine") == ms for m in got) and any(counts(m) == 3 for m in got)):
                 await until_type(ws, "class.round", got)
@@ -320,6 +321,7 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             assert all(not set(numbers_in(m)) & others for m in before), before
             assert not any(name in json.dumps(m) for m in before for name in names[:n] + names[n + 1 :])
             assert {m["type"] for m in before} <= {"class.hello", "class.roster", "class.round"}
+            assert not any("guessed" in m for m in before)  # who has guessed: the teacher's
 
         # Names shown: revealed again, the learners get them too.
         assert (await teacher.call("PATCH", api, {"show_names": True}))[0] == 200

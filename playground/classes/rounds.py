@@ -5,13 +5,14 @@ locks it, the teacher reveals the class's guesses against the measured time.
     guess_submit(classroom, learner, ms)    -> (Round, created)   ClassRefused 409 (no open round, locked)
     round_lock(classroom, run)              -> Round | None   the stage's POST .../runs: the open round locks
     round_reveal(classroom)                 -> reveal dict    ClassRefused 409 (not locked, run not finished)
-    round_hello(classroom, role)            -> {"round", "reveal", "mine"} for the class socket's hello
+    round_hello(classroom, role)            -> {"round", "reveal"; "mine" (a learner), "guessed" (the teacher)}
     rounds_history(classroom)               -> every round, names and guesses (the teacher's)
 
 A round's state follows from its row: revealed, else locked, else open if it is the class's latest
 round, else replaced (a newer round was opened before this one locked). What goes out:
 
-    class-<code>-teacher        {"type": "class.round", "round": {number, state, spec, guesses: count, run}}
+    class-<code>-teacher        {"type": "class.round", "round": {number, state, spec, guesses: count, run},
+                                 "guessed": [{id, name}]: who has guessed (not what)}
     class-<code>-learners       the same (a count, never a guess), "mine": null only when a round opens
     class-<code>-learner-<id>   the same with "mine": that learner's own guess, when it changes
     every group, at the reveal  {"type": "class.reveal", "round", "guesses": [{guess_ms, learner, closest,
@@ -67,6 +68,12 @@ def _public(round_: Round) -> dict:
     return round_public(round_, latest=round_.number, count=round_.guesses.count())
 
 
+def _guessed(round_id: int) -> list[dict]:
+    """Who has guessed, in the order they first did: for the teacher only, and never what."""
+    guesses = Guess.objects.filter(round_id=round_id).select_related("learner").order_by("id")
+    return [{"id": g.learner_id, "name": g.learner.name} for g in guesses]
+
+
 def _guesses(round_: Round) -> list[Guess]:
     return list(round_.guesses.select_related("learner").order_by("guess_ms", "id"))
 
@@ -97,6 +104,8 @@ def _hello(classroom: Classroom, role: Role) -> dict:
     if round_ is None:
         return {"round": None, "reveal": None}
     out: dict = {"round": _public(round_), "reveal": None}
+    if role.kind == "teacher":
+        out["guessed"] = _guessed(round_.id)
     if round_.revealed:
         names = role.kind == "teacher" or classroom.show_names
         out["reveal"] = reveal_of(round_, _guesses(round_), names=names)
@@ -126,26 +135,26 @@ async def round_open(*, classroom: Classroom, spec: dict | None) -> dict:
     """Open round N+1 (the open round before it, unlocked, is replaced: kept, never locked); tell everyone."""
     round_ = await sync_to_async(_open)(classroom.id, spec)
     public = round_public(round_, latest=round_.number, count=0)
-    await _send_round(classroom, public, learners_mine=True)
+    await _send_round(classroom, public, guessed=[], learners_mine=True)
     return public
 
 
 @transaction.atomic
-def _guess(classroom_id: int, learner_id: int, guess_ms: int) -> tuple[Round, bool, int]:
+def _guess(classroom_id: int, learner_id: int, guess_ms: int) -> tuple[Round, bool, list[dict]]:
     round_ = Round.objects.select_for_update().filter(classroom_id=classroom_id).order_by("-number").first()
     if round_ is None:
         raise ClassRefused(409, "No round is open: wait for your teacher to open one.")
     if round_.revealed or round_.locked:
         raise ClassRefused(409, f"Round {round_.number} is locked: the run has started, guesses are closed.")
     _, created = Guess.objects.update_or_create(round=round_, learner_id=learner_id, defaults={"guess_ms": guess_ms})
-    return round_, created, round_.guesses.count()
+    return round_, created, _guessed(round_.id)
 
 
 async def guess_submit(*, classroom: Classroom, learner: Learner, guess_ms: int) -> tuple[dict, bool]:
     """A learner's guess in the open round (a new one, or a change until the lock): (round, created)."""
-    round_, created, count = await sync_to_async(_guess)(classroom.id, learner.id, guess_ms)
-    public = round_public(round_, latest=round_.number, count=count)
-    await _send_round(classroom, public)
+    round_, created, guessed = await sync_to_async(_guess)(classroom.id, learner.id, guess_ms)
+    public = round_public(round_, latest=round_.number, count=len(guessed))
+    await _send_round(classroom, public, guessed=guessed)
     layer = get_channel_layer()
     mine = {"type": "class.round", "round": public, "mine": guess_ms}
     await layer.group_send(services.learner_group(classroom.code, learner.id), mine)
@@ -166,7 +175,8 @@ async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
     """The teacher pressed Run for everyone: the open round (if any) locks on `run`; tell everyone."""
     round_ = await sync_to_async(_lock)(classroom.id, run.id)
     if round_ is not None:
-        await _send_round(classroom, await sync_to_async(_public)(round_))
+        public, guessed = await sync_to_async(_public)(round_), await sync_to_async(_guessed)(round_.id)
+        await _send_round(classroom, public, guessed=guessed)
     return round_
 
 
@@ -207,18 +217,20 @@ async def round_reveal(*, classroom: Classroom) -> dict:
     classroom = await Classroom.objects.aget(id=classroom.id)  # show_names as it is now
     teacher = reveal_of(round_, guesses, names=True)
     layer = get_channel_layer()
-    await _send_round(classroom, round_public(round_, latest=round_.number, count=len(guesses)))
+    guessed = [{"id": g.learner_id, "name": g.learner.name} for g in sorted(guesses, key=lambda g: g.id)]
+    await _send_round(classroom, round_public(round_, latest=round_.number, count=len(guesses)), guessed=guessed)
     await layer.group_send(services.teacher_group(classroom.code), teacher)
     learners = teacher if classroom.show_names else reveal_of(round_, guesses, names=False)
     await layer.group_send(services.learners_group(classroom.code), learners)
     return teacher
 
 
-async def _send_round(classroom: Classroom, public: dict, *, learners_mine: bool = False) -> None:
-    """class.round to the teacher and to every learner (a count only; "mine": null for a new round)."""
+async def _send_round(classroom: Classroom, public: dict, *, guessed: list[dict], learners_mine: bool = False) -> None:
+    """class.round to the teacher (with who has guessed: `guessed`) and to every learner (a count only;
+    "mine": null for a new round)."""
     layer = get_channel_layer()
     message: dict = {"type": "class.round", "round": public}
-    await layer.group_send(services.teacher_group(classroom.code), message)
+    await layer.group_send(services.teacher_group(classroom.code), {**message, "guessed": guessed})
     if learners_mine:
         message = {**message, "mine": None}
     await layer.group_send(services.learners_group(classroom.code), message)

@@ -4,7 +4,7 @@
  *
  *   mountRound({role}) -> {"class.hello", "class.round", "class.reveal"} handlers for the class socket
  *
- *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state)
+ *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state, who guessed)
  *            the round locks on a run (the stage) ──watch /ws/runs/<id>/ for run.finished──> "Reveal" is ready
  *            "Reveal" ──POST .../reveal──> class.reveal to every page (a 409 says why not yet)
  *            the history (GET .../rounds) after every change; "Download CSV" is a link
@@ -43,7 +43,7 @@ function say(id, text) {
 export function mountRound({ role }) {
   const box = $("round");
   if (!box) return {};
-  const state = { api: null, round: null, mine: null, you: null, watching: null, finished: false };
+  const state = { api: null, round: null, mine: null, you: null, guessed: [], watching: null, finished: false };
   const teacher = role === "teacher";
 
   function render() {
@@ -54,6 +54,8 @@ export function mountRound({ role }) {
     say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
     if (teacher) {
+      const waiting = round?.state === "open" || round?.state === "locked";
+      say("round-guessed", waiting && state.guessed.length ? `Guessed: ${state.guessed.map((l) => l.name).join(", ")}.` : "");
       $("round-reveal").disabled = !(round && (round.state === "locked" || round.state === "revealed"));
       return;
     }
@@ -180,11 +182,13 @@ export function mountRound({ role }) {
       state.api = `/api/classes/${hello.class.code}`;
       state.you = hello.you?.id ?? null;
       state.mine = hello.mine ?? null;
+      state.guessed = hello.guessed ?? [];
       setRound(hello.round ?? null);
       if (hello.reveal) showReveal(hello.reveal);
     },
     "class.round": (message) => {
       if ("mine" in message) state.mine = message.mine;
+      if (Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
       setRound(message.round);
     },
     "class.reveal": (reveal) => {
