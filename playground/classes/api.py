@@ -94,10 +94,12 @@ FIELD_RULES = {
 }
 
 
-def body_of(request, model: type[BaseModel]) -> Any:
-    """The JSON body as `model`; ClassRefused 400 naming each bad field."""
-    if len(request.body) > MAX_CLASS_BODY_BYTES:
-        raise ClassRefused(400, f"Body too large: at most {MAX_CLASS_BODY_BYTES} bytes.", field="__all__")
+def body_of(
+    request, model: type[BaseModel], *, rules: dict[str, str] = FIELD_RULES, max_bytes: int = MAX_CLASS_BODY_BYTES
+) -> Any:
+    """The JSON body as `model`; ClassRefused 400 naming each bad field (in `rules`' words)."""
+    if len(request.body) > max_bytes:
+        raise ClassRefused(400, f"Body too large: at most {max_bytes:,} bytes.", field="__all__")
     allowed = ", ".join(model.model_fields)
     try:
         data = json.loads(request.body.decode("utf-8"))
@@ -111,7 +113,7 @@ def body_of(request, model: type[BaseModel]) -> Any:
         errors: dict[str, list[str]] = {}
         for e in exc.errors():
             name = str(e["loc"][0]) if e["loc"] else "__all__"
-            text = FIELD_RULES.get(name, f"Unknown field; allowed fields: {allowed}.")
+            text = rules.get(name, f"Unknown field; allowed fields: {allowed}.")
             if text not in errors.setdefault(name, []):
                 errors[name].append(text)
         raise _Invalid(errors) from None

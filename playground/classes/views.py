@@ -15,6 +15,7 @@ from playground.classes.names import MAX_NAME, NAME_RULE, name_suggested
 from playground.classes.services import ClassRefused
 from playground.runs.boot import page_boot
 from playground.runs.forms import RunSpecForm
+from playground.runs.presets import PRESETS
 from playground.runs.views import visitor
 
 QR_SCALE = 6  # px a module: about 220 px across for a join URL, readable from the back of a room on a projector
@@ -77,6 +78,7 @@ def _teacher_page(request, classroom):
     # The vocabulary: the gallery's mini timelines (gallery-mini.js) count by the server's words.
     boot = {**public, "vocabulary": events.vocabulary()}
     context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
+    context["round_presets"] = PRESETS  # what a round may predict (teacher_rounds.html)
     return render(request, "classes/teacher.html", context)
 
 
