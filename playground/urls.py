@@ -3,12 +3,14 @@ from django.urls import path
 from playground.classes import views as class_views
 from playground.classes.api import router as classes_router
 from playground.classes.gallery_api import router as gallery_router
+from playground.classes.rounds_api import router as rounds_router
 from playground.classes.stage_api import router as stage_router
 from playground.runs import views
 from playground.runs.api import api
 
 api.add_router("/classes", classes_router)  # /api/classes...: classes/api.py
 api.add_router("/classes", gallery_router)  # /api/classes/<code>/gallery: classes/gallery_api.py
+api.add_router("/classes", rounds_router)  # /api/classes/<code>/rounds, guesses, reveal: classes/rounds_api.py
 api.add_router("/classes", stage_router)  # /api/classes/<code>/runs and /stage: classes/stage_api.py
 
 urlpatterns = [

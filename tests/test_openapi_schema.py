@@ -38,7 +38,7 @@ from tests.support.wsclient import collect_run, start_run
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-ALL_CASES = 1_892  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
+ALL_CASES = 2_172  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
 CASES = [  # (method, path, mode, examples)
     ("POST", "/api/runs", POSITIVE, examples(300, surface=ALL_CASES)),
     ("POST", "/api/runs", NEGATIVE, examples(300, surface=ALL_CASES)),
@@ -62,6 +62,16 @@ CASES = [  # (method, path, mode, examples)
     ("DELETE", "/api/classes/{code}/learners/{learner_id}", NEGATIVE, examples(40, surface=ALL_CASES)),
     ("GET", "/api/classes/{code}/gallery", POSITIVE, examples(30, surface=ALL_CASES)),
     ("GET", "/api/classes/{code}/gallery", NEGATIVE, examples(20, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/rounds", POSITIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/rounds", NEGATIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/guesses", POSITIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/guesses", NEGATIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/reveal", POSITIVE, examples(20, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/reveal", NEGATIVE, examples(20, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/rounds", POSITIVE, examples(20, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/rounds", NEGATIVE, examples(20, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/rounds.csv", POSITIVE, examples(20, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/rounds.csv", NEGATIVE, examples(20, surface=ALL_CASES)),
     ("POST", "/api/classes/{code}/runs", POSITIVE, examples(40, surface=ALL_CASES)),
     ("POST", "/api/classes/{code}/runs", NEGATIVE, examples(40, surface=ALL_CASES)),
     ("POST", "/api/classes/{code}/stage", POSITIVE, examples(30, surface=ALL_CASES)),
@@ -238,6 +248,35 @@ def test_every_answer_is_documented_with_its_schema(api):
             400: json,
             403: json,
             404: html,
+            410: json,
+            429: json,
+        },
+        ("/api/classes/{code}/rounds", "POST"): {201: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/rounds", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/rounds.csv", "GET"): {
+            200: ["text/csv"],
+            400: json,
+            403: json,
+            404: html,
+            410: json,
+            429: json,
+        },
+        ("/api/classes/{code}/guesses", "POST"): {
+            200: json,
+            201: json,
+            400: json,
+            403: json,
+            404: html,
+            409: json,
+            410: json,
+            429: json,
+        },
+        ("/api/classes/{code}/reveal", "POST"): {
+            200: json,
+            400: json,
+            403: json,
+            404: html,
+            409: json,
             410: json,
             429: json,
         },

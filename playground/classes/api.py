@@ -94,11 +94,12 @@ FIELD_RULES = {
 }
 
 
-def body_of(request, model: type[BaseModel], rules: dict[str, str] | None = None) -> Any:
-    """The JSON body as `model`; ClassRefused 400 naming each bad field (`rules`: more fields' messages)."""
-    rules = {**FIELD_RULES, **(rules or {})}
-    if len(request.body) > MAX_CLASS_BODY_BYTES:
-        raise ClassRefused(400, f"Body too large: at most {MAX_CLASS_BODY_BYTES} bytes.", field="__all__")
+def body_of(
+    request, model: type[BaseModel], *, rules: dict[str, str] = FIELD_RULES, max_bytes: int = MAX_CLASS_BODY_BYTES
+) -> Any:
+    """The JSON body as `model`; ClassRefused 400 naming each bad field (in `rules`' words)."""
+    if len(request.body) > max_bytes:
+        raise ClassRefused(400, f"Body too large: at most {max_bytes:,} bytes.", field="__all__")
     allowed = ", ".join(model.model_fields)
     try:
         data = json.loads(request.body.decode("utf-8"))

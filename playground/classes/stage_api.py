@@ -100,7 +100,7 @@ async def stage_run(request, code: Code, spec: RunSpec):
     openapi_extra={**body_doc(StageIn), "responses": {**COMMON, 200: {"description": "The stage, as changed"}}},
 )
 async def stage_change(request, code: Code):
-    payload = body_of(request, StageIn, {"runs": stage.RUNS_RULE})
+    payload = body_of(request, StageIn, rules={"runs": stage.RUNS_RULE})
     classroom = await teacher_class(request, code)
     return 200, await stage.stage_set(classroom=classroom, runs=payload.runs)
 

@@ -76,9 +76,10 @@ def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
     # The vocabulary: the gallery's mini timelines (gallery-mini.js) and the stage's (class-stage.js)
-    # count by the server's words; the presets fill the stage's run spec.
+    # count by the server's words; the presets fill the stage's run spec (and what a round may predict).
     boot = {**public, "vocabulary": events.vocabulary(), "presets": PRESETS}
     context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot, "presets": PRESETS}
+    context["round_presets"] = PRESETS  # what a round may predict (teacher_rounds.html)
     return render(request, "classes/teacher.html", context)
 
 

@@ -1,9 +1,198 @@
 /**
- * The class's round on the teacher's and learners' pages. (Being built.)
+ * The class's round of guesses, on the teacher's page (teacher_rounds.html) and in each learner's
+ * banner (learner_round.html): the same ids on both, what is shown follows the role.
  *
- *   mountRound({ role: "teacher" | "learner", boot, hello }) -> { "class.<type>": handler, ... } for the class socket
+ *   mountRound({role}) -> {"class.hello", "class.round", "class.reveal"} handlers for the class socket
+ *
+ *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state, who guessed)
+ *            the round locks on a run (the stage) ──watch /ws/runs/<id>/ for run.finished──> "Reveal" is ready
+ *            "Reveal" ──POST .../reveal──> class.reveal to every page (a 409 says why not yet)
+ *            the history (GET .../rounds) after every change; "Download CSV" is a link
+ *   learner: guess box ──parseGuess──POST .../guesses {guess_ms}──> "your guess: X" (until the lock)
+ *            class.reveal ──> the histogram, their own guess highlighted, how far off they were
+ *
+ * round-model.js says it in numbers and words (pure), round-view.js draws the histogram.
  */
 
-export function mountRound(context) {
-  return {};
+import { csrfToken } from "./form.js";
+import { duration, histogram, offWords, parseGuess, revealWords, specWords, stateWords } from "./round-model.js";
+import { drawHistogram } from "./round-view.js";
+import { connectRun } from "./socket.js";
+
+const $ = (id) => document.getElementById(id);
+
+async function post(url, body) {
+  const headers = { Accept: "application/json", "X-CSRFToken": csrfToken(document) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const text = data.error ?? Object.entries(data.errors ?? {}).map(([field, m]) => `${field}: ${m.join(" ")}`).join(" ");
+    throw new Error(text || `The server answered ${response.status}.`);
+  }
+  return data;
+}
+
+function say(id, text) {
+  const node = $(id);
+  if (!node) return;
+  node.textContent = text;
+  node.hidden = !text;
+}
+
+export function mountRound({ role }) {
+  const box = $("round");
+  if (!box) return {};
+  const state = { api: null, round: null, mine: null, you: null, guessed: [], watching: null, finished: false };
+  const teacher = role === "teacher";
+
+  function render() {
+    const round = state.round;
+    box.hidden = !teacher && !round;
+    box.dataset.state = round?.state ?? "none";
+    const finished = teacher && round?.state === "locked" && state.finished;
+    say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
+    say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
+    if (teacher) {
+      const waiting = round?.state === "open" || round?.state === "locked";
+      say("round-guessed", waiting && state.guessed.length ? `Guessed: ${state.guessed.map((l) => l.name).join(", ")}.` : "");
+      $("round-reveal").disabled = !(round && (round.state === "locked" || round.state === "revealed"));
+      return;
+    }
+    const open = round?.state === "open";
+    $("guess-form").hidden = !open;
+    const until = open ? " (you can change it until the run starts)" : "";
+    say("guess-mine", state.mine != null ? `Your guess: ${duration(state.mine)}${until}.` : "");
+  }
+
+  function showReveal(reveal) {
+    const mine = teacher ? null : reveal.guesses.find((g) => g.learner === state.you)?.guess_ms ?? null;
+    const model = histogram(reveal.guesses, { wall_ms: reveal.wall_ms, ideal_ms: reveal.ideal_ms, mine });
+    const words = revealWords(reveal);
+    drawHistogram($("round-histogram"), model, { label: `Histogram of the guesses: ${words}` });
+    say("round-summary", words);
+    $("round-figure").hidden = false;
+    if (!teacher) {
+      const off = mine == null ? "You did not guess this round." : `You guessed ${duration(mine)}: ${offWords(mine, reveal.wall_ms)}.`;
+      say("round-off", off);
+    }
+    if (teacher) listGuesses(reveal);
+  }
+
+  function hideReveal() {
+    $("round-figure").hidden = true;
+    say("round-off", "");
+    if (teacher) $("round-guesses").replaceChildren();
+  }
+
+  function listGuesses(reveal) {
+    const items = reveal.guesses.map((g) => {
+      const li = document.createElement("li");
+      const who = g.name ?? `Learner ${g.learner}`;
+      li.textContent = `${g.closest ? "★ " : ""}${who}: ${duration(g.guess_ms)} (${offWords(g.guess_ms, reveal.wall_ms)})`;
+      if (g.closest) li.className = "is-closest";
+      return li;
+    });
+    $("round-guesses").replaceChildren(...items);
+  }
+
+  function watchRun(runId) {
+    if (!teacher || state.watching?.id === runId) return;
+    state.watching?.socket.close();
+    state.finished = false;
+    const socket = connectRun(`/ws/runs/${runId}/`, {
+      handlers: {
+        events: (events) => {
+          if (!events.some((e) => e.type === "run.finished")) return;
+          state.finished = true;
+          socket.close();
+          render();
+        },
+      },
+    });
+    state.watching = { id: runId, socket };
+  }
+
+  function setRound(round) {
+    if (round?.number !== state.round?.number) hideReveal();
+    state.round = round;
+    if (round?.state === "locked" && round.run) watchRun(round.run);
+    render();
+    if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
+  }
+
+  async function loadHistory() {
+    if (!state.api) return;
+    const response = await fetch(`${state.api}/rounds`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const rows = (await response.json()).rounds.map((r) => {
+      const tr = document.createElement("tr");
+      const closest = r.entries.filter((e) => e.closest).map((e) => e.name).join(", ");
+      const ms = (x) => (x == null ? "" : duration(x));
+      for (const cell of [r.number, r.state, r.guesses, ms(r.wall_ms), ms(r.ideal_ms), closest]) {
+        const td = document.createElement("td");
+        td.textContent = String(cell);
+        tr.append(td);
+      }
+      return tr;
+    });
+    $("round-history").replaceChildren(...rows);
+    $("round-history-empty").hidden = rows.length > 0;
+  }
+
+  if (teacher) {
+    const presets = JSON.parse($("round-presets").textContent);
+    $("round-open-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const chosen = presets.find((p) => p.name === $("round-spec").value);
+      try {
+        setRound(await post(`${state.api}/rounds`, chosen ? { spec: chosen.spec } : {}));
+        say("round-error", "");
+      } catch (error) {
+        say("round-error", `Could not open a round: ${error.message}`);
+      }
+    });
+    $("round-reveal").addEventListener("click", async () => {
+      try {
+        await post(`${state.api}/reveal`); // the reveal comes to this page over the socket too
+        say("round-error", "");
+      } catch (error) {
+        say("round-error", `Not yet: ${error.message}`);
+      }
+    });
+  } else {
+    $("guess-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const parsed = parseGuess($("guess-input").value);
+      if (parsed.error) return say("guess-error", parsed.error);
+      try {
+        const answer = await post(`${state.api}/guesses`, { guess_ms: parsed.ms });
+        state.mine = answer.guess_ms;
+        $("guess-input").value = "";
+        say("guess-error", "");
+        setRound(answer.round);
+      } catch (error) {
+        say("guess-error", error.message);
+      }
+    });
+  }
+
+  return {
+    "class.hello": (hello) => {
+      state.api = `/api/classes/${hello.class.code}`;
+      state.you = hello.you?.id ?? null;
+      state.mine = hello.mine ?? null;
+      state.guessed = hello.guessed ?? [];
+      setRound(hello.round ?? null);
+      if (hello.reveal) showReveal(hello.reveal);
+    },
+    "class.round": (message) => {
+      if ("mine" in message) state.mine = message.mine;
+      if (Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
+      setRound(message.round);
+    },
+    "class.reveal": (reveal) => {
+      if (state.round?.number === reveal.round) showReveal(reveal);
+    },
+  };
 }

@@ -12,6 +12,10 @@ API_PATHS = (
     "/api/classes/{code}/roster",
     "/api/classes/{code}/learners/{learner_id}",
     "/api/classes/{code}/gallery",
+    "/api/classes/{code}/rounds",
+    "/api/classes/{code}/rounds.csv",
+    "/api/classes/{code}/guesses",
+    "/api/classes/{code}/reveal",
     "/api/classes/{code}/runs",
     "/api/classes/{code}/stage",
 )

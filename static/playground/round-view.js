@@ -1,0 +1,65 @@
+/**
+ * Drawing only: a round's histogram (round-model.js histogram()) as SVG, with two marked lines,
+ * the measured wall time (solid) and the ideal (dashed); the bars holding a closest guess get a
+ * star, the viewer's own bar its own colour.
+ *
+ *   drawHistogram(svg, model, {label}) -> redraws `svg` (an <svg> element) from scratch
+ */
+
+import { duration } from "./round-model.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 640; // viewBox units; the SVG scales to its box
+const H = 240;
+const PAD = { left: 36, right: 16, top: 34, bottom: 34 };
+
+function el(name, attrs = {}, text = null) {
+  const node = document.createElementNS(NS, name);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text != null) node.textContent = text;
+  return node;
+}
+
+export function drawHistogram(svg, model, { label = "" } = {}) {
+  const more = model.bins.some((b) => b.more);
+  const span = model.hi - model.lo + (more ? model.width : 0);
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const x = (ms) => PAD.left + ((Math.min(ms, model.hi) - model.lo) / span) * plotW;
+  const barW = (model.width / span) * plotW;
+  const y = (count) => PAD.top + plotH - (count / model.tallest) * plotH;
+  const nodes = [el("title", {}, label)];
+
+  nodes.push(el("line", { class: "round-axis", x1: PAD.left, x2: W - PAD.right, y1: PAD.top + plotH, y2: PAD.top + plotH }));
+  const every = Math.max(1, Math.ceil(model.bins.length / 6)); // at most ~6 labels
+  for (let i = 0; i * model.width <= model.hi; i += every) {
+    const ms = model.lo + i * model.width;
+    nodes.push(el("text", { class: "round-tick", x: x(ms), y: H - 12, "text-anchor": "middle" }, duration(ms)));
+  }
+  if (more) {
+    nodes.push(el("text", { class: "round-tick", x: W - PAD.right - barW / 2, y: H - 12, "text-anchor": "middle" }, "more"));
+  }
+  for (const [i, bin] of model.bins.entries()) {
+    if (!bin.count) continue;
+    const left = bin.more ? W - PAD.right - barW : PAD.left + i * barW;
+    const classes = ["round-bar", bin.mine ? "is-mine" : "", bin.closest ? "is-closest" : ""].filter(Boolean).join(" ");
+    const top = y(bin.count);
+    nodes.push(el("rect", { class: classes, x: left + 1, y: top, width: Math.max(barW - 2, 1), height: PAD.top + plotH - top }));
+    const count = bin.closest ? `★ ${bin.count}` : String(bin.count); // the star: a closest guess is in this bar
+    nodes.push(el("text", { class: "round-count", x: left + barW / 2, y: top - 4, "text-anchor": "middle" }, count));
+  }
+  const mark = (ms, kind, words, row) => {
+    if (ms == null) return;
+    nodes.push(el("line", { class: `round-line round-${kind}`, x1: x(ms), x2: x(ms), y1: PAD.top - 6, y2: PAD.top + plotH }));
+    const anchor = x(ms) > W * 0.7 ? "end" : "start";
+    const at = { x: x(ms) + (anchor === "end" ? -4 : 4), y: 12 + row * 13, "text-anchor": anchor };
+    nodes.push(el("text", { class: `round-label round-${kind}-label`, ...at }, words));
+  };
+  mark(model.ideal, "ideal", `ideal ${duration(model.ideal ?? 0)}`, 1);
+  mark(model.wall, "wall", `measured ${duration(model.wall ?? 0)}`, 0);
+
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  svg.replaceChildren(...nodes);
+}

@@ -1,0 +1,109 @@
+// node --test tests/js/ : a round of guesses in numbers and words (round-model.js).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  closestGuesses,
+  duration,
+  histogram,
+  offWords,
+  parseGuess,
+  revealWords,
+  specWords,
+  stateWords,
+} from "../../static/playground/round-model.js";
+
+test("a typed guess in ms, s or min becomes whole ms; anything else says what to type", () => {
+  assert.deepEqual(parseGuess("800"), { ms: 800 });
+  assert.deepEqual(parseGuess(" 800 ms "), { ms: 800 });
+  assert.deepEqual(parseGuess("1.5 s"), { ms: 1500 });
+  assert.deepEqual(parseGuess("1,5s"), { ms: 1500 });
+  assert.deepEqual(parseGuess("2 min"), { ms: 120_000 });
+  assert.deepEqual(parseGuess("0.25 seconds"), { ms: 250 });
+  assert.match(parseGuess("soon").error, /800 ms or 1.5 s/);
+  assert.match(parseGuess("").error, /800 ms/);
+  assert.match(parseGuess("-3").error, /800 ms/);
+  assert.equal(parseGuess("0").error, "Guess between 1 ms and 10 min.");
+  assert.equal(parseGuess("11 min").error, "Guess between 1 ms and 10 min.");
+});
+
+test("durations read as a person says them", () => {
+  assert.equal(duration(850), "850 ms");
+  assert.equal(duration(1500), "1.5 s");
+  assert.equal(duration(12_340), "12.3 s");
+  assert.equal(duration(61_000), "1 min 1 s");
+  assert.equal(duration(120_000), "2 min");
+});
+
+test("the closest guesses: the nearest to the wall time, every one of a tie", () => {
+  const guesses = [400, 600, 510, 9000].map((guess_ms, learner) => ({ guess_ms, learner }));
+  assert.deepEqual(closestGuesses(guesses, 500).map((g) => g.guess_ms), [510]);
+  guesses[2].guess_ms = 700;
+  assert.deepEqual(closestGuesses(guesses, 500).map((g) => g.guess_ms), [400, 600]);
+  assert.deepEqual(closestGuesses(guesses, null), []);
+  assert.deepEqual(closestGuesses([], 500), []);
+});
+
+test("bins hold every guess on a nice axis from 0 that shows the wall and the ideal", () => {
+  const guesses = [120, 180, 190, 260, 510].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 205, ideal_ms: 200, mine: 190 });
+  assert.equal(model.width, 50);
+  assert.equal(model.lo, 0);
+  assert.ok(model.hi >= 510);
+  assert.equal(model.bins.reduce((n, b) => n + b.count, 0), 5);
+  const at = (ms) => model.bins.find((b) => b.lo <= ms && ms < b.hi);
+  assert.equal(at(180).count, 2);
+  assert.equal(at(190).mine, true);
+  assert.equal(at(190).closest, true); // 190 is 15 ms off, the nearest
+  assert.equal(at(120).closest, false);
+  assert.equal(model.tallest, 2);
+  assert.equal(model.wall, 205);
+  assert.equal(model.ideal, 200);
+});
+
+test("the server's closest marks win; a wild guess goes to a last 'more' bin", () => {
+  const guesses = [
+    { guess_ms: 100, learner: 1, closest: false },
+    { guess_ms: 300, learner: 2, closest: true },
+    { guess_ms: 600_000, learner: 3, closest: false },
+  ];
+  const model = histogram(guesses, { wall_ms: 250, ideal_ms: 200 });
+  const last = model.bins.at(-1);
+  assert.equal(last.more, true);
+  assert.equal(last.count, 1);
+  assert.ok(model.hi <= 1100, model.hi); // the axis stays near the wall time, not at 10 minutes
+  assert.equal(model.bins.filter((b) => b.closest).length, 1);
+  assert.equal(model.bins.find((b) => b.closest).lo <= 300, true);
+});
+
+test("how far off, in words", () => {
+  assert.equal(offWords(800, 500), "300 ms too long (1.6 × the time)");
+  assert.equal(offWords(250, 500), "250 ms too short (50% of the time)");
+  assert.equal(offWords(500, 500), "exactly right");
+});
+
+test("a spec, a state and a reveal in words", () => {
+  assert.equal(specWords({ strategy: "gather", requests: 3, latency_ms: 100 }), "gather · 3 requests · 100 ms each");
+  assert.equal(
+    specWords({ strategy: "semaphore", requests: 6, latency_ms: 200, limit: 2 }),
+    "semaphore · 6 requests · 200 ms each · limit 2",
+  );
+  assert.equal(specWords({ strategy: "gather", latencies_ms: [300, 500, 200] }), "gather · 3 requests of 300, 500, 200 ms");
+  assert.equal(specWords(null), "");
+  const open = { number: 2, state: "open", guesses: 1 };
+  assert.equal(stateWords(open, "teacher"), "Round 2 is open: 1 guess so far.");
+  assert.equal(stateWords(open, "learner"), "Round 2: how long will it take?");
+  assert.match(stateWords({ ...open, state: "locked", guesses: 3 }, "learner"), /locked: the run has started \(3 guesses\)/);
+  assert.equal(stateWords(null, "learner"), "");
+  const reveal = {
+    guesses: [
+      { guess_ms: 300, learner: 1, closest: true, name: "Ada" },
+      { guess_ms: 900, learner: 2, closest: false, name: "Bo" },
+    ],
+    wall_ms: 310,
+    ideal_ms: 300,
+  };
+  assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: Ada (300 ms).");
+  reveal.guesses.forEach((g) => delete g.name);
+  assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: 300 ms.");
+});

@@ -1,0 +1,170 @@
+"""A round of guesses in a real Chromium: a teacher's page and three learners' pages in one browser
+(separate contexts, so separate cookies). Screenshots in test-output/class-round-*.png.
+
+The teacher opens a round naming the run; three learners type guesses (ms and s); the round
+locks on the teacher's run (rounds.round_lock, as the stage calls it: tests/support/rounds.py);
+once the run has finished the teacher reveals; every page shows the histogram against the
+measured and ideal times, the closest guess marked, each learner's own highlighted with how far
+off it was. axe-core checks the pages (no serious or critical violation).
+"""
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.async_api import async_playwright, expect
+
+from tests.support.a11y import axe_violations, blocking, described
+from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
+from tests.support.rounds import lock_round, start_rounds_daphne
+from tests.support.servers import stop
+
+CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
+PRESET = "three-200-gather"  # runs/presets.py: three requests of 200 ms, gather: about 200 ms
+SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 200}
+# The run takes about 200 ms: the first guess is the closest unless the run took over 1.6 s.
+GUESSES = [("Quiet Otter", "200", "200 ms"), ("Brave Heron", "3 s", "3 s"), ("Lucky Lynx", "0,1 min", "6 s")]
+
+
+@pytest.fixture(scope="module")
+def rounds_server(demo_api, redis_url):
+    tmp = Path(tempfile.mkdtemp(prefix="playground-browser-rounds-"))
+    proc, srv = start_rounds_daphne(tmp, demo_api.url, redis_url)
+    srv.redis = redis_url
+    yield srv
+    stop(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture
+async def browser():
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        await browser.close()
+
+
+async def new_page(browser, errors: list[str]):
+    """A page in a context of its own: its own cookies, so its own session."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(UI_TIMEOUT_MS)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    return page
+
+
+async def assert_accessible(page, name: str) -> None:
+    found = blocking(await axe_violations(page))
+    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
+
+
+async def join(page, url: str, name: str) -> None:
+    await page.goto(url)
+    await page.fill("#join-name", name)
+    await page.click("#join-button")
+    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
+
+
+async def launch_as(page, spec: dict) -> str:
+    """POST /api/runs from the page, as its browser (its session owns the run): the run's id."""
+    return await page.evaluate(
+        """async (spec) => {
+            const token = document.querySelector("input[name=csrfmiddlewaretoken]").value;
+            const response = await fetch("/api/runs", {
+                method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRFToken": token},
+                body: JSON.stringify(spec),
+            });
+            if (response.status !== 201) throw new Error(`POST /api/runs: ${response.status}`);
+            return (await response.json()).id;
+        }""",
+        spec,
+    )
+
+
+async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, browser, output_dir):
+    srv = rounds_server
+    errors: list[str] = []
+    teacher = await new_page(browser, errors)
+    await teacher.goto(srv.base + "/")
+    await teacher.click("#class-start-button")
+    await teacher.wait_for_url(CLASS_URL)
+    code = (await teacher.locator("#class-code").text_content()).strip()
+    join_url = f"{srv.base}/class/{code}/"
+    await expect(teacher.locator("#class-status")).to_have_attribute("data-state", "live")
+    await expect(teacher.locator("#round-state")).to_have_text(
+        "No round yet: open one before you run something for everyone."
+    )
+    await expect(teacher.locator("#round-reveal")).to_be_disabled()
+    await expect(teacher.locator("#round-csv")).to_have_attribute("href", f"/api/classes/{code}/rounds.csv")
+
+    learners = []
+    for name, _, _ in GUESSES:
+        page = await new_page(browser, errors)
+        await join(page, join_url, name)
+        await expect(page.locator("#round")).to_be_hidden()  # no round yet
+        learners.append(page)
+
+    await teacher.select_option("#round-spec", PRESET)
+    await teacher.click("#round-open")
+    await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 0 guesses so far.")
+    await expect(teacher.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
+
+    for page, (_, typed, shown) in zip(learners, GUESSES, strict=True):
+        await expect(page.locator("#round-state")).to_have_text("Round 1: how long will it take?")
+        await expect(page.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
+        await page.fill("#guess-input", "soon")
+        await page.click("#guess-submit")
+        await expect(page.locator("#guess-error")).to_have_text("Type a time such as 800 ms or 1.5 s.")
+        await page.fill("#guess-input", typed)
+        await page.click("#guess-submit")
+        await expect(page.locator("#guess-mine")).to_have_text(
+            f"Your guess: {shown} (you can change it until the run starts)."
+        )
+        await expect(page.locator("#guess-error")).to_be_hidden()
+    await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 3 guesses so far.")
+    await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
+    await learners[0].screenshot(path=output_dir / "class-round-guess.png", full_page=True)
+    await assert_accessible(learners[0], "a learner's page with an open round")
+    await assert_accessible(teacher, "the teacher's page with an open round")
+
+    run_id = await launch_as(teacher, SPEC)
+    assert await lock_round(srv, srv.redis, code, run_id) == "1"
+    for page in learners:
+        await expect(page.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
+        await expect(page.locator("#guess-form")).to_be_hidden()
+    await expect(teacher.locator("#round-state")).to_contain_text("Round 1 is locked on the run: 3 guesses.")
+    await expect(teacher.locator("#round-state")).to_contain_text("The run has finished.")
+    await teacher.click("#round-reveal")
+
+    for page in [teacher, *learners]:
+        await expect(page.locator("#round-figure")).to_be_visible()
+        svg = page.locator("#round-histogram")
+        await expect(svg.locator("rect.round-bar")).not_to_have_count(0)
+        await expect(svg.locator("line.round-wall")).to_have_count(1)
+        await expect(svg.locator("line.round-ideal")).to_have_count(1)
+        await expect(svg.locator("rect.is-closest")).to_have_count(1)
+        await expect(page.locator("#round-summary")).to_contain_text("3 guesses; measured ")
+    await expect(teacher.locator("#round-summary")).to_contain_text("closest: Quiet Otter (200 ms)")
+    await expect(learners[1].locator("#round-summary")).not_to_contain_text("Quiet Otter")  # names are hidden
+    guesses = teacher.locator("#round-guesses li")
+    await expect(guesses).to_have_count(3)
+    await expect(guesses.nth(0)).to_contain_text("★ Quiet Otter: 200 ms")
+    for page, (_, _, shown) in zip(learners, GUESSES, strict=True):
+        await expect(page.locator("#round-histogram rect.is-mine")).to_have_count(1)
+        await expect(page.locator("#round-off")).to_contain_text(f"You guessed {shown}: ")
+    await expect(learners[2].locator("#round-off")).to_contain_text("too long")
+    await expect(teacher.locator("#round-history tr")).to_have_count(1)
+    await expect(teacher.locator("#round-history tr td").nth(1)).to_have_text("revealed")
+
+    await teacher.screenshot(path=output_dir / "class-round-teacher.png", full_page=True)
+    for n, page in enumerate(learners):
+        await page.screenshot(path=output_dir / f"class-round-learner-{n + 1}.png", full_page=True)
+    await assert_accessible(teacher, "the teacher's page after the reveal")
+    await assert_accessible(learners[0], "a learner's page after the reveal")
+    assert not errors, f"the pages logged errors: {errors}"
