@@ -355,3 +355,23 @@ async def test_the_teachers_page_has_the_run_panel_and_a_learners_page_the_stage
         assert '"presets"' in html and '"vocabulary"' in html  # the boot data class-stage.js reads
         status, html, _ = await ada.page(f"/class/{code}/")
         assert status == 200 and 'id="stage"' in html and 'id="stage-form"' not in html
+
+
+async def test_run_for_everyone_locks_the_open_round_on_its_run(server):
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
+        status, opened, _ = await teacher.call("POST", f"/api/classes/{code}/rounds", {})
+        assert status == 201, opened
+        status, _, _ = await ada.call("POST", f"/api/classes/{code}/guesses", {"guess_ms": 800})
+        assert status == 201
+        watch, hello = await hello_of(ada, code)
+        assert hello["round"]["state"] == "open"
+        status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
+        assert status == 201
+        async with asyncio.timeout(SOCKET_TIMEOUT_S):
+            while (message := await next_message(watch))["type"] != "class.round":
+                pass
+        assert message["round"]["state"] == "locked" and message["round"]["run"] == launched["id"]
+        status, answer, _ = await ada.call("POST", f"/api/classes/{code}/guesses", {"guess_ms": 900})
+        assert status == 409, answer
+        await watch.close()
