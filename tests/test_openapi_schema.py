@@ -38,7 +38,7 @@ from tests.support.wsclient import collect_run, start_run
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 HTTP_TIMEOUT_S = 10  # one request to the local server; longer than this is a hang
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
-ALL_CASES = 1_982  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
+ALL_CASES = 2_172  # in `make test`; `make fuzz` shares FUZZ_EXAMPLES among them alike
 CASES = [  # (method, path, mode, examples)
     ("POST", "/api/runs", POSITIVE, examples(300, surface=ALL_CASES)),
     ("POST", "/api/runs", NEGATIVE, examples(300, surface=ALL_CASES)),
@@ -72,6 +72,12 @@ CASES = [  # (method, path, mode, examples)
     ("GET", "/api/classes/{code}/rounds", NEGATIVE, examples(20, surface=ALL_CASES)),
     ("GET", "/api/classes/{code}/rounds.csv", POSITIVE, examples(20, surface=ALL_CASES)),
     ("GET", "/api/classes/{code}/rounds.csv", NEGATIVE, examples(20, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/runs", POSITIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/runs", NEGATIVE, examples(40, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/stage", POSITIVE, examples(30, surface=ALL_CASES)),
+    ("POST", "/api/classes/{code}/stage", NEGATIVE, examples(30, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/stage", POSITIVE, examples(30, surface=ALL_CASES)),
+    ("GET", "/api/classes/{code}/stage", NEGATIVE, examples(20, surface=ALL_CASES)),
 ]
 # How this API refuses a request; schemathesis's own list lacks 413, the answer to a body past 64 KB.
 REFUSALS = [400, 403, 404, 405, 409, 413, 429]
@@ -274,6 +280,17 @@ def test_every_answer_is_documented_with_its_schema(api):
             410: json,
             429: json,
         },
+        ("/api/classes/{code}/runs", "POST"): {
+            201: json,
+            400: json,
+            403: json,
+            404: html,
+            410: json,
+            413: json,
+            429: json,
+        },
+        ("/api/classes/{code}/stage", "POST"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
+        ("/api/classes/{code}/stage", "GET"): {200: json, 400: json, 403: json, 404: html, 410: json, 429: json},
     }
 
 

@@ -1,10 +1,150 @@
-"""The stage: the run (or two runs compared) every screen in the class follows. (Being built.)
+"""The stage: the run (or two runs compared) every screen in the class follows.
 
-stage_hello(classroom, role) -> dict   merged into the class socket's hello: {"stage": ...}
+    stage_launch(classroom, spec)   the teacher's "Run for everyone": the load now (runs running and
+                                    queued) -> run_launch (owned by the teacher, PRIORITY_STAGE: ahead
+                                    of every learner's run) -> a Stage row -> announced ->
+                                    rounds.round_lock   RunRefused (the abuse caps) -> 429
+    stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's or a learner's
+                                    of this class)   ClassRefused 400 "runs"
+    stage_now(classroom, names)     <stage> = {"rev", "runs": [{id, url, ws, strategy, n, by, learner,
+                                    name}], "load"}; `name` only when `names`, else null
+    stage_hello(classroom, role)    {"stage": <stage>} for the class socket's hello
+
+The stage is the class's latest Stage row; `rev` is its id, so a page drops a stage older than the
+one it shows. Each change goes out (stage_announce) as {"type": "class.stage", ...<stage>} to the
+teacher's group with names, and to the learners' group with names only if the teacher shows them.
+The runs' own events come over each run's socket (/ws/runs/<id>/), as for any run.
 """
 
-from playground.classes.models import Classroom
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from playground.classes import rounds, services
+from playground.classes.models import Classroom, Learner, Stage
+from playground.classes.services import ClassRefused
+from playground.runs import lifecycle
+from playground.runs.admission import PRIORITY_STAGE
+from playground.runs.models import Run
+
+MAX_STAGE_RUNS = 2  # one run, or two on one time axis (a comparison a room can read)
+RUNS_RULE = (
+    f"Must be a list of 0 to {MAX_STAGE_RUNS} different run ids: runs of this class's teacher or of its learners."
+)
+
+
+# --- Reading the stage ------------------------------------------------------------------------
+
+
+def stage_read(classroom: Classroom, *, names: bool) -> dict:
+    """<stage>: the class's latest Stage row as the pages show it."""
+    row = Stage.objects.filter(classroom=classroom).select_related("run", "other").order_by("-id").first()
+    if row is None:
+        return {"rev": 0, "runs": [], "load": None}
+    runs = [run for run in (row.run, row.other) if run is not None]
+    owners = {run.owner for run in runs}
+    learners = {x.visitor: x for x in Learner.objects.filter(classroom=classroom, visitor__in=owners)}
+    return {
+        "rev": row.id,
+        "runs": [_run_out(run, classroom, learners.get(run.owner), names) for run in runs],
+        "load": row.load or None,
+    }
+
+
+def _run_out(run: Run, classroom: Classroom, learner: Learner | None, names: bool) -> dict:
+    by_teacher = run.owner == classroom.teacher
+    return {
+        **lifecycle.run_urls(run),
+        "strategy": run.spec.get("strategy", ""),
+        "n": run.spec.get("requests", 0),
+        "by": "teacher" if by_teacher else "learner",
+        "learner": None if by_teacher or learner is None else learner.id,
+        "name": learner.name if names and learner is not None and not by_teacher else None,
+    }
+
+
+async def stage_now(*, classroom: Classroom, names: bool) -> dict:
+    return await sync_to_async(stage_read)(classroom, names=names)
 
 
 async def stage_hello(*, classroom: Classroom, role) -> dict:
+    names = role.kind == "teacher" or classroom.show_names
+    return {"stage": await stage_now(classroom=classroom, names=names)}
+
+
+async def stage_announce(*, classroom: Classroom) -> dict:
+    """Tell every socket of the class what is on stage; returns the teacher's version."""
+    classroom = await Classroom.objects.aget(id=classroom.id)  # show_names as it is now
+    teachers = await stage_now(classroom=classroom, names=True)
+    learners = teachers if classroom.show_names else await stage_now(classroom=classroom, names=False)
+    layer = get_channel_layer()
+    await layer.group_send(services.teacher_group(classroom.code), {"type": "class.stage", **teachers})
+    await layer.group_send(services.learners_group(classroom.code), {"type": "class.stage", **learners})
+    return teachers
+
+
+# --- Changing it ------------------------------------------------------------------------------
+
+
+def load_now() -> dict:
+    """What else the workers have on: runs running and runs waiting, of every class and none."""
+    running = Run.objects.filter(status=Run.Status.RUNNING).count()
+    return {"running": running, "queued": Run.objects.filter(status=Run.Status.QUEUED).count()}
+
+
+async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
+    """Launch `spec` (a stored RunSpec) for everyone; returns the run and the teacher's <stage>."""
+    load = await sync_to_async(load_now)()
+    run = await lifecycle.run_launch(spec=spec, owner=classroom.teacher, priority=PRIORITY_STAGE)
+    await Stage.objects.acreate(classroom=classroom, run=run, load=load)
+    await rounds.round_lock(classroom=classroom, run=run)
+    return run, await stage_announce(classroom=classroom)
+
+
+async def stage_set(*, classroom: Classroom, runs: list) -> dict:
+    """Hand the stage to `runs` (ids); returns the teacher's <stage>."""
+    ids = _run_ids(runs)
+    found = {str(run.id): run async for run in Run.objects.filter(id__in=ids)}
+    owners = {run.owner for run in found.values()}
+    present = Learner.objects.filter(classroom=classroom, visitor__in=owners, removed=None)
+    learners = {x.visitor: x async for x in present}
+    for i, key in enumerate(ids):
+        run = found.get(str(key))
+        if run is None or (run.owner != classroom.teacher and run.owner not in learners):
+            why = f"runs[{i}]: no run {key} of this class's teacher or learners. {RUNS_RULE}"
+            raise ClassRefused(400, why, field="runs")
+    chosen = [found[str(key)] for key in ids]
+    first = chosen[0] if chosen else None
+    await Stage.objects.acreate(
+        classroom=classroom,
+        run=first,
+        other=chosen[1] if len(chosen) > 1 else None,
+        learner=learners.get(first.owner) if first is not None else None,
+        load=await _load_of(classroom, chosen),
+    )
+    return await stage_announce(classroom=classroom)
+
+
+def _run_ids(runs) -> list[uuid.UUID]:
+    if not isinstance(runs, list) or len(runs) > MAX_STAGE_RUNS:
+        raise ClassRefused(400, RUNS_RULE, field="runs")
+    ids = []
+    for item in runs:
+        try:
+            ids.append(uuid.UUID(item) if isinstance(item, str) and len(item) <= 36 else None)
+        except ValueError:
+            ids.append(None)
+    if None in ids or len(set(ids)) != len(ids):
+        raise ClassRefused(400, RUNS_RULE, field="runs")
+    return [key for key in ids if key is not None]
+
+
+async def _load_of(classroom: Classroom, runs: list[Run]) -> dict:
+    """A run launched for everyone, back on stage alone, keeps the load recorded at its launch."""
+    if len(runs) != 1:
+        return {}
+    async for row in Stage.objects.filter(classroom=classroom, run=runs[0]).order_by("-id"):
+        if row.load:
+            return row.load
     return {}

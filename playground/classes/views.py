@@ -75,11 +75,28 @@ async def _join(request, classroom):
 def _teacher_page(request, classroom):
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
-    # The vocabulary: the gallery's mini timelines (gallery-mini.js) count by the server's words.
-    boot = {**public, "vocabulary": events.vocabulary()}
-    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
+    # The vocabulary: the gallery's mini timelines (gallery-mini.js) and the stage's (class-stage.js)
+    # count by the server's words; the presets fill the stage's run spec (and what a round may predict).
+    boot = {**public, "vocabulary": events.vocabulary(), "presets": PRESETS}
+    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot, "presets": PRESETS}
     context["round_presets"] = PRESETS  # what a round may predict (teacher_rounds.html)
     return render(request, "classes/teacher.html", context)
+
+
+async def class_projector(request, code: str):
+    """/class/<code>/projector/: the join code and the stage, large, no names (the teacher's browser only)."""
+    try:
+        classroom = await services.class_find(code=code, address=request.META.get("REMOTE_ADDR") or "?")
+    except ClassRefused as exc:
+        return _gone(request, 404 if exc.status == 400 else exc.status, str(exc), retry_after=exc.retry_after)
+    role = await services.class_role(classroom=classroom, visitor=visitor(request))
+    if role.kind != "teacher":
+        return _gone(request, 403, "Only this class's teacher can open its projector view.")
+    public = services.class_public(classroom)
+    join_url = request.build_absolute_uri(public["join_url"])
+    boot = {"code": public["code"], "ws": public["ws"], "vocabulary": events.vocabulary()}
+    context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
+    return render(request, "classes/projector.html", context)
 
 
 def _join_page(request, classroom, name: str, *, error: str = "", status: int = 200):

@@ -5,6 +5,7 @@
                                             running, or a queue of MAX_RUNS_QUEUED runs
                -> run_cost(spec)            {requests, expected_s}: stored with the queued job
                -> run_priority(cost)        tiny runs first in the engine's queue, then by age
+                                            (a class's stage run ahead of all: PRIORITY_STAGE)
     a worker   -> run_load(cost, cpu)       the share of a core the run would need
                -> fits(load, busy, ...)     claim it now, or leave it queued for later
 
@@ -28,7 +29,8 @@ from playground.strategies import STRATEGIES
 from playground.strategies.ideal import ideal_time, planned_durations
 
 # django-tasks priorities run from -100 to 100, higher first; 0 is its default.
-PRIORITY_TINY = 100
+PRIORITY_STAGE = 100  # a class's run for everyone (classes/stage.py): thirty screens wait on it, so it goes first
+PRIORITY_TINY = 50
 
 
 class RunRefused(Exception):

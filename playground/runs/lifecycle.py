@@ -40,22 +40,24 @@ logger = logging.getLogger(__name__)
 CANCELLABLE: dict[str, asyncio.Task] = {}
 
 
-def run_enqueue(*, spec: dict, owner: str = "") -> Run:
-    """Admit, record and queue a run -- all three, or none (RunRefused)."""
+def run_enqueue(*, spec: dict, owner: str = "", priority: int | None = None) -> Run:
+    """Admit, record and queue a run -- all three, or none (RunRefused). `priority`: in place of
+    the one its cost gives (admission.PRIORITY_STAGE: a class's run for everyone)."""
     cost = run_cost(spec)
     with transaction.atomic():
         run_admit(owner=owner)
         run = Run.objects.create(spec=spec, owner=owner)
         alone = {"alone": True} if spec.get("own_process") else {}
-        job = execute_run.using(priority=run_priority(cost)).enqueue(run_id=str(run.id), **cost, **alone)
+        priority = run_priority(cost) if priority is None else priority
+        job = execute_run.using(priority=priority).enqueue(run_id=str(run.id), **cost, **alone)
         run.job = uuid.UUID(job.id)
         run.save(update_fields=["job"])
     return run
 
 
-async def run_launch(*, spec: dict, owner: str) -> Run:
+async def run_launch(*, spec: dict, owner: str, priority: int | None = None) -> Run:
     """Queue a run (see run_enqueue); a worker starts it when it has room."""
-    run = await sync_to_async(run_enqueue)(spec=spec, owner=owner)
+    run = await sync_to_async(run_enqueue)(spec=spec, owner=owner, priority=priority)
     if settings.RUNS_IN_WEB_PROCESS:
         from playground.runs.worker import inline_worker  # the worker imports this module
 

@@ -1,9 +1,225 @@
 /**
- * The class's stage on the teacher's and learners' pages. (Being built.)
+ * The class's stage on the teacher's page, every learner's page and the projector: the run (or two
+ * runs on one time axis) the teacher put on stage, drawn live as the playground draws a run.
  *
- *   mountStage({ role: "teacher" | "learner", boot, hello }) -> { "class.<type>": handler, ... } for the class socket
+ *   mountStage({ role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
+ *   class.hello {stage} / class.stage <stage> ──newer rev?──> same runs: the words only
+ *                                              other runs: lanes closed, new ones built, each with
+ *                                              createTimeline + createTimelineView + connectRun(run.ws)
+ *   each run's socket (/ws/runs/<id>/): stored events, then live, once each (socket.js) ──> its model
+ *   each animation frame while a run is live: one axis for both runs (as compare.js)
+ *   teacher: Run for everyone ──POST /api/classes/<code>/runs──> 201 (class.stage follows)
+ *            Clear stage      ──POST /api/classes/<code>/stage {"runs": []}──> 200
+ *
+ * The projector never shows a name (stage-model.js byWords with names off).
  */
 
-export function mountStage(context) {
-  return {};
+import { sharedEnd } from "./compare-model.js";
+import { csrfToken } from "./form.js";
+import { queueWords } from "./queue.js";
+import { axisEnd, IDLE_DOMAIN_S } from "./scale.js";
+import { connectRun } from "./socket.js";
+import { byWords, headline, loadWords, sameRuns, stageNewer, wallWords } from "./stage-model.js";
+import { createTimeline } from "./timeline-model.js";
+import { createTimelineView } from "./timeline-view.js";
+
+const PLOT_MAX_CSS = { teacher: 260, learner: 200, projector: 520 }; // the projector's lanes large
+const TEXT_SCALE = { teacher: 1, learner: 1, projector: 1.5 };
+
+const $ = (id) => document.getElementById(id);
+
+export function mountStage({ role }) {
+  const root = $("stage");
+  if (!root) return {};
+  const boot = JSON.parse($("boot")?.textContent ?? "{}");
+  const stage = new StageView({ root, role, vocabulary: boot.vocabulary });
+  if (role === "teacher") mountRunForm(boot, stage);
+  window.playgroundStage = stage; // read-only hook for browser tests and the curious
+  return {
+    "class.hello": (message) => stage.show(message.stage),
+    "class.stage": (message) => stage.show(message),
+  };
+}
+
+class StageView {
+  constructor({ root, role, vocabulary }) {
+    Object.assign(this, { root, role, vocabulary });
+    this.shown = null;
+    this.lanes = [];
+    this.axis = IDLE_DOMAIN_S;
+    this.raf = 0;
+    this.clock = () => performance.now();
+    this.frame = this.frame.bind(this);
+  }
+
+  /** A stage from the class socket; older ones than the one shown are dropped. */
+  show(stage) {
+    if (!stageNewer(this.shown, stage)) return;
+    const rebuild = !sameRuns(this.shown, stage);
+    this.shown = stage;
+    const options = { names: this.role !== "projector" };
+    this.root.hidden = this.role === "learner" && stage.runs.length === 0;
+    this.root.dataset.runs = stage.runs.map((run) => run.id).join(",");
+    setText($("stage-headline"), headline(stage, options));
+    const load = loadWords(stage.load);
+    setText($("stage-load"), load);
+    $("stage-load").hidden = !load;
+    if (rebuild) {
+      for (const lane of this.lanes) lane.close();
+      this.lanes = stage.runs.map((run, i) => this.lane(run, i));
+      $("stage-lanes").replaceChildren(...this.lanes.map((lane) => lane.el));
+      this.axis = IDLE_DOMAIN_S;
+      this.refresh();
+    }
+    this.lanes.forEach((lane, i) => setText(lane.who, `${stage.runs.length > 1 ? `${"AB"[i]} · ` : ""}${stage.runs[i].strategy}, run by ${byWords(stage.runs[i], options)}`));
+  }
+
+  lane(run, i) {
+    const el = document.createElement("section");
+    el.className = "stage-lane";
+    el.dataset.run = run.id;
+    const titleId = `stage-lane-${run.id}`;
+    el.setAttribute("aria-labelledby", titleId);
+    const head = document.createElement("div");
+    head.className = "stage-lane-head";
+    const who = Object.assign(document.createElement("h3"), { id: titleId, className: "stage-who" });
+    const status = Object.assign(document.createElement("p"), { className: "stage-status", textContent: "connecting…" });
+    status.setAttribute("role", "status");
+    head.append(who, status);
+    const wrap = Object.assign(document.createElement("div"), { className: "canvas-wrap" });
+    const canvas = document.createElement("canvas");
+    canvas.setAttribute("role", "img");
+    canvas.tabIndex = 0;
+    canvas.setAttribute("aria-label", `Timeline of the run on stage (${run.strategy}): one bar per request, time running left to right`);
+    const tooltip = Object.assign(document.createElement("div"), { className: "tooltip", hidden: true });
+    tooltip.setAttribute("role", "tooltip");
+    wrap.append(canvas, tooltip);
+    const stripWrap = Object.assign(document.createElement("div"), { className: "canvas-wrap strip-wrap" });
+    const strip = document.createElement("canvas");
+    strip.setAttribute("role", "img");
+    strip.setAttribute("aria-label", "Requests in flight over time, on the same time axis");
+    stripWrap.append(strip);
+    el.append(head, wrap, stripWrap);
+
+    const model = createTimeline(this.vocabulary);
+    const view = createTimelineView({
+      canvas,
+      strip,
+      tooltip,
+      model,
+      clock: this.clock,
+      plotMaxCss: PLOT_MAX_CSS[this.role],
+      textScale: TEXT_SCALE[this.role],
+    });
+    view.fixedDomain = this.axis;
+    view.placeholder = "Waiting for the run to start…";
+    const lane = { run, i, el, who, status, model, view, socket: null, events: 0 };
+    const setStatus = (state, text) => {
+      status.dataset.state = state;
+      setText(status, text);
+    };
+    lane.socket = connectRun(run.ws, {
+      handlers: {
+        events: (events) => {
+          model.apply(events, this.clock());
+          lane.events += events.length;
+          view.markDirty();
+          setStatus(model.end === null ? "live" : "finished", wallWords(model));
+          if (model.end !== null) {
+            lane.socket.close(); // nothing more will come for this run
+            el.dataset.state = "finished";
+            el.dataset.wall = String(model.summary?.wall_s ?? model.end);
+          }
+          this.refresh();
+        },
+        queue: (message) => {
+          if (model.status === "idle") setStatus("queued", queueWords(message));
+        },
+        error: (message) => setStatus("error", `The server refused: ${message.error}`),
+      },
+      onStatus: (state) => {
+        if (model.end !== null) return;
+        if (state === "live") model.resumeClock(this.clock());
+        else model.holdClock();
+        if (state === "reconnecting") setStatus("reconnecting", "reconnecting…");
+      },
+    });
+    lane.close = () => {
+      lane.socket.close();
+      view.destroy();
+    };
+    return lane;
+  }
+
+  refresh() {
+    if (!this.raf) this.raf = requestAnimationFrame(this.frame);
+  }
+
+  /** The shared axis (as compare.js): every view redraws when it moves. */
+  frame() {
+    this.raf = 0;
+    const now = this.clock();
+    const ends = this.lanes.map(({ model }) => (model.status === "idle" ? null : axisEnd(model, model.nowAt(now))));
+    const next = sharedEnd(ends, IDLE_DOMAIN_S);
+    if (next !== this.axis) {
+      this.axis = next;
+      for (const lane of this.lanes) {
+        lane.view.fixedDomain = next;
+        lane.view.markDirty();
+        lane.view.frame();
+      }
+    }
+    for (const lane of this.lanes) if (lane.model.running) setText(lane.status, wallWords(lane.model));
+    if (this.lanes.some(({ model }) => model.running)) this.refresh();
+  }
+
+  /** For tests: each lane's run, status, bars and events. */
+  get state() {
+    return this.lanes.map(({ run, model, events }) => ({ id: run.id, status: model.status, bars: model.laneCount, events, lastSeq: model.lastSeq }));
+  }
+}
+
+/** The teacher's "Run for everyone" form: a preset fills the JSON spec; Run posts it; Clear empties the stage. */
+function mountRunForm(boot, stage) {
+  const form = $("stage-form");
+  const api = `/api/classes/${boot.code}`;
+  const presets = new Map((boot.presets ?? []).map((preset) => [preset.name, preset]));
+  const showError = (text) => {
+    $("stage-error").textContent = text;
+    $("stage-error").hidden = !text;
+  };
+  $("stage-preset").addEventListener("change", (event) => {
+    const preset = presets.get(event.target.value);
+    if (preset) $("stage-spec").value = JSON.stringify(preset.spec);
+  });
+  const post = async (url, body, button) => {
+    button.disabled = true;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken(form) },
+        body,
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        const errors = Object.entries(data.errors ?? {}).map(([field, texts]) => `${field}: ${texts.join(" ")}`);
+        throw new Error(data.error ?? (errors.join("; ") || `The server answered ${response.status}.`));
+      }
+      showError("");
+      stage.show(data.stage ?? data); // the socket's class.stage says the same; whichever comes first
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      button.disabled = false;
+    }
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    post(`${api}/runs`, $("stage-spec").value, $("stage-run"));
+  });
+  $("stage-clear").addEventListener("click", () => post(`${api}/stage`, JSON.stringify({ runs: [] }), $("stage-clear")));
+}
+
+function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
 }

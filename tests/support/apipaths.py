@@ -16,4 +16,6 @@ API_PATHS = (
     "/api/classes/{code}/rounds.csv",
     "/api/classes/{code}/guesses",
     "/api/classes/{code}/reveal",
+    "/api/classes/{code}/runs",
+    "/api/classes/{code}/stage",
 )

@@ -1,0 +1,57 @@
+/**
+ * The stage in words and the decisions class-stage.js takes on it. Pure: testable in Node.
+ *
+ *   stageNewer(shown, next)   a class.stage message to show (its rev beyond the one shown)
+ *   sameRuns(a, b)            the same runs on stage: keep the lanes (and their sockets)
+ *   byWords(run, {names})     who ran it: "the teacher", the learner's name, or "a learner"
+ *   loadWords(load)           "While 3 other runs were running, 2 waiting." (the load at launch)
+ *   headline(stage)           what is on stage, in one line
+ *   wallWords(model)          the wall time of a finished run, or how it is going
+ */
+
+import { formatSeconds } from "./scale.js";
+
+/** Whether `next` (a stage) is newer than `shown` (null: nothing shown yet). */
+export function stageNewer(shown, next) {
+  if (!next || !Number.isInteger(next.rev) || !Array.isArray(next.runs)) return false;
+  return shown === null || next.rev > shown.rev;
+}
+
+export function sameRuns(a, b) {
+  const ids = (stage) => (stage?.runs ?? []).map((run) => run.id).join(",");
+  return ids(a) === ids(b);
+}
+
+/** Who ran it; `names`: false hides a learner's name even when the message carries one (the projector). */
+export function byWords(run, { names = true } = {}) {
+  if (run.by === "teacher") return "the teacher";
+  return names && typeof run.name === "string" && run.name ? run.name : "a learner";
+}
+
+const plural = (n, one, many) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/** The load recorded when the teacher launched the run; "" when none was. */
+export function loadWords(load) {
+  if (!load || !Number.isInteger(load.running) || !Number.isInteger(load.queued)) return "";
+  if (load.running === 0 && load.queued === 0) return "Nothing else was running or waiting.";
+  const running = `${plural(load.running, "other run was", "other runs were")} running`;
+  return `While ${running}, ${load.queued.toLocaleString("en-US")} waiting.`;
+}
+
+function runWords(run, options) {
+  return `${run.strategy}, ${plural(run.n, "request", "requests")}, run by ${byWords(run, options)}`;
+}
+
+export function headline(stage, options = {}) {
+  const runs = stage?.runs ?? [];
+  if (!runs.length) return "Nothing on stage yet.";
+  if (runs.length === 1) return `On stage: ${runWords(runs[0], options)}.`;
+  return `Compared on one time axis: ${runs.map((run, i) => `${"AB"[i]} · ${runWords(run, options)}`).join("; ")}.`;
+}
+
+/** A lane's status line from its model: waiting, live, or its wall time once over. */
+export function wallWords(model) {
+  if (model.end === null) return model.status === "running" ? "live" : "waiting to start…";
+  const wall = model.summary?.wall_s ?? model.end;
+  return `${model.status} in ${formatSeconds(wall)} (wall time)`;
+}
