@@ -233,8 +233,9 @@ function mountTeacher() {
   pause.addEventListener("click", async () => {
     pause.disabled = true;
     try {
-      await call("PATCH", api, { runs_paused: !paused });
-      setPaused({ paused: !paused }); // class.paused says so too
+      // The answer says what the class is now: class.paused may have come first and set `paused`.
+      const answer = await (await call("PATCH", api, { runs_paused: !paused })).json();
+      setPaused({ paused: answer.runs_paused });
       showError("");
     } catch (error) {
       showError(`Could not ${paused ? "resume" : "pause"} runs: ${error.message}`);

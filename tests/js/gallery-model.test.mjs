@@ -84,3 +84,13 @@ test("the class socket's handlers are joined: every part's handler of a type is 
   handlers["class.paused"]({ paused: true });
   assert.deepEqual(seen, [["stage", 1], ["gallery", 1], ["paused", true]]);
 });
+
+test("one part's failing handler does not keep the message from the next; its error is thrown after", () => {
+  const seen = [];
+  const handlers = joinHandlers(
+    { "class.hello": () => { throw new Error("stage broke"); } },
+    { "class.hello": (m) => seen.push(["gallery", m.paused]) },
+  );
+  assert.throws(() => handlers["class.hello"]({ paused: true }), /stage broke/);
+  assert.deepEqual(seen, [["gallery", true]]);
+});
