@@ -350,3 +350,22 @@ async def test_the_pages_teacher_join_form_joined_and_refusals(server):
         for path, status_expected in [("/class/ZZZZ-ZZZZ/", 404), ("/class/nonsense/", 404)]:
             status, page, _ = await learner.page(path)
             assert status == status_expected and "No such class" in page
+
+
+async def test_a_learner_sees_the_class_banner_on_every_playground_page_until_removed(server):
+    """A run's page too: a learner whose Run went through the plain form (or who reloads a run's
+    URL) stays under the class's banner, its stage, round and pause."""
+    async with Browser(server) as teacher, Browser(server) as learner, Browser(server) as stranger:
+        code = (await teacher.create_class())["code"]
+        status, joined, _ = await learner.call("POST", f"/api/classes/{code}/join", {"name": "Ada"})
+        assert status == 201
+        status, page, url = await learner.page("/", form={"strategy": "gather", "requests": "1", "latency_ms": "1"})
+        assert status == 200 and "/runs/" in url, url  # the plain form's POST, redirected to the run's page
+        banner = f'You are in class <strong>{code}</strong> as <strong id="class-you">Ada</strong>'
+        assert banner in page
+        for path in ("/", url.removeprefix(server.base)):
+            assert banner in (await learner.page(path))[1]
+            assert 'id="class-banner"' not in (await stranger.page(path))[1]
+            assert 'id="class-banner"' not in (await teacher.page(path))[1]
+        assert (await teacher.call("DELETE", f"/api/classes/{code}/learners/{joined['id']}"))[0] == 204
+        assert 'id="class-banner"' not in (await learner.page("/"))[1]

@@ -4,6 +4,7 @@
     class_find(code, address)                    -> Classroom   ClassRefused 400 (not a code), 404, 410 (expired),
                                                                 429 (too many unknown codes from the address)
     class_role(classroom, visitor)               -> Role: teacher, learner (with the Learner), removed, or stranger
+    class_banner_for(visitor)                    -> {class, you} of the live class a browser learns in, or None
     learner_join(classroom, visitor, name)       -> (Learner, created)   ClassRefused 400/403/409/429
     learner_remove(classroom, learner_id)        ClassRefused 404
     class_update(classroom, show_names, runs_paused) -> Classroom   a pause: class.paused to every socket
@@ -163,6 +164,20 @@ async def class_role(*, classroom: Classroom, visitor: str | None) -> Role:
     if learner is None:
         return Role("stranger")
     return Role("removed" if learner.removed else "learner", learner)
+
+
+async def class_banner_for(*, visitor: str) -> dict | None:
+    """What the playground's pages show a learner above the playground: the live class they joined
+    last (its public part) and who they are in it; None for anyone else."""
+    learner = (
+        await Learner.objects.filter(visitor=visitor, removed=None, classroom__expires_at__gt=timezone.now())
+        .select_related("classroom")
+        .order_by("-joined", "-id")
+        .afirst()
+    )
+    if learner is None:
+        return None
+    return {"class": class_public(learner.classroom), "you": learner_public(learner)}
 
 
 # --- Joining, leaving, settings ------------------------------------------------------------

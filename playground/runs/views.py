@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from playground.classes.gallery import runs_paused_for
+from playground.classes.services import class_banner_for
 from playground.runs import comparisons, lifecycle
 from playground.runs.admission import RunRefused
 from playground.runs.boot import compare_boot, page_boot
@@ -48,9 +49,12 @@ async def run_page(request, run_id: uuid.UUID):
 
 
 async def _page(request, form, *, run=None, status=200):
+    """The playground; a learner in a live class sees it under the class's banner (its stage, its
+    round, the pause), on "/" and on a run's page alike: a reload does not leave the class."""
     owned = run is not None and run.owner == visitor(request)
     boot = await sync_to_async(page_boot)(run=run, urls=run and lifecycle.run_urls(run), owned=owned)
-    return render(request, "playground/index.html", {"form": form, "boot": boot, "run": run}, status=status)
+    context = {"form": form, "boot": boot, "run": run, "class_banner": await class_banner_for(visitor=visitor(request))}
+    return render(request, "playground/index.html", context, status=status)
 
 
 async def compare(request):
