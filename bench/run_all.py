@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("gather_vs_plain.py", "presets.py", "costs.py", "frames.py", "load.py")
+BENCHES = ("gather_vs_plain.py", "presets.py", "costs.py", "frames.py", "load.py", "classroom.py")
 
 if __name__ == "__main__":
     failed = 0

@@ -1,0 +1,302 @@
+"""A class follows the teacher's stage: N learners join, guess, and watch ROUNDS stage runs live, `make run`'s defaults.
+
+    teacher (a browser: cookies)   POST /api/classes, then for each round:
+                                   POST .../rounds {spec} -> every learner guesses -> POST .../runs {spec}
+                                   (the stage run) -> every learner saw run.finished -> POST .../reveal
+    each learner (its own cookies) GET /, POST .../join {name}, the class socket /ws/classes/<code>/:
+                                   class.round (open) -> POST .../guesses {guess_ms}
+                                   class.stage        -> the run's socket /ws/runs/<id>/ to run.finished
+                                   class.reveal       -> counted, by round
+
+First the baseline, in the same invocation on the same served playground: a class of one learner
+plays the same rounds. Then the class of N (100 by default). Figures, each with its target (issue 11):
+
+    stage lag  when a learner got a stage run's event - when the worker emitted it, events sent
+               live (not replayed): p95, and its ratio to the one-learner class's p95     p95 <= 200 ms
+    events     lost or repeated, each learner's copy of each stage run                    0
+    reveal     learners whose class socket got class.reveal, each round                   N of N
+    errors     HTTP errors, sockets rejected or dropped, stage runs not finished           0
+
+Loopback only: it serves and loads 127.0.0.1.
+
+    .venv/bin/python bench/classroom.py [--learners 100] [--rounds 5]
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
+from bench.learners import Seen, Tally, browser, open_page, take, why  # noqa: E402
+from bench.load import p95  # noqa: E402
+from bench.served import Served, cpu_seconds, log_findings, make_run  # noqa: E402
+from tests.support.servers import Server  # noqa: E402
+
+STAGE: list[tuple[str, dict]] = [  # the lesson on stage: the mistake, the fix, a wide one, bounded, uneven
+    ("sequential 5x200ms", {"strategy": "sequential", "requests": 5, "latency_ms": 200}),
+    ("gather 5x200ms", {"strategy": "gather", "requests": 5, "latency_ms": 200}),
+    ("gather 1000x100ms", {"strategy": "gather", "requests": 1000, "latency_ms": 100}),
+    ("semaphore 200x100ms/20", {"strategy": "semaphore", "requests": 200, "latency_ms": 100, "limit": 20}),
+    ("gather [300,500,200]", {"strategy": "gather", "latencies_ms": [300, 500, 200]}),
+]
+TARGET_LAG_S = 0.200  # p95 of stage event lag
+STEP_TIMEOUT_S = 120.0  # every learner guessed / saw the run end, within this
+REVEAL_WITHIN_S = 10.0  # every learner's socket got the reveal, within this of its POST
+
+
+@dataclass
+class Pupil:
+    """One learner: what it saw, and the events the teacher waits on."""
+
+    k: int
+    guessed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> guess accepted
+    followed: dict[str, asyncio.Event] = field(default_factory=dict)  # run id -> run.finished seen
+    revealed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> its class.reveal came
+    seen: list[Seen] = field(default_factory=list)
+
+
+def event_for(table: dict, key) -> asyncio.Event:
+    return table.setdefault(key, asyncio.Event())
+
+
+async def call(http: aiohttp.ClientSession, srv: Server, method: str, path: str, token: str, tally: Tally, body=None):
+    """A JSON call as the page makes it; the answer's JSON, or None (counted as an error)."""
+    headers = {"X-CSRFToken": token, "Referer": srv.base + "/"}
+    try:
+        async with http.request(method, srv.base + path, json=body, headers=headers) as r:
+            text = await r.text()
+    except (aiohttp.ClientError, OSError) as exc:
+        return tally.error("request failed", f"{method} {path} {why(exc)}")
+    if r.status >= 300:
+        return tally.error("other HTTP", f"{method} {path.split('/')[-1]} {r.status} {text[:90]}")
+    return json.loads(text) if text else {}
+
+
+async def follow(http, srv: Server, path: str, seen: Seen, tally: Tally) -> bool:
+    """A stage run's socket to run.finished; whether it finished (errors counted)."""
+    try:
+        ws = await http.ws_connect(srv.ws_base + path, origin=srv.base)
+    except (aiohttp.ClientError, OSError) as exc:
+        tally.error("websocket rejected", f"stage run: {why(exc)}")
+        return False
+    connected, state = time.time(), {"last": -1}
+    async with ws:
+        async for msg in ws:
+            received = time.time()
+            data = json.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {"type": msg.type.name}
+            if data["type"] == "events":
+                if end := take(data["events"], received, connected, seen, state, tally):
+                    if end["status"] != "finished":
+                        tally.error("run not finished", f"stage run {end['status']}")
+                    return end["status"] == "finished"
+            elif data["type"] != "queue":
+                tally.error("websocket dropped", f"stage run: {data['type']} {str(data.get('error', ''))[:60]}")
+                return False
+    tally.error("websocket dropped", f"stage run socket closed before run.finished ({ws.close_code})")
+    return False
+
+
+async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, tally: Tally, over: asyncio.Event):
+    """Join, then follow the class socket until the class is over."""
+    async with browser(None) as http:
+        token = await open_page(http, srv, tally)
+        answer = token and await call(
+            http, srv, "POST", f"/api/classes/{code}/join", token, tally, {"name": f"pupil {pupil.k}"}
+        )
+        if not answer:
+            return joined.set()
+        try:
+            ws = await http.ws_connect(f"{srv.ws_base}/ws/classes/{code}/", origin=srv.base)
+        except (aiohttp.ClientError, OSError) as exc:
+            tally.error("websocket rejected", f"class socket: {why(exc)}")
+            return joined.set()
+        following: list[asyncio.Task] = []
+        async with ws:
+            closed = asyncio.ensure_future(ws.receive())
+            ended = asyncio.ensure_future(over.wait())
+            while True:
+                await asyncio.wait([closed, ended], return_when=asyncio.FIRST_COMPLETED)
+                if ended.done():
+                    closed.cancel()
+                    break
+                msg = closed.result()
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    tally.error("websocket dropped", f"class socket: {msg.type.name} {ws.close_code}")
+                    break
+                data = json.loads(msg.data)
+                kind = data["type"]
+                if kind == "class.hello":
+                    joined.set()
+                elif kind == "class.round" and data["round"]["state"] == "open":
+                    number = data["round"]["number"]
+                    if data.get("mine") is None and not event_for(pupil.guessed, number).is_set():
+                        guess = {"guess_ms": 100 + 37 * pupil.k}
+                        if (
+                            await call(http, srv, "POST", f"/api/classes/{code}/guesses", token, tally, guess)
+                            is not None
+                        ):
+                            event_for(pupil.guessed, number).set()
+                elif kind == "class.stage" and data["runs"]:
+                    run = data["runs"][0]
+                    if run["id"] not in pupil.followed:
+                        following.append(asyncio.create_task(watch_stage(http, srv, run, pupil, tally)))
+                elif kind == "class.reveal":
+                    event_for(pupil.revealed, data["round"]).set()
+                elif kind in ("error", "class.removed", "class.ended"):
+                    tally.error("websocket dropped", f"class socket: {kind}")
+                    break
+                closed = asyncio.ensure_future(ws.receive())
+        joined.set()
+        for task in following:
+            task.cancel()
+
+
+async def watch_stage(http, srv: Server, run: dict, pupil: Pupil, tally: Tally) -> None:
+    done = event_for(pupil.followed, run["id"])
+    seen = Seen(run.get("strategy", "?"))
+    pupil.seen.append(seen)
+    if await follow(http, srv, run["ws"], seen, tally):
+        done.set()
+
+
+async def all_set(events: list[asyncio.Event], what: str, tally: Tally, within: float = STEP_TIMEOUT_S) -> int:
+    """Wait (bounded) until every event is set; how many were."""
+    try:
+        async with asyncio.timeout(within):
+            await asyncio.gather(*(e.wait() for e in events))
+    except TimeoutError:
+        tally.error("not reached", f"{what}: {sum(not e.is_set() for e in events)} missing after {within:g} s")
+    return sum(e.is_set() for e in events)
+
+
+@dataclass
+class Outcome:
+    tally: Tally
+    pupils: list[Pupil]
+    reveals: list[int]  # per round: learners whose socket got class.reveal
+    wall: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+
+
+async def lesson(served: Served, n: int, rounds: int) -> Outcome:
+    srv, tally = served.posts[0], Tally()
+    pupils = [Pupil(k) for k in range(n)]
+    out = Outcome(tally, pupils, [])
+    over = asyncio.Event()
+    async with browser(None) as teacher:
+        token = await open_page(teacher, srv, tally)
+        made = token and await call(teacher, srv, "POST", "/api/classes", token, tally)
+        if not made:
+            return out
+        code = made["code"]
+        joined = [asyncio.Event() for _ in pupils]
+        cpu0, began = {k: cpu_seconds(p) for k, p in served.processes.items()}, time.perf_counter()
+        tasks = [
+            asyncio.create_task(learner(srv, code, p, j, tally, over)) for p, j in zip(pupils, joined, strict=True)
+        ]
+        await all_set(joined, "joined", tally)
+        for r in range(rounds):
+            name, spec = STAGE[r % len(STAGE)]
+            opened = await call(teacher, srv, "POST", f"/api/classes/{code}/rounds", token, tally, {"spec": spec})
+            if not opened:
+                break
+            number = opened["number"]
+            await all_set([event_for(p.guessed, number) for p in pupils], f"round {number}: guesses", tally)
+            run = await call(teacher, srv, "POST", f"/api/classes/{code}/runs", token, tally, spec)
+            if not run:
+                break
+            await all_set([event_for(p.followed, run["id"]) for p in pupils], f"{name}: followed to its end", tally)
+            for _ in range(100):  # the run ended for the learners; its row may be a moment behind
+                async with teacher.post(
+                    f"{srv.base}/api/classes/{code}/reveal", headers={"X-CSRFToken": token, "Referer": srv.base + "/"}
+                ) as resp:
+                    if resp.status != 409:
+                        break
+                await asyncio.sleep(0.05)
+            if resp.status != 200:
+                tally.error("other HTTP", f"reveal {resp.status}")
+            reveals = [event_for(p.revealed, number) for p in pupils]
+            out.reveals.append(await all_set(reveals, f"round {number}: reveal", tally, REVEAL_WITHIN_S))
+        out.wall = time.perf_counter() - began
+        out.cpu = {k: cpu_seconds(p) - cpu0[k] for k, p in served.processes.items()}
+        over.set()
+        await asyncio.gather(*tasks)
+    return out
+
+
+def report(title: str, out: Outcome, n: int, base_lag: float | None) -> tuple[bool, float]:
+    runs = [s for p in out.pupils for s in p.seen]
+    lags = [x for s in runs for x in s.lags]
+    lost, repeated = sum(s.lost for s in runs), sum(s.repeated for s in runs)
+    errors = out.tally.error_count()
+    lag = p95(lags)
+    ratio = f", {lag / base_lag:.2f}x the one-learner class's {base_lag * 1000:.0f} ms" if base_lag else ""
+    checks = [lag <= TARGET_LAG_S, lost == repeated == 0, all(r == n for r in out.reveals), errors == 0]
+    print(f"{title}: {len(out.reveals)} rounds in {out.wall:.1f} s")
+    print(
+        f"  stage lag  p95 {lag * 1000:.0f} ms (max {max(lags, default=math.nan) * 1000:.0f} ms; "
+        f"{len(lags):,} live events){ratio}  target p95 <= {TARGET_LAG_S * 1000:g} ms  "
+        f"{'ok' if checks[0] else 'MISSED'}"
+    )
+    print(
+        f"  events     lost {lost}, repeated {repeated} ({len(runs)} copies of stage runs)  target 0  "
+        f"{'ok' if checks[1] else 'MISSED'}"
+    )
+    print(
+        f"  reveal     {', '.join(f'{r} of {n}' for r in out.reveals) or 'none'}  target {n} of {n} each round  "
+        f"{'ok' if checks[2] else 'MISSED'}"
+    )
+    print(f"  errors     {errors}  target 0  {'ok' if checks[3] else 'MISSED'}")
+    for kind, counter in out.tally.errors.items():
+        if counter:
+            print(f"{'':13}{kind}: " + ", ".join(f"{k} x{v}" for k, v in counter.most_common(3)))
+    if out.cpu and out.wall:
+        print("  CPU        " + "; ".join(f"{k} {s:.1f} s ({s / out.wall:.0%})" for k, s in out.cpu.items()))
+    return all(checks), lag
+
+
+async def main_async(args, served: Served) -> int:
+    base = await lesson(served, 1, args.rounds)
+    ok, base_lag = report("baseline: a class of 1 learner", base, 1, None)
+    if not ok:
+        print("verdict: the baseline failed")
+        return 1
+    out = await lesson(served, args.learners, args.rounds)
+    ok, _ = report(f"a class of {args.learners} learners", out, args.learners, base_lag)
+    print("verdict: every target met" if ok else "verdict: a target MISSED")
+    return 0 if ok else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    if not 1 <= args.learners <= 200:
+        parser.error(f"--learners: must be between 1 and 200, a class's most (got {args.learners})")
+    if not 1 <= args.rounds <= 20:
+        parser.error(f"--rounds: must be between 1 and 20 (got {args.rounds})")
+    began, tmp = time.monotonic(), Path(tempfile.mkdtemp(prefix="playground-class-"))
+    with make_run(tmp) as served:
+        code = asyncio.run(main_async(args, served))
+    findings = "; ".join(f for f in map(log_findings, served.logs) if f)
+    print(f"took {time.monotonic() - began:.0f} s" + (f"; in the logs: {findings}" if findings else ""))
+    if code or findings:
+        print(f"logs kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
