@@ -1,6 +1,7 @@
 """The queue: abuse caps, what a run costs, the order and room in which a worker claims runs,
 and runs left by a process that died (all in-process, on the real test database)."""
 
+import asyncio
 import datetime
 
 import pytest
@@ -10,7 +11,7 @@ from playground.runs import admission, lifecycle, recovery
 from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
 from playground.runs.waiting import line_reports
-from playground.runs.worker import job_claim
+from playground.runs.worker import Running, Worker, job_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,24 @@ def test_a_run_bound_by_cpu_runs_with_nothing_beside_it_not_even_a_tiny_one(sett
     settings.WORKER_CPU_BUDGET, settings.WORKER_TINY_LOAD = 0.8, 0.02
     assert not admission.fits(0.01, loads=[1.0]), "its busy loop would stretch the tiny run's timeline"
     assert not admission.fits(1.0, loads=[0.01]), "it waits for the tiny run to end"
+
+
+async def test_a_worker_reads_the_queue_only_while_a_run_could_fit(settings):
+    settings.WORKER_CPU_BUDGET, settings.WORKER_TINY_LOAD, settings.WORKER_MAX_RUNS = 0.8, 0.02, 3
+    worker, gate = Worker("w"), asyncio.Event()
+    task = asyncio.get_running_loop().create_task(gate.wait())
+    try:
+        assert not worker.full(), "idle, any run starts"
+        worker.running["a"] = Running(task, 0.5)
+        assert not worker.full(), "beside a run within the budget, a tiny one still fits"
+        worker.running["b"] = Running(task, 1.0)
+        assert worker.full(), "a run bound by CPU runs with nothing beside it"
+        del worker.running["b"]
+        worker.running.update({"b": Running(task, 0.01), "c": Running(task, 0.01)})
+        assert worker.full(), "WORKER_MAX_RUNS are going"
+    finally:
+        gate.set()
+        await task
 
 
 def test_tiny_runs_go_first_and_the_others_in_the_order_they_came():
