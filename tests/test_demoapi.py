@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from playground.demoapi import process
 from playground.demoapi.management.commands.demoapi import Command
-from playground.demoapi.plan import plan
+from playground.demoapi.plan import Plan, plan
 from playground.demoapi.process import DemoApiProcess, demo_api_url
 from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket
 from tests.support.demoapi import start_test_server, until
@@ -34,6 +34,12 @@ async def get(client: TestClient, **params) -> tuple[int, dict, dict]:
 
 
 # ---------------------------------------------------------------- plan (pure)
+
+
+def test_a_plan_with_nothing_to_draw_is_its_latency_and_ok():
+    assert [plan(i, 9, 150) for i in range(3)] == [Plan(0.15, "ok")] * 3
+    assert plan(0, 9, -5) == Plan(0.0, "ok")
+    assert plan(4, 9, 150, failure_rate=1.0).outcome == "failure", "a rate still draws"
 
 
 def test_plan_same_seed_and_i_gives_same_plan():

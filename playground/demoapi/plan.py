@@ -33,6 +33,10 @@ def plan(
     The draws come in a fixed order (jitter, fail, hang, reset) and are independent,
     so raising failure_rate never reshuffles which requests hang or reset.
     """
+    if not (jitter_ms or failure_rate or hang_rate or reset_rate):
+        # Nothing to draw (each draw could only give this): no generator, whose seeding from a
+        # string is most of a plan's cost (the ideal plans every request of a run; this server, each).
+        return Plan(max(0.0, latency_ms) / 1000.0, "ok")
     rng = random.Random(f"{seed}:{i}")
     jitter = rng.uniform(-jitter_ms, jitter_ms)
     u_fail, u_hang, u_reset = rng.random(), rng.random(), rng.random()
