@@ -30,6 +30,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,8 @@ class Pupil:
 
     k: int
     guessed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> guess accepted
-    followed: dict[str, asyncio.Event] = field(default_factory=dict)  # run id -> run.finished seen
+    followed: dict[str, asyncio.Event] = field(default_factory=dict)  # run id -> run.finished seen (or failed)
+    following: set[str] = field(default_factory=set)  # run ids whose socket this learner opened
     revealed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> its class.reveal came
     seen: list[Seen] = field(default_factory=list)
 
@@ -148,7 +150,8 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                             event_for(pupil.guessed, number).set()
                 elif kind == "class.stage" and data["runs"]:
                     run = data["runs"][0]
-                    if run["id"] not in pupil.followed:
+                    if run["id"] not in pupil.following:
+                        pupil.following.add(run["id"])
                         following.append(asyncio.create_task(watch_stage(http, srv, run, pupil, tally)))
                 elif kind == "class.reveal":
                     event_for(pupil.revealed, data["round"]).set()
@@ -165,7 +168,9 @@ async def watch_stage(http, srv: Server, run: dict, pupil: Pupil, tally: Tally) 
     done = event_for(pupil.followed, run["id"])
     seen = Seen(run.get("strategy", "?"))
     pupil.seen.append(seen)
-    if await follow(http, srv, run["ws"], seen, tally):
+    try:
+        await follow(http, srv, run["ws"], seen, tally)  # a failure is counted in the tally
+    finally:
         done.set()
 
 
@@ -190,6 +195,7 @@ class Outcome:
 
 async def lesson(served: Served, n: int, rounds: int) -> Outcome:
     srv, tally = served.posts[0], Tally()
+    tally.errors["not reached"] = Counter()  # a step not every learner reached in time
     pupils = [Pupil(k) for k in range(n)]
     out = Outcome(tally, pupils, [])
     over = asyncio.Event()
