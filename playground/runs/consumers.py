@@ -25,7 +25,7 @@ from django.conf import settings
 
 from playground.events import RUN_FINISHED
 from playground.runs.eventstore import events_after, group_name
-from playground.runs.feed import feed, feed_needed
+from playground.runs.feed import SharedBatch, feed, feed_needed
 from playground.runs.models import Event, Run
 from playground.runs.waiting import line
 
@@ -149,13 +149,20 @@ class RunConsumer(AsyncWebsocketConsumer):
             fresh = await sync_to_async(events_after)(
                 run_id=self.run_id, after=self.last, limit=fresh[-1]["seq"] - self.last
             )
+        elif len(fresh) == len(batch) and isinstance(batch, SharedBatch):
+            return await self._send_events(batch, frames=batch.frames)  # all of it: the frames other sockets made
         await self._send_events(fresh)
 
-    async def _send_events(self, batch: list[dict]):
+    async def _send_events(self, batch: list[dict], *, frames: dict[int, str] | None = None):
         step = settings.EVENT_BATCH_MAX
         for k in range(0, len(batch), step):
             chunk = batch[k : k + step]
-            await self.send(text_data=json.dumps({"type": "events", "events": chunk}))
+            text = frames.get(k) if frames is not None else None
+            if text is None:
+                text = json.dumps({"type": "events", "events": chunk})
+                if frames is not None:
+                    frames[k] = text
+            await self.send(text_data=text)
             self.last = chunk[-1]["seq"]
 
     async def send(self, text_data=None, bytes_data=None, close=False):

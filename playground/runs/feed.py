@@ -34,6 +34,16 @@ FEED_BATCH = 5000  # events read in one poll; more wait for the next
 Deliver = Callable[[list[dict]], Awaitable[None]]  # a watcher: takes one run's batch, in seq order
 
 
+class SharedBatch(list):
+    """One run's events from one poll, handed to every socket watching the run: `frames` keeps
+    each websocket frame's JSON once made (consumers.RunConsumer), so a class of 100 watching
+    one run encodes each frame once, not 100 times."""
+
+    def __init__(self, events: list[dict]):
+        super().__init__(events)
+        self.frames: dict[int, str] = {}
+
+
 async def feed_needed(run_id) -> bool:
     """Whether the run's events reach this process only through the database: without a layer
     that crosses processes, unless the run executes here (RUNS_IN_WEB_PROCESS: it publishes to
@@ -97,7 +107,8 @@ class Feed:
             by_run: dict[str, list[dict]] = defaultdict(list)
             for _, run_id, event in rows:
                 by_run[run_id].append(event)
-            for run_id, batch in by_run.items():
+            for run_id, events in by_run.items():
+                batch = SharedBatch(events)
                 for deliver in list(self.watched.get(run_id, ())):
                     try:
                         await deliver(batch)
