@@ -10,7 +10,8 @@
     class_update(classroom, show_names, runs_paused) -> Classroom   a pause: class.paused to every socket
 
 Every change to the roster adds one to `roster_rev` in its transaction, then the roster goes out
-through the channel layer (`roster_announce`) to three kinds of group:
+through the channel layer (`roster_announce`, folded: at most one every folding.FOLD_S) to three
+kinds of group:
 
     class-<code>-teacher      the teacher's sockets: {"type": "class.roster", "rev", "count",
                                                       "learners": [{id, name, joined}]}
@@ -33,7 +34,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from playground.classes import limits
+from playground.classes import folding, limits
 from playground.classes.codes import CodeInvalid, code_new, code_normal, code_shown
 from playground.classes.gallery import paused_message
 from playground.classes.models import Classroom, Learner
@@ -308,7 +309,12 @@ def roster_for_learners(rev: int, show_names: bool, learners: list[Learner]) -> 
 
 
 async def roster_announce(*, classroom: Classroom) -> None:
-    rev, show, learners = await roster_now(classroom=classroom)
-    layer = get_channel_layer()
-    await layer.group_send(teacher_group(classroom.code), roster_for_teacher(rev, learners))
-    await layer.group_send(learners_group(classroom.code), roster_for_learners(rev, show, learners))
+    """The roster to the class's sockets: at once, or folded with the changes of the next FOLD_S."""
+
+    async def send() -> None:
+        rev, show, learners = await roster_now(classroom=classroom)
+        layer = get_channel_layer()
+        await layer.group_send(teacher_group(classroom.code), roster_for_teacher(rev, learners))
+        await layer.group_send(learners_group(classroom.code), roster_for_learners(rev, show, learners))
+
+    await folding.fold(f"roster:{classroom.code}", send)
