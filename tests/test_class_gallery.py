@@ -199,6 +199,22 @@ async def test_paused_learners_get_409_the_teacher_runs_and_every_socket_is_told
             await ws.close()
 
 
+async def test_a_paused_learner_cannot_start_a_pair_either(server):
+    pair = {"pair": "sequential-vs-gather"}
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code = (await teacher.create_class())["code"]
+        await ada.join(code, "Ada")
+        assert (await teacher.call("PATCH", f"/api/classes/{code}", {"runs_paused": True}))[0] == 200
+        status, page, url = await ada.page("/compare/", form=pair)
+        assert status == 409 and f"Your teacher paused runs in class {code}" in page, url
+        assert url == server.base + "/compare/"  # no comparison started
+        status, page, url = await teacher.page("/compare/", form=pair)  # the teacher's own pairs start
+        assert status == 200 and re.search(r"/compare/\?runs=[0-9a-f-]{36},[0-9a-f-]{36}$", url), url
+        assert (await teacher.call("PATCH", f"/api/classes/{code}", {"runs_paused": False}))[0] == 200
+        status, page, url = await ada.page("/compare/", form=pair)
+        assert status == 200 and re.search(r"/compare/\?runs=[0-9a-f-]{36},[0-9a-f-]{36}$", url), url
+
+
 async def test_a_removed_learner_is_no_longer_paused_and_leaves_the_gallery(server):
     async with Browser(server) as teacher, Browser(server) as ada:
         code = (await teacher.create_class())["code"]

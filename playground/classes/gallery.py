@@ -8,7 +8,7 @@
         every GALLERY_POLL_S one cheap query (ids, statuses, names); on a change from what the page
         has (none, at its hello), send({"type": "class.gallery", "cards": [...]}) -- the FULL list, never a delta
     gallery_hello(classroom, role)          -> {"paused": bool}, merged into the socket's hello
-    runs_paused_for(owner) -> str | None    the run path's one question (runs/api.py, runs/views.py):
+    runs_paused_for(owner) -> str | None    the run paths' one question (POST /api/runs, the form, a pair):
         the refusal's words when `owner` is a learner of a live class whose teacher paused runs
 
 Why a loop that reads the database: runs execute in worker processes, and with the in-memory
