@@ -18,7 +18,8 @@
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
 
 The hello is always a socket's first message: group messages that come before it (the groups
-are joined before the roster is read) are held, then handled in order after it.
+are joined before the roster is read) are held, then handled in order after it; one that comes
+while they are handed on is held behind them (a live "locked" never overtaken by a held "open").
 
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
 may see is decided by the groups it joins (services.py): a learner's socket is never in the
@@ -59,9 +60,10 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.closing = False
         self.rev = -1
-        # Group messages that arrive before the hello wait here (None once the hello is sent):
+        # Group messages that arrive before the hello wait here (None once every one is passed on):
         # the groups are joined before the roster is read, so one can come in between.
         self.held: list[dict] | None = []
+        self.releasing: dict | None = None  # the held message being passed on now (not held again)
         self.task: asyncio.Task | None = None
         self.watch: asyncio.Task | None = None  # a teacher's: the gallery's cards (gallery.gallery_watch)
         self.ending: asyncio.TimerHandle | None = None
@@ -119,10 +121,10 @@ class ClassConsumer(AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
-        held, self.held = self.held, None
-        await self.class_roster(roster)
-        for message in held or []:  # in the order they came; rosters older than `roster` are dropped
-            await self.dispatch(message)
+        await self._release(roster)
+        while self.held:  # in the order they came; rosters older than `roster` are dropped
+            await self._release(self.held.pop(0))
+        self.held = None  # nothing awaited since the last was passed on: the next message goes straight out
         if role.kind == "teacher":
             watch = gallery.gallery_watch(classroom=classroom, send=self._send_json)
             self.watch = asyncio.get_running_loop().create_task(self._guarded(watch), name=gallery.WATCH_TASK)
@@ -157,9 +159,18 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
+    async def _release(self, message: dict) -> None:
+        """Pass a held message on. Each dispatch awaits (channels' aclose_old_connections hops to a
+        thread), so a message that comes meanwhile is held behind it, never sent ahead of it."""
+        self.releasing = message
+        try:
+            await self.dispatch(message)
+        finally:
+            self.releasing = None
+
     def _hold(self, message: dict) -> bool:
-        """Keep a group message for after the hello; False once the hello is sent."""
-        if self.held is None:
+        """Keep a group message for after the hello and the ones held before it; False after them."""
+        if self.held is None or message is self.releasing:
             return False
         self.held.append(message)
         return True
