@@ -3,7 +3,8 @@ locks it, the teacher reveals the class's guesses against the measured time.
 
     round_open(classroom, spec)             -> Round    round N+1; an open, unlocked round is replaced
     guess_submit(classroom, learner, ms)    -> (Round, created)   ClassRefused 409 (no open round, locked)
-    round_lock(classroom, run)              -> Round | None   the stage's POST .../runs: the open round locks
+    round_lock(classroom, run)              -> Round | None   the open round locks on `run` (the stage's
+                                            launch: round_lock_row in its transaction, then round_lock_announce)
     round_reveal(classroom)                 -> reveal dict    ClassRefused 409 (not locked, run not finished)
     round_hello(classroom, role)            -> {"round", "reveal"; "mine" (a learner), "guessed" (the teacher)}
     rounds_history(classroom)               -> every round, names and guesses (the teacher's)
@@ -168,7 +169,9 @@ async def guess_submit(*, classroom: Classroom, learner: Learner, guess_ms: int)
 
 
 @transaction.atomic
-def _lock(classroom_id: int, run_id) -> Round | None:
+def round_lock_row(*, classroom_id: int, run_id) -> Round | None:
+    """The open round (if any) locked on `run_id`, in the caller's transaction (the stage's launch);
+    tell everyone after it commits (round_lock_announce)."""
     round_ = Round.objects.select_for_update().filter(classroom_id=classroom_id).order_by("-number").first()
     if round_ is None or round_.locked or round_.revealed:
         return None
@@ -177,12 +180,17 @@ def _lock(classroom_id: int, run_id) -> Round | None:
     return round_
 
 
-async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
-    """The teacher pressed Run for everyone: the open round (if any) locks on `run`; tell everyone."""
-    round_ = await sync_to_async(_lock)(classroom.id, run.id)
+async def round_lock_announce(*, classroom: Classroom, round_: Round | None) -> None:
+    """class.round for a round round_lock_row locked (nothing if it locked none)."""
     if round_ is not None:
         public, guessed = await sync_to_async(_public)(round_), await sync_to_async(_guessed)(round_.id)
         await _send_round(classroom, public, guessed=guessed)
+
+
+async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
+    """The teacher pressed Run for everyone: the open round (if any) locks on `run`; tell everyone."""
+    round_ = await sync_to_async(round_lock_row)(classroom_id=classroom.id, run_id=run.id)
+    await round_lock_announce(classroom=classroom, round_=round_)
     return round_
 
 
