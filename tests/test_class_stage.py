@@ -167,6 +167,19 @@ async def test_only_runs_of_the_class_go_on_stage_at_most_two_and_different(serv
         assert status == 200 and cleared["runs"] == [] and cleared["rev"] > now["rev"]
 
 
+async def test_a_learners_run_from_before_they_joined_does_not_go_on_stage(server):
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code = (await teacher.create_class())["code"]
+        before = await run_of(ada)
+        assert (await ada.join(code, "Ada Lovelace"))[0] == 201
+        during = await run_of(ada)
+        stage = f"/api/classes/{code}/stage"
+        status, answer, _ = await teacher.call("POST", stage, {"runs": [during, before]})
+        assert status == 400 and f"runs[1]: no run {before} of this class's" in answer["errors"]["runs"][0], answer
+        status, now, _ = await teacher.call("POST", stage, {"runs": [during]})
+        assert status == 200 and [r["id"] for r in now["runs"]] == [during]
+
+
 # --- What each socket is told -------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import sync_to_async
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from playground.classes.codes import code_shown
@@ -32,6 +33,15 @@ WATCH_TASK = "class-gallery-watch"  # the name of a teacher socket's task runnin
 MAX_CARDS = 300  # thirty learners' ten runs each: more is no longer a gallery a teacher can read
 # What a card leaves out of the spec: said elsewhere on the card (strategy, n) or too long to show.
 NOT_PARAMS = ("strategy", "requests", "latencies_ms")
+
+
+def learner_runs(classroom: Classroom) -> QuerySet[Run]:
+    """The learners' runs during the class, as one query: owned by a learner still in the class,
+    created from their joining (inclusive) until the class's end (exclusive)."""
+    during = Learner.objects.filter(
+        classroom_id=classroom.id, removed=None, visitor=OuterRef("owner"), joined__lte=OuterRef("created")
+    )
+    return Run.objects.filter(Exists(during), created__lt=classroom.expires_at)
 
 
 def _learners(classroom_id: int) -> list[Learner]:

@@ -5,8 +5,8 @@
                                     -> run_enqueue (owned by the teacher, PRIORITY_STAGE: ahead of every
                                     learner's run) -> the open round locked on it -> a Stage row; then
                                     announced (the round, the stage)   RunRefused (the abuse caps) -> 429
-    stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's or a learner's
-                                    of this class)   ClassRefused 400 "runs"
+    stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's, or a learner's
+                                    made in the class: gallery.learner_runs)   ClassRefused 400 "runs"
     stage_now(classroom, names)     <stage> = {"rev", "runs": [{id, url, ws, strategy, n, by, learner,
                                     name}], "load"}; `name` only when `names`, else null
     stage_hello(classroom, role)    {"stage": <stage>} for the class socket's hello
@@ -23,7 +23,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from playground.classes import rounds, services
+from playground.classes import gallery, rounds, services
 from playground.classes.models import Classroom, Learner, Round, Stage
 from playground.classes.services import ClassRefused
 from playground.runs import lifecycle
@@ -35,7 +35,8 @@ from playground.runs.models import Run
 LAUNCH_BUSY = "A run for everyone is still running: wait for it, or cancel it."
 MAX_STAGE_RUNS = 2  # one run, or two on one time axis (a comparison a room can read)
 RUNS_RULE = (
-    f"Must be a list of 0 to {MAX_STAGE_RUNS} different run ids: runs of this class's teacher or of its learners."
+    f"Must be a list of 0 to {MAX_STAGE_RUNS} different run ids: runs of this class's teacher, or of its learners"
+    " made while in the class."
 )
 
 
@@ -130,13 +131,15 @@ async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
 async def stage_set(*, classroom: Classroom, runs: list) -> dict:
     """Hand the stage to `runs` (ids); returns the teacher's <stage>."""
     ids = _run_ids(runs)
-    found = {str(run.id): run async for run in Run.objects.filter(id__in=ids)}
+    found = {str(run.id): run async for run in Run.objects.filter(id__in=ids, owner=classroom.teacher)}
+    # A learner's: made while in the class (the gallery's window: from joining until the class's end).
+    found.update({str(run.id): run async for run in gallery.learner_runs(classroom).filter(id__in=ids)})
     owners = {run.owner for run in found.values()}
     present = Learner.objects.filter(classroom=classroom, visitor__in=owners, removed=None)
     learners = {x.visitor: x async for x in present}
     for i, key in enumerate(ids):
         run = found.get(str(key))
-        if run is None or (run.owner != classroom.teacher and run.owner not in learners):
+        if run is None or (run.owner != classroom.teacher and run.owner not in learners):  # removed meanwhile
             why = f"runs[{i}]: no run {key} of this class's teacher or learners. {RUNS_RULE}"
             raise ClassRefused(400, why, field="runs")
     chosen = [found[str(key)] for key in ids]
