@@ -357,6 +357,7 @@ async def test_the_projector_view_is_the_teachers_alone_and_names_no_one(server)
         status, html, _ = await teacher.page(f"/class/{code}/projector/")
         assert status == 200 and code in html and "<svg" in html and 'id="stage"' in html
         assert "Ada Lovelace" not in html
+        assert f"/ws/classes/{code}/?view=projector" in html  # its socket: the stage, without the gallery's cards
         status, html, _ = await ada.page(f"/class/{code}/projector/")
         assert status == 403 and "teacher can open its projector view." in html
         async with Browser(server) as stranger:

@@ -6,8 +6,9 @@
     teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
                                              <- {"type": "class.roster", "rev", "count",
                                                  "learners": [{id, name, joined}]}
-              and a task of its own          <- {"type": "class.gallery", "cards": [...]} now and at each change
-                                                (gallery.gallery_watch reads the database; cancelled at the close)
+              counted on the class's watcher <- {"type": "class.gallery", "cards": [...]} now and at each change
+                                                (gallery.gallery_join: one per class in this process; left at
+                                                the close); not with ?view=projector (the projector: no cards)
     learner:  joins class-<code>-learners    <- {"type": "class.hello", "teacher": false, "you": {id, name, joined},
                                                  "class": {...}}
               and class-<code>-learner-<id>  <- {"type": "class.roster", "rev", "count", "show_names"} (names only
@@ -33,6 +34,7 @@ import json
 import logging
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import parse_qs
 
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -65,7 +67,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.held: list[dict] | None = []
         self.releasing: dict | None = None  # the held message being passed on now (not held again)
         self.task: asyncio.Task | None = None
-        self.watch: asyncio.Task | None = None  # a teacher's: the gallery's cards (gallery.gallery_watch)
+        self.watching: int | None = None  # the class whose gallery watcher this socket counts on (a teacher's)
+        # The projector's page (?view=projector) shows the stage: no cards, no watcher for it.
+        self.projector = parse_qs(self.scope.get("query_string", b"").decode()).get("view") == ["projector"]
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
@@ -125,9 +129,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         while self.held:  # in the order they came; rosters older than `roster` are dropped
             await self._release(self.held.pop(0))
         self.held = None  # nothing awaited since the last was passed on: the next message goes straight out
-        if role.kind == "teacher":
-            watch = gallery.gallery_watch(classroom=classroom, send=self._send_json)
-            self.watch = asyncio.get_running_loop().create_task(self._guarded(watch), name=gallery.WATCH_TASK)
+        if role.kind == "teacher" and not self.projector:
+            gallery.gallery_join(classroom=classroom, group=services.teacher_group(code))
+            self.watching = classroom.id
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 
@@ -149,9 +153,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code):
-        for task in (self.task, self.watch):
-            if task is not None:
-                task.cancel()
+        if self.task is not None:
+            self.task.cancel()
+        if self.watching is not None:
+            gallery.gallery_leave(classroom_id=self.watching)
+            self.watching = None
         if self.ending is not None:
             self.ending.cancel()
         for group in self.groups_joined:
@@ -194,7 +200,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # The stage, rounds and the gallery (stage.py, rounds.py, gallery.py) send to the groups allowed
     # to see each message; the socket passes them on as they are, after the hello.
-    class_stage = class_round = class_reveal = class_paused = class_gallery = _forward
+    class_stage = class_round = class_reveal = class_paused = _forward
+
+    async def class_gallery(self, message: dict):
+        if not self.projector:  # the projector's socket is in the teacher's group, without the cards
+            await self._forward(message)
 
     # --- From the page --------------------------------------------------------------------------
 
