@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
+from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.utils.timezone import now
@@ -21,6 +22,7 @@ from django.utils.timezone import now
 from playground.classes.codes import code_new
 from playground.classes.gallery import GALLERY_POLL_S, WATCH_TASK
 from playground.classes.models import Classroom
+from playground.classes.services import teacher_group
 from playground.routing import websocket_urlpatterns
 from tests.support.classes import SOCKET_TIMEOUT_S, Browser, next_message
 from tests.support.demoapi import until
@@ -132,6 +134,38 @@ async def test_a_teacher_sockets_gallery_loop_ends_with_the_socket():
     await until(lambda: not watches())
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_class_has_one_watcher_however_many_teacher_pages_and_the_projector_none():
+    """In this process: two teacher pages share the class's one watcher (the last to close stops it);
+    the projector's socket (?view=projector) neither starts one nor gets cards."""
+    classroom = await Classroom.objects.acreate(code=code_new(), teacher="t1", expires_at=now() + timedelta(hours=1))
+    app = Session(URLRouter(websocket_urlpatterns), "t1")
+    path = f"/ws/classes/{classroom.code}/"
+    projector = WebsocketCommunicator(app, path + "?view=projector")
+    assert (await projector.connect(timeout=SOCKET_TIMEOUT_S))[0]
+    kinds = [(await projector.receive_json_from(timeout=SOCKET_TIMEOUT_S))["type"] for _ in range(2)]
+    assert kinds == ["class.hello", "class.roster"] and not watches()
+    pages = [WebsocketCommunicator(app, path), WebsocketCommunicator(app, path)]
+    for page in pages:
+        assert (await page.connect(timeout=SOCKET_TIMEOUT_S))[0]
+        kinds = [(await page.receive_json_from(timeout=SOCKET_TIMEOUT_S))["type"] for _ in range(2)]
+        assert kinds == ["class.hello", "class.roster"]
+    await until(lambda: len(watches()) == 1)
+    assert len(watches()) == 1
+
+    cards = {"type": "class.gallery", "cards": []}  # as the watcher sends them: to the teacher's group
+    await get_channel_layer().group_send(teacher_group(classroom.code), cards)
+    for page in pages:
+        assert await page.receive_json_from(timeout=SOCKET_TIMEOUT_S) == cards
+    assert await projector.receive_nothing(timeout=0.5)
+
+    await pages[0].disconnect(timeout=SOCKET_TIMEOUT_S)
+    assert len(watches()) == 1  # the other page still shows cards
+    await pages[1].disconnect(timeout=SOCKET_TIMEOUT_S)
+    await until(lambda: not watches())
+    await projector.disconnect(timeout=SOCKET_TIMEOUT_S)
+
+
 async def test_the_gallery_and_the_pause_are_the_teachers_alone(server):
     async with (
         Browser(server) as teacher,
@@ -197,6 +231,22 @@ async def test_paused_learners_get_409_the_teacher_runs_and_every_socket_is_told
         assert status == 200 and re.search(r"/runs/[0-9a-f-]{36}/$", url), url
         for ws in (watch, theirs, later):
             await ws.close()
+
+
+async def test_a_paused_learner_cannot_start_a_pair_either(server):
+    pair = {"pair": "sequential-vs-gather"}
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code = (await teacher.create_class())["code"]
+        await ada.join(code, "Ada")
+        assert (await teacher.call("PATCH", f"/api/classes/{code}", {"runs_paused": True}))[0] == 200
+        status, page, url = await ada.page("/compare/", form=pair)
+        assert status == 409 and f"Your teacher paused runs in class {code}" in page, url
+        assert url == server.base + "/compare/"  # no comparison started
+        status, page, url = await teacher.page("/compare/", form=pair)  # the teacher's own pairs start
+        assert status == 200 and re.search(r"/compare/\?runs=[0-9a-f-]{36},[0-9a-f-]{36}$", url), url
+        assert (await teacher.call("PATCH", f"/api/classes/{code}", {"runs_paused": False}))[0] == 200
+        status, page, url = await ada.page("/compare/", form=pair)
+        assert status == 200 and re.search(r"/compare/\?runs=[0-9a-f-]{36},[0-9a-f-]{36}$", url), url
 
 
 async def test_a_removed_learner_is_no_longer_paused_and_leaves_the_gallery(server):

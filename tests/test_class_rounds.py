@@ -229,6 +229,7 @@ async def test_409_until_a_round_is_open_locked_and_its_run_finished(rounds_serv
                 "guess_ms": 900,
                 "error_ms": None,
                 "closest": False,
+                "removed": False,
             }
         ]
 
@@ -363,3 +364,46 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             ["1", "Bo Diddley", "4567", str(wall_ms), ideal, str(4567 - wall_ms)],
             ["1", "'-1 Sneaky", "98765", str(wall_ms), ideal, str(98765 - wall_ms)],
         ]
+
+
+async def test_a_removed_learner_leaves_the_count_the_guessed_list_and_the_reveal(rounds_server):
+    srv = rounds_server
+    async with Browser(srv) as teacher, Browser(srv) as kept, Browser(srv) as rude:
+        code = (await teacher.create_class())["code"]
+        api = f"/api/classes/{code}"
+        kept_id = (await kept.join(code, "Kind Heron"))[1]["id"]
+        rude_id = (await rude.join(code, "RudeName"))[1]["id"]
+        assert (await teacher.call("POST", f"{api}/rounds", {"spec": QUICK}))[0] == 201
+        assert (await rude.call("POST", f"{api}/guesses", {"guess_ms": 100}))[0] == 201  # nearest, surely
+        assert (await kept.call("POST", f"{api}/guesses", {"guess_ms": 99_000}))[0] == 201
+        assert (await teacher.call("DELETE", f"{api}/learners/{rude_id}"))[0] == 204
+
+        watch = await teacher.socket(code)
+        hello = await next_message(watch)
+        assert hello["round"]["guesses"] == 1 and hello["guessed"] == [{"id": kept_id, "name": "Kind Heron"}]
+        assert (await kept.call("POST", f"{api}/guesses", {"guess_ms": 98_000}))[0] == 200
+        changed = await until_round(watch, lambda m: True, [])
+        assert changed["round"]["guesses"] == 1 and changed["guessed"] == [{"id": kept_id, "name": "Kind Heron"}]
+
+        run_id = await launch(teacher, QUICK)
+        assert await lock_round(srv, srv.redis, code, run_id) == "1"
+        locked = await until_round(watch, lambda m: m["round"]["state"] == "locked", [])
+        assert locked["round"]["guesses"] == 1 and [g["id"] for g in locked["guessed"]] == [kept_id]
+        await collect_run(srv, run_id)
+        status, revealed, _ = await teacher.call("POST", f"{api}/reveal")
+        assert status == 200, revealed
+        assert [(g["learner"], g["name"], g["closest"]) for g in revealed["guesses"]] == [(kept_id, "Kind Heron", True)]
+        assert (await until_type(watch, "class.reveal", [])) == revealed
+        await watch.close()
+
+        # The teacher's history keeps the removed learner's guess, marked.
+        _, history, _ = await teacher.call("GET", f"{api}/rounds")
+        (one,) = history["rounds"]
+        assert one["guesses"] == 1
+        assert [(e["name"], e["closest"], e["removed"]) for e in one["entries"]] == [
+            ("RudeName", False, True),
+            ("Kind Heron", True, False),
+        ]
+        async with teacher.http.get(srv.base + f"{api}/rounds.csv") as r:
+            rows = list(csv.reader(io.StringIO(await r.text())))
+        assert [row[:3] for row in rows[1:]] == [["1", "RudeName (removed)", "100"], ["1", "Kind Heron", "98000"]]

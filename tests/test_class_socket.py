@@ -8,10 +8,19 @@ import json
 import shutil
 import sqlite3
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from channels.layers import get_channel_layer
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.urls import re_path
+from django.utils.timezone import now
 
+from playground.classes.codes import code_new
+from playground.classes.models import Classroom
+from playground.classes.services import teacher_group
 from tests.support.class_server import MAX_LEARNERS, small_limits_daphne
 from tests.support.classes import (
     SOCKET_TIMEOUT_S,
@@ -22,6 +31,8 @@ from tests.support.classes import (
     next_message,
     roster_until,
 )
+from tests.support.demoapi import until
+from tests.support.heldsocket import as_visitor, gated_consumer
 from tests.support.servers import start_test_daphne, stop
 
 
@@ -261,3 +272,33 @@ async def test_with_redis_the_roster_and_the_join_limits_cross_web_processes(two
             status, body = await late.join(code, "One Too Many")
         assert status == 429 and "at most 3 in 3,600 s" in body["error"]
         await watch.close()
+
+
+# --- Held messages keep their order --------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_that_comes_while_held_ones_are_passed_on_waits_behind_them():
+    """In this process (the in-memory layer): messages held before the hello, then one that comes
+    while the first held one is being sent, reach the page in the order they were sent."""
+    classroom = await Classroom.objects.acreate(code=code_new(), teacher="t1", expires_at=now() + timedelta(hours=1))
+    consumer = gated_consumer()
+    app = as_visitor(URLRouter([re_path(r"^ws/classes/(?P<code>[\s\S]*)/$", consumer.as_asgi())]), "t1")
+    ws = WebsocketCommunicator(app, f"/ws/classes/{classroom.code}/")
+    connected, _ = await ws.connect(timeout=SOCKET_TIMEOUT_S)
+    assert connected
+    group, layer = teacher_group(classroom.code), get_channel_layer()
+    async with asyncio.timeout(SOCKET_TIMEOUT_S):
+        await consumer.reached.wait()
+        await layer.group_send(group, {"type": "class.round", "n": 1, "gate": True})
+        await layer.group_send(group, {"type": "class.round", "n": 2})
+        await until(lambda: len(consumer.sockets[0].held or []) == 2)
+        consumer.hello.set()
+        await consumer.sending.wait()  # the first held message is on its way out
+        await layer.group_send(group, {"type": "class.round", "n": 3, "late": True})
+        await consumer.late_in.wait()
+        consumer.go.set()
+    got = [await ws.receive_json_from(timeout=SOCKET_TIMEOUT_S) for _ in range(5)]
+    assert [m["type"] for m in got[:2]] == ["class.hello", "class.roster"]
+    assert [m["n"] for m in got[2:]] == [1, 2, 3]
+    await ws.disconnect(timeout=SOCKET_TIMEOUT_S)

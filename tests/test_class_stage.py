@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from playground.classes.stage import LAUNCH_BUSY
 from tests.support.classes import SOCKET_TIMEOUT_S, Browser, next_message
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
@@ -166,6 +167,19 @@ async def test_only_runs_of_the_class_go_on_stage_at_most_two_and_different(serv
         assert status == 200 and cleared["runs"] == [] and cleared["rev"] > now["rev"]
 
 
+async def test_a_learners_run_from_before_they_joined_does_not_go_on_stage(server):
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code = (await teacher.create_class())["code"]
+        before = await run_of(ada)
+        assert (await ada.join(code, "Ada Lovelace"))[0] == 201
+        during = await run_of(ada)
+        stage = f"/api/classes/{code}/stage"
+        status, answer, _ = await teacher.call("POST", stage, {"runs": [during, before]})
+        assert status == 400 and f"runs[1]: no run {before} of this class's" in answer["errors"]["runs"][0], answer
+        status, now, _ = await teacher.call("POST", stage, {"runs": [during]})
+        assert status == 200 and [r["id"] for r in now["runs"]] == [during]
+
+
 # --- What each socket is told -------------------------------------------------------------------------
 
 
@@ -296,36 +310,41 @@ async def test_the_stage_run_starts_ahead_of_learners_runs_queued_before_it_and_
             await read_events(ws, until_seq=1, until_finished=False)  # running: the worker is busy
         queued = [await run_of(ada, TINY), await run_of(ada, TINY)]  # tiny: they would jump any other queue
 
+        # The abuse caps hold for the teacher too: with three runs of their own going, one more is too many.
+        own = [await run_of(teacher, TINY) for _ in range(3)]
+        status, refused, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
+        assert status == 429 and "(at most 3)" in refused["error"], refused
+        assert stage_rows(server) == [], "a refused run is not put on stage"
+        for run_id in own:
+            assert (await teacher.call("POST", f"/api/runs/{run_id}/cancel"))[0] == 202
+
         status, first, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
         assert status == 201, first
         assert first["stage"]["load"] == {"running": 1, "queued": 2}, "Ada's run going, her two waiting"
-        status, second, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
-        assert status == 201 and second["stage"]["load"] == {"running": 1, "queued": 3}
-        status, third, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
-        assert status == 201
-        # The abuse caps hold for the teacher too: a fourth run going is one too many.
-        status, refused, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
-        assert status == 429 and "(at most 3)" in refused["error"], refused
-        assert stage_rows(server)[-1][0] == uuid.UUID(third["id"]).hex, "a refused run is not put on stage"
+        # A double click, a second tab: no second run for everyone while the first is queued or running.
+        for _ in range(2):
+            status, busy, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
+            assert status == 409 and busy["error"] == LAUNCH_BUSY, busy
+        assert [run for run, _ in stage_rows(server)] == [uuid.UUID(first["id"]).hex]
 
         status, _, _ = await ada.call("POST", f"/api/runs/{blocker}/cancel")
         assert status == 202
         ends = {}
-        for run_id in [first["id"], second["id"], third["id"], *queued]:
+        for run_id in [first["id"], *queued]:
             async with ada.http.ws_connect(f"{server.ws_base}/ws/runs/{run_id}/", origin=server.base) as ws:
                 ends[run_id] = (await read_events(ws))[-1]
         assert all(end["status"] == "finished" for end in ends.values()), ends
-        stage_ids = [first["id"], second["id"], third["id"]]
-        assert finished_order(server, stage_ids + queued) == stage_ids + queued, "the class's runs first, in order"
-        rows = dict(stage_rows(server))
-        assert rows[uuid.UUID(first["id"]).hex] == {"running": 1, "queued": 2}
-        assert rows[uuid.UUID(second["id"]).hex] == {"running": 1, "queued": 3}
+        assert finished_order(server, [first["id"], *queued]) == [first["id"], *queued], "the class's run first"
+        assert dict(stage_rows(server))[uuid.UUID(first["id"]).hex] == {"running": 1, "queued": 2}
         with sqlite3.connect(server.db) as db:
             jobs = "SELECT r.id, j.priority FROM runs_run r JOIN django_tasks_database_dbtaskresult j ON j.id = r.job"
             priorities = dict(db.execute(jobs))
         by_hex = {uuid.UUID(str(k)).hex: v for k, v in priorities.items()}
-        assert [by_hex[uuid.UUID(i).hex] for i in stage_ids] == [100] * 3
+        assert by_hex[uuid.UUID(first["id"]).hex] == 100
         assert all(by_hex[uuid.UUID(i).hex] < 100 for i in queued)
+        # Once it has finished, the next run for everyone starts.
+        status, second, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
+        assert status == 201 and second["stage"]["runs"][0]["id"] == second["id"], second
 
 
 # --- The pages ------------------------------------------------------------------------------------
@@ -338,6 +357,7 @@ async def test_the_projector_view_is_the_teachers_alone_and_names_no_one(server)
         status, html, _ = await teacher.page(f"/class/{code}/projector/")
         assert status == 200 and code in html and "<svg" in html and 'id="stage"' in html
         assert "Ada Lovelace" not in html
+        assert f"/ws/classes/{code}/?view=projector" in html  # its socket: the stage, without the gallery's cards
         status, html, _ = await ada.page(f"/class/{code}/projector/")
         assert status == 403 and "teacher can open its projector view." in html
         async with Browser(server) as stranger:

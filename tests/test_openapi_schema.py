@@ -285,6 +285,7 @@ def test_every_answer_is_documented_with_its_schema(api):
             400: json,
             403: json,
             404: html,
+            409: json,  # a run for everyone still queued or running
             410: json,
             413: json,
             429: json,

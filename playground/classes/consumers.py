@@ -6,8 +6,9 @@
     teacher:  joins class-<code>-teacher     <- {"type": "class.hello", "teacher": true, "class": {...}}
                                              <- {"type": "class.roster", "rev", "count",
                                                  "learners": [{id, name, joined}]}
-              and a task of its own          <- {"type": "class.gallery", "cards": [...]} now and at each change
-                                                (gallery.gallery_watch reads the database; cancelled at the close)
+              counted on the class's watcher <- {"type": "class.gallery", "cards": [...]} now and at each change
+                                                (gallery.gallery_join: one per class in this process; left at
+                                                the close); not with ?view=projector (the projector: no cards)
     learner:  joins class-<code>-learners    <- {"type": "class.hello", "teacher": false, "you": {id, name, joined},
                                                  "class": {...}}
               and class-<code>-learner-<id>  <- {"type": "class.roster", "rev", "count", "show_names"} (names only
@@ -18,7 +19,8 @@
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
 
 The hello is always a socket's first message: group messages that come before it (the groups
-are joined before the roster is read) are held, then handled in order after it.
+are joined before the roster is read) are held, then handled in order after it; one that comes
+while they are handed on is held behind them (a live "locked" never overtaken by a held "open").
 
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
 may see is decided by the groups it joins (services.py): a learner's socket is never in the
@@ -32,6 +34,7 @@ import json
 import logging
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import parse_qs
 
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -59,11 +62,14 @@ class ClassConsumer(AsyncWebsocketConsumer):
         self.groups_joined: list[str] = []
         self.closing = False
         self.rev = -1
-        # Group messages that arrive before the hello wait here (None once the hello is sent):
+        # Group messages that arrive before the hello wait here (None once every one is passed on):
         # the groups are joined before the roster is read, so one can come in between.
         self.held: list[dict] | None = []
+        self.releasing: dict | None = None  # the held message being passed on now (not held again)
         self.task: asyncio.Task | None = None
-        self.watch: asyncio.Task | None = None  # a teacher's: the gallery's cards (gallery.gallery_watch)
+        self.watching: int | None = None  # the class whose gallery watcher this socket counts on (a teacher's)
+        # The projector's page (?view=projector) shows the stage: no cards, no watcher for it.
+        self.projector = parse_qs(self.scope.get("query_string", b"").decode()).get("view") == ["projector"]
         self.ending: asyncio.TimerHandle | None = None
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
@@ -119,13 +125,13 @@ class ClassConsumer(AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
-        held, self.held = self.held, None
-        await self.class_roster(roster)
-        for message in held or []:  # in the order they came; rosters older than `roster` are dropped
-            await self.dispatch(message)
-        if role.kind == "teacher":
-            watch = gallery.gallery_watch(classroom=classroom, send=self._send_json)
-            self.watch = asyncio.get_running_loop().create_task(self._guarded(watch), name=gallery.WATCH_TASK)
+        await self._release(roster)
+        while self.held:  # in the order they came; rosters older than `roster` are dropped
+            await self._release(self.held.pop(0))
+        self.held = None  # nothing awaited since the last was passed on: the next message goes straight out
+        if role.kind == "teacher" and not self.projector:
+            gallery.gallery_join(classroom=classroom, group=services.teacher_group(code))
+            self.watching = classroom.id
         left = (classroom.expires_at - timezone.now()).total_seconds()
         self.ending = asyncio.get_running_loop().call_later(max(left, 0), self._end_soon)
 
@@ -147,9 +153,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code):
-        for task in (self.task, self.watch):
-            if task is not None:
-                task.cancel()
+        if self.task is not None:
+            self.task.cancel()
+        if self.watching is not None:
+            gallery.gallery_leave(classroom_id=self.watching)
+            self.watching = None
         if self.ending is not None:
             self.ending.cancel()
         for group in self.groups_joined:
@@ -157,9 +165,18 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
+    async def _release(self, message: dict) -> None:
+        """Pass a held message on. Each dispatch awaits (channels' aclose_old_connections hops to a
+        thread), so a message that comes meanwhile is held behind it, never sent ahead of it."""
+        self.releasing = message
+        try:
+            await self.dispatch(message)
+        finally:
+            self.releasing = None
+
     def _hold(self, message: dict) -> bool:
-        """Keep a group message for after the hello; False once the hello is sent."""
-        if self.held is None:
+        """Keep a group message for after the hello and the ones held before it; False after them."""
+        if self.held is None or message is self.releasing:
             return False
         self.held.append(message)
         return True
@@ -183,7 +200,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
 
     # The stage, rounds and the gallery (stage.py, rounds.py, gallery.py) send to the groups allowed
     # to see each message; the socket passes them on as they are, after the hello.
-    class_stage = class_round = class_reveal = class_paused = class_gallery = _forward
+    class_stage = class_round = class_reveal = class_paused = _forward
+
+    async def class_gallery(self, message: dict):
+        if not self.projector:  # the projector's socket is in the teacher's group, without the cards
+            await self._forward(message)
 
     # --- From the page --------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@ locks it, the teacher reveals the class's guesses against the measured time.
 
     round_open(classroom, spec)             -> Round    round N+1; an open, unlocked round is replaced
     guess_submit(classroom, learner, ms)    -> (Round, created)   ClassRefused 409 (no open round, locked)
-    round_lock(classroom, run)              -> Round | None   the stage's POST .../runs: the open round locks
+    round_lock(classroom, run)              -> Round | None   the open round locks on `run` (the stage's
+                                            launch: round_lock_row in its transaction, then round_lock_announce)
     round_reveal(classroom)                 -> reveal dict    ClassRefused 409 (not locked, run not finished)
     round_hello(classroom, role)            -> {"round", "reveal"; "mine" (a learner), "guessed" (the teacher)}
     rounds_history(classroom)               -> every round, names and guesses (the teacher's)
@@ -25,7 +26,7 @@ Before the reveal no learner's socket or answer carries another learner's guess:
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from playground.classes import services
@@ -64,18 +65,24 @@ def _latest(classroom_id: int) -> Round | None:
     return Round.objects.filter(classroom_id=classroom_id).order_by("-number").first()
 
 
+# A removed learner's guess leaves the round with them: out of the count, the who-guessed list and
+# the reveal (a removed name is never starred on the class's screens); the teacher's history keeps it.
+PRESENT = {"learner__removed": None}
+
+
 def _public(round_: Round) -> dict:
-    return round_public(round_, latest=round_.number, count=round_.guesses.count())
+    return round_public(round_, latest=round_.number, count=round_.guesses.filter(**PRESENT).count())
 
 
 def _guessed(round_id: int) -> list[dict]:
-    """Who has guessed, in the order they first did: for the teacher only, and never what."""
-    guesses = Guess.objects.filter(round_id=round_id).select_related("learner").order_by("id")
+    """Who has guessed (learners still in the class), in the order they first did: the teacher's, never what."""
+    guesses = Guess.objects.filter(round_id=round_id, **PRESENT).select_related("learner").order_by("id")
     return [{"id": g.learner_id, "name": g.learner.name} for g in guesses]
 
 
 def _guesses(round_: Round) -> list[Guess]:
-    return list(round_.guesses.select_related("learner").order_by("guess_ms", "id"))
+    """The guesses of learners still in the class, smallest first: what a reveal shows."""
+    return list(round_.guesses.filter(**PRESENT).select_related("learner").order_by("guess_ms", "id"))
 
 
 def reveal_of(round_: Round, guesses: list[Guess], *, names: bool) -> dict:
@@ -162,7 +169,9 @@ async def guess_submit(*, classroom: Classroom, learner: Learner, guess_ms: int)
 
 
 @transaction.atomic
-def _lock(classroom_id: int, run_id) -> Round | None:
+def round_lock_row(*, classroom_id: int, run_id) -> Round | None:
+    """The open round (if any) locked on `run_id`, in the caller's transaction (the stage's launch);
+    tell everyone after it commits (round_lock_announce)."""
     round_ = Round.objects.select_for_update().filter(classroom_id=classroom_id).order_by("-number").first()
     if round_ is None or round_.locked or round_.revealed:
         return None
@@ -171,12 +180,17 @@ def _lock(classroom_id: int, run_id) -> Round | None:
     return round_
 
 
-async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
-    """The teacher pressed Run for everyone: the open round (if any) locks on `run`; tell everyone."""
-    round_ = await sync_to_async(_lock)(classroom.id, run.id)
+async def round_lock_announce(*, classroom: Classroom, round_: Round | None) -> None:
+    """class.round for a round round_lock_row locked (nothing if it locked none)."""
     if round_ is not None:
         public, guessed = await sync_to_async(_public)(round_), await sync_to_async(_guessed)(round_.id)
         await _send_round(classroom, public, guessed=guessed)
+
+
+async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
+    """The teacher pressed Run for everyone: the open round (if any) locks on `run`; tell everyone."""
+    round_ = await sync_to_async(round_lock_row)(classroom_id=classroom.id, run_id=run.id)
+    await round_lock_announce(classroom=classroom, round_=round_)
     return round_
 
 
@@ -245,7 +259,8 @@ def error_ms(guess_ms: int, wall_ms: int | None) -> int | None:
 
 
 def _history(classroom_id: int) -> list[dict]:
-    rounds = list(Round.objects.filter(classroom_id=classroom_id).annotate(n=Count("guesses")).order_by("number"))
+    present = Count("guesses", filter=Q(guesses__learner__removed=None))
+    rounds = list(Round.objects.filter(classroom_id=classroom_id).annotate(n=present).order_by("number"))
     latest = rounds[-1].number if rounds else None
     guesses: dict[int, list[Guess]] = {}
     every = Guess.objects.filter(round__classroom_id=classroom_id).select_related("learner")
@@ -254,7 +269,8 @@ def _history(classroom_id: int) -> list[dict]:
     out = []
     for r in rounds:
         mine = guesses.get(r.id, [])
-        closest = {x["learner"] for x in reveal_of(r, mine, names=False)["guesses"] if x["closest"]}
+        shown = [g for g in mine if g.learner.removed is None]  # what the reveal showed
+        closest = {x["learner"] for x in reveal_of(r, shown, names=False)["guesses"] if x["closest"]}
         out.append(
             {
                 **round_public(r, latest=latest, count=r.n),
@@ -271,6 +287,7 @@ def _history(classroom_id: int) -> list[dict]:
                         # Known only once revealed: the wall time is kept at the reveal.
                         "error_ms": error_ms(g.guess_ms, r.wall_ms),
                         "closest": r.revealed is not None and g.learner_id in closest,
+                        "removed": g.learner.removed is not None,  # out of the count and the reveal
                     }
                     for g in mine
                 ],
@@ -296,9 +313,11 @@ def csv_safe(text: str) -> str:
 
 
 def history_rows(history: list[dict]) -> list[list]:
-    """One row per guess: round, learner's name, guess, wall and ideal time, error (blank until revealed)."""
+    """One row per guess: round, learner's name ("(removed)" after it: not counted, not revealed), guess,
+    wall and ideal time, error (blank until revealed)."""
     rows: list[list] = [CSV_HEADER]
     for r in history:
         for e in r["entries"]:
-            rows.append([r["number"], csv_safe(e["name"]), e["guess_ms"], r["wall_ms"], r["ideal_ms"], e["error_ms"]])
+            name = f"{e['name']} (removed)" if e["removed"] else e["name"]
+            rows.append([r["number"], csv_safe(name), e["guess_ms"], r["wall_ms"], r["ideal_ms"], e["error_ms"]])
     return rows

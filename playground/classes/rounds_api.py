@@ -82,6 +82,7 @@ class Entry(BaseModel):
     guess_ms: int
     error_ms: int | None = Field(description="guess_ms - wall_ms once revealed: positive is too long")
     closest: bool
+    removed: bool = Field(description="the teacher removed this learner: not counted, not in the reveal")
 
 
 class RoundHistory(RoundOut):

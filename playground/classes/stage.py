@@ -1,11 +1,12 @@
 """The stage: the run (or two runs compared) every screen in the class follows.
 
-    stage_launch(classroom, spec)   the teacher's "Run for everyone": the load now (runs running and
-                                    queued) -> run_launch (owned by the teacher, PRIORITY_STAGE: ahead
-                                    of every learner's run) -> a Stage row -> announced ->
-                                    rounds.round_lock   RunRefused (the abuse caps) -> 429
-    stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's or a learner's
-                                    of this class)   ClassRefused 400 "runs"
+    stage_launch(classroom, spec)   the teacher's "Run for everyone", in one transaction: refused while
+                                    one goes (ClassRefused 409) -> the load now (runs running and queued)
+                                    -> run_enqueue (owned by the teacher, PRIORITY_STAGE: ahead of every
+                                    learner's run) -> the open round locked on it -> a Stage row; then
+                                    announced (the round, the stage)   RunRefused (the abuse caps) -> 429
+    stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's, or a learner's
+                                    made in the class: gallery.learner_runs)   ClassRefused 400 "runs"
     stage_now(classroom, names)     <stage> = {"rev", "runs": [{id, url, ws, strategy, n, by, learner,
                                     name}], "load"}; `name` only when `names`, else null
     stage_hello(classroom, role)    {"stage": <stage>} for the class socket's hello
@@ -20,17 +21,22 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import transaction
 
-from playground.classes import rounds, services
-from playground.classes.models import Classroom, Learner, Stage
+from playground.classes import gallery, rounds, services
+from playground.classes.models import Classroom, Learner, Round, Stage
 from playground.classes.services import ClassRefused
 from playground.runs import lifecycle
 from playground.runs.admission import PRIORITY_STAGE
 from playground.runs.models import Run
 
+# A second run for everyone while the first goes would put on stage (and lock the round on) a run
+# the class did not watch: a double click, or a second tab.
+LAUNCH_BUSY = "A run for everyone is still running: wait for it, or cancel it."
 MAX_STAGE_RUNS = 2  # one run, or two on one time axis (a comparison a room can read)
 RUNS_RULE = (
-    f"Must be a list of 0 to {MAX_STAGE_RUNS} different run ids: runs of this class's teacher or of its learners."
+    f"Must be a list of 0 to {MAX_STAGE_RUNS} different run ids: runs of this class's teacher, or of its learners"
+    " made while in the class."
 )
 
 
@@ -93,25 +99,47 @@ def load_now() -> dict:
     return {"running": running, "queued": Run.objects.filter(status=Run.Status.QUEUED).count()}
 
 
+def launched_running(classroom: Classroom) -> bool:
+    """Is a run launched for everyone (POST .../runs: its Stage row keeps the load) queued or running?"""
+    rows = Stage.objects.filter(classroom=classroom, run__owner=classroom.teacher, run__status__in=Run.ACTIVE)
+    return rows.exclude(load={}).exists()
+
+
+@transaction.atomic
+def _launch(classroom: Classroom, spec: dict) -> tuple[Run, Round | None]:
+    """One transaction, the class row locked (a double click waits here, then sees the first run):
+    refused while a run for everyone goes; else the load, the run queued, the open round locked on
+    it, and only then the Stage row -- no moment when the stage shows a run a guess may still beat."""
+    Classroom.objects.select_for_update().filter(id=classroom.id).exists()
+    if launched_running(classroom):
+        raise ClassRefused(409, LAUNCH_BUSY)
+    load = load_now()
+    run = lifecycle.run_enqueue(spec=spec, owner=classroom.teacher, priority=PRIORITY_STAGE)
+    locked = rounds.round_lock_row(classroom_id=classroom.id, run_id=run.id)
+    Stage.objects.create(classroom=classroom, run=run, load=load)
+    return run, locked
+
+
 async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
     """Launch `spec` (a stored RunSpec) for everyone; returns the run and the teacher's <stage>."""
-    load = await sync_to_async(load_now)()
-    run = await lifecycle.run_launch(spec=spec, owner=classroom.teacher, priority=PRIORITY_STAGE)
-    await Stage.objects.acreate(classroom=classroom, run=run, load=load)
-    await rounds.round_lock(classroom=classroom, run=run)
+    run, locked = await sync_to_async(_launch)(classroom, spec)
+    lifecycle.run_wake()
+    await rounds.round_lock_announce(classroom=classroom, round_=locked)
     return run, await stage_announce(classroom=classroom)
 
 
 async def stage_set(*, classroom: Classroom, runs: list) -> dict:
     """Hand the stage to `runs` (ids); returns the teacher's <stage>."""
     ids = _run_ids(runs)
-    found = {str(run.id): run async for run in Run.objects.filter(id__in=ids)}
+    found = {str(run.id): run async for run in Run.objects.filter(id__in=ids, owner=classroom.teacher)}
+    # A learner's: made while in the class (the gallery's window: from joining until the class's end).
+    found.update({str(run.id): run async for run in gallery.learner_runs(classroom).filter(id__in=ids)})
     owners = {run.owner for run in found.values()}
     present = Learner.objects.filter(classroom=classroom, visitor__in=owners, removed=None)
     learners = {x.visitor: x async for x in present}
     for i, key in enumerate(ids):
         run = found.get(str(key))
-        if run is None or (run.owner != classroom.teacher and run.owner not in learners):
+        if run is None or (run.owner != classroom.teacher and run.owner not in learners):  # removed meanwhile
             why = f"runs[{i}]: no run {key} of this class's teacher or learners. {RUNS_RULE}"
             raise ClassRefused(400, why, field="runs")
     chosen = [found[str(key)] for key in ids]

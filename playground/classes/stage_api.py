@@ -1,7 +1,8 @@
 """/api/classes/<code>/runs and /stage: the stage on the playground's API (registered in playground/urls.py).
 
     POST /api/classes/<code>/runs  <run spec>            201 {id, url, ws, stage}: run for everyone   teacher only
-                                   (validated by RunSpec, as POST /api/runs; 429 the same abuse caps)
+                                   (validated by RunSpec, as POST /api/runs; 429 the same abuse caps;
+                                   409 while the last run for everyone is queued or running)
     POST /api/classes/<code>/stage {"runs": [id, ...]}   200 <stage>: 0, 1 or 2 runs on stage         teacher only
     GET  /api/classes/<code>/stage                       200 <stage>   the teacher or a learner of the class
 
@@ -68,7 +69,7 @@ class StageIn(BaseModel):
 @router.post(
     "/{code}/runs",
     auth=cookie_csrf,
-    response={201: StageLaunched, **ERRORS, 413: ApiError},
+    response={201: StageLaunched, **ERRORS, 409: ApiError, 413: ApiError},
     summary="Run a spec for everyone in the class: every page follows it live (the teacher only)",
     openapi_extra={
         "requestBody": {"required": True},
@@ -77,6 +78,7 @@ class StageIn(BaseModel):
             **described(
                 _201="Launched ahead of every learner's run, and on stage",
                 _400="Field errors of the run spec (as POST /api/runs), or code",
+                _409="A run for everyone is still queued or running: wait for it, or cancel it",
                 _413="Body too large",
                 _429="Too many runs in flight, yours or the server's; or unknown codes from your network",
             ),

@@ -94,7 +94,8 @@ async def class_projector(request, code: str):
         return _gone(request, 403, "Only this class's teacher can open its projector view.")
     public = services.class_public(classroom)
     join_url = request.build_absolute_uri(public["join_url"])
-    boot = {"code": public["code"], "ws": public["ws"], "vocabulary": events.vocabulary()}
+    # ?view=projector: the class socket leaves the gallery out (cards this page never shows).
+    boot = {"code": public["code"], "ws": public["ws"] + "?view=projector", "vocabulary": events.vocabulary()}
     context = {"class": public, "join_url": join_url, "qr": qr_svg(join_url), "boot": boot}
     return render(request, "classes/projector.html", context)
 

@@ -4,8 +4,9 @@
                                             a learner's MAX_RUNS_PER_VISITOR runs queued or
                                             running, or a queue of MAX_RUNS_QUEUED runs
                -> run_cost(spec)            {requests, expected_s}: stored with the queued job
-               -> run_priority(cost)        tiny runs first in the engine's queue, then by age
-                                            (a class's stage run ahead of all: PRIORITY_STAGE)
+               -> run_priority(cost)        the line in the engine's queue: a class's run for
+                                            everyone first (PRIORITY_STAGE, given by classes/stage.py),
+                                            then tiny runs, then the others by age
     a worker   -> run_load(cost, cpu)       the share of a core the run would need
                -> fits(load, busy, ...)     claim it now, or leave it queued for later
 
@@ -16,8 +17,9 @@ while the loads of its runs together stay within WORKER_CPU_BUDGET, so the runs 
 cannot stretch its timeline; a run that needs the whole budget runs alone, tiny runs
 included, since a loop it keeps busy would stretch theirs (bench/load.py saw 1.9x).
 
-The line: tiny runs first, then the others in the order they came. Smaller-first
-let medium runs keep jumping ahead of the big ones, each switch leaving the core
+The line: a class's run for everyone first (thirty screens wait on it), then tiny runs,
+then the others in the order they came; a worker claims only the head of the line. Smaller-
+first let medium runs keep jumping ahead of the big ones, each switch leaving the core
 half idle; in a class of 30 the last learner waited 59 s instead of 43 s.
 """
 
@@ -67,12 +69,15 @@ def run_cost(spec: dict) -> dict:
 
 
 def run_priority(cost: dict) -> int:
-    """Tiny runs first (they start at once), then every other run in the order it came."""
+    """Tiny runs ahead of the others, which go in the order they came (a class's run for everyone
+    is ahead of both: its caller passes PRIORITY_STAGE in place of this)."""
     return PRIORITY_TINY if is_tiny(run_load(cost, settings.WORKER_CPU_PER_REQUEST_S)) else 0
 
 
 def is_tiny(load: float) -> bool:
-    """A run too small to stretch its neighbours (a handful of requests): it never waits for room."""
+    """A run too small to stretch its neighbours (a handful of requests): it fits beside any runs that
+    share the budget, so it waits only for a run that needs the whole budget, a worker at
+    WORKER_MAX_RUNS, or the runs ahead of it in line (a class's run for everyone)."""
     return load <= settings.WORKER_TINY_LOAD
 
 

@@ -58,11 +58,16 @@ def run_enqueue(*, spec: dict, owner: str = "", priority: int | None = None) -> 
 async def run_launch(*, spec: dict, owner: str, priority: int | None = None) -> Run:
     """Queue a run (see run_enqueue); a worker starts it when it has room."""
     run = await sync_to_async(run_enqueue)(spec=spec, owner=owner, priority=priority)
+    run_wake()
+    return run
+
+
+def run_wake() -> None:
+    """After run_enqueue has committed: the web process's own worker (tests, the embedded mode) looks now."""
     if settings.RUNS_IN_WEB_PROCESS:
         from playground.runs.worker import inline_worker  # the worker imports this module
 
         inline_worker().wake()
-    return run
 
 
 def run_urls(run: Run) -> dict:

@@ -61,6 +61,8 @@ async def compare(request):
     """GET ?runs=<id>,<id>[,...]: the runs on one axis. POST pair=<name>: start the pair, then show it."""
     try:
         if request.method == "POST":
+            if paused := await runs_paused_for(owner=visitor(request)):  # a pair is runs like any other
+                return _compare_refused(request, 409, paused)
             runs = await comparisons.pair_launch(name=request.POST.get("pair", ""), owner=visitor(request))
             return redirect(comparisons.comparison_url(runs))
         given = request.GET.getlist("runs")
