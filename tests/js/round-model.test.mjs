@@ -3,11 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  axisFraction,
   closestGuesses,
   duration,
   histogram,
   offWords,
   parseGuess,
+  quantile,
   revealWords,
   specWords,
   stateWords,
@@ -61,19 +63,70 @@ test("bins hold every guess on a nice axis from 0 that shows the wall and the id
   assert.equal(model.ideal, 200);
 });
 
-test("the server's closest marks win; a wild guess goes to a last 'more' bin", () => {
-  const guesses = [
-    { guess_ms: 100, learner: 1, closest: false },
-    { guess_ms: 300, learner: 2, closest: true },
-    { guess_ms: 600_000, learner: 3, closest: false },
-  ];
-  const model = histogram(guesses, { wall_ms: 250, ideal_ms: 200 });
+test("the server's closest marks win; only a true outlier (past 4 x the 90th percentile) goes to 'more'", () => {
+  const guesses = [100, 150, 200, 220, 240, 250, 260, 280, 300, 320, 350, 400].map((guess_ms, learner) => ({
+    guess_ms,
+    learner,
+    closest: guess_ms === 300,
+  }));
+  guesses.push({ guess_ms: 600_000, learner: 99, closest: false });
+  const model = histogram(guesses, { wall_ms: 290, ideal_ms: 200 });
+  assert.equal(model.scale, "linear");
   const last = model.bins.at(-1);
   assert.equal(last.more, true);
   assert.equal(last.count, 1);
-  assert.ok(model.hi <= 1100, model.hi); // the axis stays near the wall time, not at 10 minutes
+  assert.ok(model.hi <= 1000, model.hi); // the axis stays near the class's guesses, not at 10 minutes
   assert.equal(model.bins.filter((b) => b.closest).length, 1);
   assert.equal(model.bins.find((b) => b.closest).lo <= 300, true);
+});
+
+test("guesses ten times the measured time get a log axis of their own bars, not one 'more' bar", () => {
+  // gather over 10 x 200 ms, measured 215 ms: most of the class guessed 10 x 200 ms = 2 s, or so.
+  const slow = Array.from({ length: 16 }, (_, i) => 1000 + i * 130); // 1,000 .. 2,950 ms
+  const fast = [200, 210, 220, 230, 250, 300, 400, 600];
+  const guesses = [...slow, ...fast].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 215, ideal_ms: 200, mine: 2950 });
+  assert.equal(model.scale, "log");
+  assert.equal(model.bins.some((b) => b.more), false);
+  assert.equal(model.bins.reduce((n, b) => n + b.count, 0), 24);
+  const slowBins = model.bins.filter((b) => b.lo >= 1000 && b.count);
+  assert.ok(slowBins.length >= 3, JSON.stringify(slowBins)); // 1-3 s spread over several bars
+  assert.equal(slowBins.reduce((n, b) => n + b.count, 0), 16);
+  assert.ok(model.lo <= 200 && model.hi >= 2950, `${model.lo}..${model.hi}`);
+  const ratios = model.bins.map((b) => b.hi / b.lo);
+  assert.ok(Math.max(...ratios) / Math.min(...ratios) < 1.3, ratios.join()); // bins about equal in ratio
+  assert.ok(model.ticks.includes(1000), model.ticks.join());
+  assert.equal(model.bins.find((b) => b.lo <= 2950 && 2950 < b.hi).mine, true);
+  assert.equal(model.bins.find((b) => b.lo <= 210 && 210 < b.hi).closest, true);
+  // The axis: the wall time near the left, by ratio; 1 s a third of the way further than 200 ms -> 2 s.
+  assert.equal(axisFraction(model, model.lo), 0);
+  assert.equal(axisFraction(model, model.hi), 1);
+  const at = (ms) => axisFraction(model, ms);
+  assert.ok(Math.abs(at(2000) - at(1000) - (at(400) - at(200))) < 1e-9); // equal ratios, equal distances
+});
+
+test("a 3-guess class with one wild guess: a log axis shows all three, none hidden", () => {
+  const guesses = [100, 300, 600_000].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 250, ideal_ms: 200 });
+  assert.equal(model.scale, "log");
+  assert.equal(model.bins.some((b) => b.more), false);
+  assert.equal(model.bins.filter((b) => b.count).length, 3);
+  assert.ok(model.bins.length <= 24, model.bins.length);
+});
+
+test("the linear axis stays linear from 0 when the times are within 10 x of each other", () => {
+  const guesses = [150, 400, 900].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 300, ideal_ms: 200 });
+  assert.equal(model.scale, "linear");
+  assert.equal(model.lo, 0);
+  assert.equal(axisFraction(model, model.hi / 2), 0.5);
+  assert.equal(model.ticks[0], 0);
+});
+
+test("quantile: nearest rank", () => {
+  assert.equal(quantile([5, 1, 3, 2, 4, 6, 7, 8, 9, 10], 0.9), 9);
+  assert.equal(quantile([7], 0.9), 7);
+  assert.equal(quantile([], 0.9), null);
 });
 
 test("how far off, in words", () => {
