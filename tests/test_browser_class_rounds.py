@@ -5,7 +5,8 @@ The teacher opens a round naming the run; three learners type guesses (ms and s)
 locks on the teacher's run (rounds.round_lock, as the stage calls it: tests/support/rounds.py);
 once the run has finished the teacher reveals; every page shows the histogram against the
 measured and ideal times, the closest guess marked, each learner's own highlighted with how far
-off it was. axe-core checks the pages (no serious or critical violation).
+off it was; the projector (the teacher's browser) shows the count, the lock and the histogram,
+display only and without a name. axe-core checks the pages (no serious or critical violation).
 """
 
 import re
@@ -110,6 +111,13 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         await expect(page.locator("#round")).to_be_hidden()  # no round yet
         learners.append(page)
 
+    # The projector, in the teacher's browser: the round too, display only, no names.
+    projector = await teacher.context.new_page()
+    projector.on("pageerror", lambda exc: errors.append(str(exc)))
+    await projector.goto(join_url + "projector/")
+    await expect(projector.locator("#class-status")).to_have_attribute("data-state", "live")
+    await expect(projector.locator("#round")).to_be_hidden()  # no round yet
+
     await teacher.select_option("#round-spec", PRESET)
     await teacher.click("#round-open")
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 0 guesses so far.")
@@ -129,6 +137,9 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         await expect(page.locator("#guess-error")).to_be_hidden()
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 3 guesses so far.")
     await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
+    await expect(projector.locator("#round-state")).to_have_text("Round 1: how long will it take? 3 guesses so far.")
+    await expect(projector.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
+    await expect(projector.locator("#round form, #round button, #round input")).to_have_count(0)
     await learners[0].screenshot(path=output_dir / "class-round-guess.png", full_page=True)
     await assert_accessible(learners[0], "a learner's page with an open round")
     await assert_accessible(teacher, "the teacher's page with an open round")
@@ -138,11 +149,12 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     for page in learners:
         await expect(page.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
         await expect(page.locator("#guess-form")).to_be_hidden()
+    await expect(projector.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
     await expect(teacher.locator("#round-state")).to_contain_text("Round 1 is locked on the run: 3 guesses.")
     await expect(teacher.locator("#round-state")).to_contain_text("The run has finished.")
     await teacher.click("#round-reveal")
 
-    for page in [teacher, *learners]:
+    for page in [teacher, *learners, projector]:
         await expect(page.locator("#round-figure")).to_be_visible()
         svg = page.locator("#round-histogram")
         await expect(svg.locator("rect.round-bar")).not_to_have_count(0)
@@ -152,6 +164,13 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         await expect(page.locator("#round-summary")).to_contain_text("3 guesses; measured ")
     await expect(teacher.locator("#round-summary")).to_contain_text("closest: Quiet Otter (200 ms)")
     await expect(learners[1].locator("#round-summary")).not_to_contain_text("Quiet Otter")  # names are hidden
+    await expect(projector.locator("#round-summary")).to_contain_text("closest: 200 ms.")
+    await expect(projector.locator("#round-histogram rect.is-mine")).to_have_count(0)
+    projected = await projector.locator("body").inner_text()
+    for name, _, _ in GUESSES:
+        assert name not in projected, f"the projector shows {name}"
+    await projector.screenshot(path=output_dir / "class-round-projector.png", full_page=True)
+    await assert_accessible(projector, "the projector after the reveal")
     guesses = teacher.locator("#round-guesses li")
     await expect(guesses).to_have_count(3)
     await expect(guesses.nth(0)).to_contain_text("★ Quiet Otter: 200 ms")

@@ -3,6 +3,7 @@
  * banner (learner_round.html): the same ids on both, what is shown follows the role.
  *
  *   mountRound({role}) -> {"class.hello", "class.round", "class.reveal"} handlers for the class socket
+ *   (role "teacher", "learner", or "projector": display only, the count, the lock, the reveal, no names)
  *
  *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state, who guessed)
  *            the round locks on a run (the stage) ──watch /ws/runs/<id>/ for run.finished──> "Reveal" is ready
@@ -33,6 +34,11 @@ async function post(url, body) {
   return data;
 }
 
+/** A guess without who made it: what the projector shows. */
+function anonymous({ guess_ms, closest }) {
+  return { guess_ms, closest };
+}
+
 function say(id, text) {
   const node = $(id);
   if (!node) return;
@@ -45,6 +51,7 @@ export function mountRound({ role }) {
   if (!box) return {};
   const state = { api: null, round: null, mine: null, you: null, guessed: [], watching: null, finished: false };
   const teacher = role === "teacher";
+  const projector = role === "projector"; // display only: no form, no buttons, no names
 
   function render() {
     const round = state.round;
@@ -53,6 +60,7 @@ export function mountRound({ role }) {
     const finished = teacher && round?.state === "locked" && state.finished;
     say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
+    if (projector) return;
     if (teacher) {
       const waiting = round?.state === "open" || round?.state === "locked";
       say("round-guessed", waiting && state.guessed.length ? `Guessed: ${state.guessed.map((l) => l.name).join(", ")}.` : "");
@@ -65,14 +73,16 @@ export function mountRound({ role }) {
     say("guess-mine", state.mine != null ? `Your guess: ${duration(state.mine)}${until}.` : "");
   }
 
-  function showReveal(reveal) {
+  function showReveal(message) {
+    // The projector's socket is the teacher's, names and all: the room sees the times only.
+    const reveal = projector ? { ...message, guesses: message.guesses.map(anonymous) } : message;
     const mine = teacher ? null : reveal.guesses.find((g) => g.learner === state.you)?.guess_ms ?? null;
     const model = histogram(reveal.guesses, { wall_ms: reveal.wall_ms, ideal_ms: reveal.ideal_ms, mine });
     const words = revealWords(reveal);
     drawHistogram($("round-histogram"), model, { label: `Histogram of the guesses: ${words}` });
     say("round-summary", words);
     $("round-figure").hidden = false;
-    if (!teacher) {
+    if (role === "learner") {
       const off = mine == null ? "You did not guess this round." : `You guessed ${duration(mine)}: ${offWords(mine, reveal.wall_ms)}.`;
       say("round-off", off);
     }
@@ -116,7 +126,7 @@ export function mountRound({ role }) {
   function setRound(round) {
     if (round?.number !== state.round?.number) hideReveal();
     state.round = round;
-    if (round?.state === "locked" && round.run) watchRun(round.run);
+    if (teacher && round?.state === "locked" && round.run) watchRun(round.run);
     render();
     if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
   }
@@ -160,7 +170,7 @@ export function mountRound({ role }) {
         say("round-error", `Not yet: ${error.message}`);
       }
     });
-  } else {
+  } else if (!projector) {
     $("guess-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const parsed = parseGuess($("guess-input").value);
@@ -182,13 +192,13 @@ export function mountRound({ role }) {
       state.api = `/api/classes/${hello.class.code}`;
       state.you = hello.you?.id ?? null;
       state.mine = hello.mine ?? null;
-      state.guessed = hello.guessed ?? [];
+      state.guessed = teacher ? (hello.guessed ?? []) : [];
       setRound(hello.round ?? null);
       if (hello.reveal) showReveal(hello.reveal);
     },
     "class.round": (message) => {
       if ("mine" in message) state.mine = message.mine;
-      if (Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
+      if (teacher && Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
       setRound(message.round);
     },
     "class.reveal": (reveal) => {

@@ -177,14 +177,19 @@ export function specWords(spec) {
   return parts.join(" · ");
 }
 
-/** What the round's state means, to the teacher or a learner. */
+/** What the round's state means, to the teacher, a learner or the room (role "projector"). */
 export function stateWords(round, role) {
   if (!round) return role === "teacher" ? "No round yet: open one before you run something for everyone." : "";
   const n = round.guesses;
   const counted = `${n} guess${n === 1 ? "" : "es"}`;
   const teacher = role === "teacher";
+  const projector = role === "projector"; // the room: the count, large
   const words = {
-    open: teacher ? `Round ${round.number} is open: ${counted} so far.` : `Round ${round.number}: how long will it take?`,
+    open: teacher
+      ? `Round ${round.number} is open: ${counted} so far.`
+      : projector
+        ? `Round ${round.number}: how long will it take? ${counted} so far.`
+        : `Round ${round.number}: how long will it take?`,
     locked: teacher
       ? `Round ${round.number} is locked on the run: ${counted}. Reveal once it has finished.`
       : `Guesses are locked: the run has started (${counted}).`,

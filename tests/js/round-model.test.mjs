@@ -148,6 +148,7 @@ test("a spec, a state and a reveal in words", () => {
   assert.equal(stateWords(open, "learner"), "Round 2: how long will it take?");
   assert.match(stateWords({ ...open, state: "locked", guesses: 3 }, "learner"), /locked: the run has started \(3 guesses\)/);
   assert.equal(stateWords(null, "learner"), "");
+  assert.equal(stateWords({ ...open, guesses: 5 }, "projector"), "Round 2: how long will it take? 5 guesses so far.");
   const reveal = {
     guesses: [
       { guess_ms: 300, learner: 1, closest: true, name: "Ada" },
