@@ -49,7 +49,7 @@ function say(id, text) {
 export function mountRound({ role }) {
   const box = $("round");
   if (!box) return {};
-  const state = { api: null, round: null, mine: null, you: null, guessed: [], watching: null, finished: false };
+  const state = { api: null, round: null, mine: null, guessed: [], watching: null, finished: false };
   const teacher = role === "teacher";
   const projector = role === "projector"; // display only: no form, no buttons, no names
 
@@ -76,7 +76,8 @@ export function mountRound({ role }) {
   function showReveal(message) {
     // The projector's socket is the teacher's, names and all: the room sees the times only.
     const reveal = projector ? { ...message, guesses: message.guesses.map(anonymous) } : message;
-    const mine = teacher ? null : reveal.guesses.find((g) => g.learner === state.you)?.guess_ms ?? null;
+    // A learner's own guess: the one this page sent (or the hello's "mine"), never found by an id.
+    const mine = role === "learner" ? state.mine : null;
     const model = histogram(reveal.guesses, { wall_ms: reveal.wall_ms, ideal_ms: reveal.ideal_ms, mine });
     const words = revealWords(reveal);
     drawHistogram($("round-histogram"), model, { label: `Histogram of the guesses: ${words}` });
@@ -190,7 +191,6 @@ export function mountRound({ role }) {
   return {
     "class.hello": (hello) => {
       state.api = `/api/classes/${hello.class.code}`;
-      state.you = hello.you?.id ?? null;
       state.mine = hello.mine ?? null;
       state.guessed = teacher ? (hello.guessed ?? []) : [];
       setRound(hello.round ?? null);

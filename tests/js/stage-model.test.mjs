@@ -15,6 +15,11 @@ test("a stage is shown only if newer than the one shown", () => {
   assert.equal(stageNewer(one, { rev: 4, runs: [], load: null }), true);
   assert.equal(stageNewer(null, { rev: "4", runs: [] }), false);
   assert.equal(stageNewer(null, undefined), false);
+  const named = { rev: 5, runs: [learnerRun], load: null };
+  const unnamed = { ...named, runs: [{ ...learnerRun, name: null }] };
+  assert.equal(stageNewer(named, unnamed), true, "names hidden since: the same rev again, shown");
+  assert.equal(stageNewer(unnamed, named), true, "names shown since");
+  assert.equal(stageNewer(unnamed, { ...unnamed }), false);
 });
 
 test("the same runs keep their lanes; other runs or their order do not", () => {
