@@ -16,7 +16,16 @@
  */
 
 import { csrfToken } from "./form.js";
-import { duration, histogram, offWords, parseGuess, revealWords, specWords, stateWords } from "./round-model.js";
+import {
+  duration,
+  histogram,
+  offWords,
+  parseGuess,
+  revealWords,
+  roundNewer,
+  specWords,
+  stateWords,
+} from "./round-model.js";
 import { drawHistogram } from "./round-view.js";
 import { connectRun } from "./socket.js";
 
@@ -124,12 +133,15 @@ export function mountRound({ role }) {
     state.watching = { id: runId, socket };
   }
 
+  /** A round from the socket or an answer; one older than the round shown is dropped (it came late). */
   function setRound(round) {
+    if (!roundNewer(state.round, round)) return false;
     if (round?.number !== state.round?.number) hideReveal();
     state.round = round;
     if (teacher && round?.state === "locked" && round.run) watchRun(round.run);
     render();
     if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
+    return true;
   }
 
   async function loadHistory() {
@@ -178,10 +190,11 @@ export function mountRound({ role }) {
       if (parsed.error) return say("guess-error", parsed.error);
       try {
         const answer = await post(`${state.api}/guesses`, { guess_ms: parsed.ms });
-        state.mine = answer.guess_ms;
+        // Still this round's guess unless a newer round opened meanwhile (its "mine" is null).
+        if (answer.round.number >= (state.round?.number ?? 0)) state.mine = answer.guess_ms;
         $("guess-input").value = "";
         say("guess-error", "");
-        setRound(answer.round);
+        if (!setRound(answer.round)) render();
       } catch (error) {
         say("guess-error", error.message);
       }
@@ -197,6 +210,7 @@ export function mountRound({ role }) {
       if (hello.reveal) showReveal(hello.reveal);
     },
     "class.round": (message) => {
+      if (!roundNewer(state.round, message.round)) return; // late: a newer round or state is shown
       if ("mine" in message) state.mine = message.mine;
       if (teacher && Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
       setRound(message.round);

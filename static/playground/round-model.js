@@ -5,6 +5,7 @@
  *   histogram(guesses, {wall_ms, ideal_ms, mine}) -> {scale: "linear"|"log", lo, hi, ticks, bins: [{lo, hi, count, closest, mine, more}], ...}
  *   axisFraction(model, ms) -> 0..1 along the histogram's axis
  *   closestGuesses(guesses, wall_ms) -> the guesses nearest the wall time (ties: all)
+ *   roundNewer(shown, next) -> whether a round message is not older than the one shown (number, then state)
  *   duration(1500) -> "1.5 s"; offWords(800, 512) -> "288 ms too long (1.6 × the time)"
  *   specWords(spec) -> "gather · 3 requests · 100 ms each"; stateWords(round, role) -> a sentence
  */
@@ -149,6 +150,21 @@ export function histogram(guesses, { wall_ms: wall = null, ideal_ms: ideal = nul
   }
   if (more.count) bins.push(more);
   return { scale, lo, hi, width, ticks, bins, wall, ideal, mine, tallest: Math.max(1, ...bins.map((b) => b.count)) };
+}
+
+// A round only moves forward: open, then locked (or replaced by the next), then revealed.
+const STATE_ORDER = { open: 0, replaced: 1, locked: 1, revealed: 2 };
+
+/**
+ * Whether `next` (a round from the socket or an answer) is at least as new as `shown`: a later
+ * round number, or the same round in the same or a later state. A POST's answer that arrives after
+ * a newer socket message (the round locked meanwhile) must not put it back to open.
+ */
+export function roundNewer(shown, next) {
+  if (!next) return !shown;
+  if (!shown) return true;
+  if (next.number !== shown.number) return next.number > shown.number;
+  return (STATE_ORDER[next.state] ?? 0) >= (STATE_ORDER[shown.state] ?? 0);
 }
 
 /** How far off a guess was: "288 ms too long (1.6 × the time)", "exactly right". */

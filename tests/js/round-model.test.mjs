@@ -11,6 +11,7 @@ import {
   parseGuess,
   quantile,
   revealWords,
+  roundNewer,
   specWords,
   stateWords,
 } from "../../static/playground/round-model.js";
@@ -160,4 +161,18 @@ test("a spec, a state and a reveal in words", () => {
   assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: Ada (300 ms).");
   reveal.guesses.forEach((g) => delete g.name);
   assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: 300 ms.");
+});
+
+test("a late round message (a POST's answer after the socket's lock) never puts the round back", () => {
+  const open = { number: 3, state: "open", guesses: 2 };
+  const locked = { ...open, state: "locked" };
+  assert.equal(roundNewer(locked, open), false, "locked, then the guess's answer: still locked");
+  assert.equal(roundNewer({ ...locked, state: "revealed" }, locked), false);
+  assert.equal(roundNewer(open, locked), true);
+  assert.equal(roundNewer(open, { ...open, guesses: 3 }), true, "the same state: the newer count");
+  assert.equal(roundNewer(locked, { number: 4, state: "open", guesses: 0 }), true, "a new round");
+  assert.equal(roundNewer({ number: 4, state: "open" }, locked), false, "the last round's lock, late");
+  assert.equal(roundNewer(null, open), true);
+  assert.equal(roundNewer(null, null), true);
+  assert.equal(roundNewer(open, null), false);
 });
