@@ -9,6 +9,7 @@ off it was; the projector (the teacher's browser) shows the count, the lock and 
 display only and without a name. axe-core checks the pages (no serious or critical violation).
 """
 
+import json
 import re
 import shutil
 import tempfile
@@ -122,6 +123,12 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     await teacher.click("#round-open")
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 0 guesses so far.")
     await expect(teacher.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
+    # The class predicts the run it will watch: Run for everyone is set to the same preset.
+    await expect(teacher.locator("#stage-preset")).to_have_value(PRESET)
+    assert json.loads(await teacher.locator("#stage-spec").input_value()) == SPEC
+    await expect(teacher.locator("#round-next")).to_have_text(
+        "Run for everyone is set to “Three requests of 200 ms, gather”: press it once the class has guessed."
+    )
 
     for page, (_, typed, shown) in zip(learners, GUESSES, strict=True):
         await expect(page.locator("#round-state")).to_have_text("Round 1: how long will it take?")

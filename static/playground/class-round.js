@@ -48,6 +48,13 @@ function anonymous({ guess_ms, closest }) {
   return { guess_ms, closest };
 }
 
+/** What Run for everyone will run, on the teacher's round panel once a round is open. */
+function nextWords(chosen, filled) {
+  if (!chosen) return "The class predicts the next run you start with Run for everyone, whatever it is.";
+  if (!filled) return `Set Run for everyone to “${chosen.label}” before you press it.`;
+  return `Run for everyone is set to “${chosen.label}”: press it once the class has guessed.`;
+}
+
 function say(id, text) {
   const node = $(id);
   if (!node) return;
@@ -55,10 +62,12 @@ function say(id, text) {
   node.hidden = !text;
 }
 
-export function mountRound({ role }) {
+export function mountRound(parts) {
+  const { role } = parts;
   const box = $("round");
   if (!box) return {};
-  const state = { api: null, round: null, mine: null, guessed: [], watching: null, finished: false };
+  // next: the teacher's words on what Run for everyone will run (set when they open a round)
+  const state = { api: null, round: null, mine: null, guessed: [], watching: null, finished: false, next: "" };
   const teacher = role === "teacher";
   const projector = role === "projector"; // display only: no form, no buttons, no names
 
@@ -72,6 +81,7 @@ export function mountRound({ role }) {
     if (projector) return;
     if (teacher) {
       const waiting = round?.state === "open" || round?.state === "locked";
+      say("round-next", round?.state === "open" ? state.next : "");
       say("round-guessed", waiting && state.guessed.length ? `Guessed: ${state.guessed.map((l) => l.name).join(", ")}.` : "");
       $("round-reveal").disabled = !(round && (round.state === "locked" || round.state === "revealed"));
       return;
@@ -170,6 +180,10 @@ export function mountRound({ role }) {
       const chosen = presets.find((p) => p.name === $("round-spec").value);
       try {
         setRound(await post(`${state.api}/rounds`, chosen ? { spec: chosen.spec } : {}));
+        // The class predicts the run it will watch: Run for everyone is set to the same preset.
+        const filled = chosen ? (parts.stagePreset?.(chosen.name) ?? false) : false;
+        state.next = nextWords(chosen, filled);
+        render();
         say("round-error", "");
       } catch (error) {
         say("round-error", `Could not open a round: ${error.message}`);
