@@ -1,8 +1,8 @@
 """A round of guesses in a real Chromium: a teacher's page and three learners' pages in one browser
 (separate contexts, so separate cookies). Screenshots in test-output/class-round-*.png.
 
-The teacher opens a round naming the run; three learners type guesses (ms and s); the round
-locks on the teacher's run (rounds.round_lock, as the stage calls it: tests/support/rounds.py);
+The teacher opens a round naming the run (Run for everyone is set to it); three learners type
+guesses (ms and s); the teacher's Run for everyone locks the round on its run;
 once the run has finished the teacher reveals; every page shows the histogram against the
 measured and ideal times, the closest guess marked, each learner's own highlighted with how far
 off it was; the projector (the teacher's browser) shows the count, the lock and the histogram,
@@ -20,7 +20,7 @@ from playwright.async_api import async_playwright, expect
 
 from tests.support.a11y import axe_violations, blocking, described
 from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
-from tests.support.rounds import lock_round, start_rounds_daphne
+from tests.support.rounds import start_rounds_daphne
 from tests.support.servers import stop
 
 CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
@@ -72,27 +72,14 @@ async def join(page, url: str, name: str) -> None:
     await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
 
 
-async def launch_as(page, spec: dict) -> str:
-    """POST /api/runs from the page, as its browser (its session owns the run): the run's id."""
-    return await page.evaluate(
-        """async (spec) => {
-            const token = document.querySelector("input[name=csrfmiddlewaretoken]").value;
-            const response = await fetch("/api/runs", {
-                method: "POST",
-                headers: {"Content-Type": "application/json", "X-CSRFToken": token},
-                body: JSON.stringify(spec),
-            });
-            if (response.status !== 201) throw new Error(`POST /api/runs: ${response.status}`);
-            return (await response.json()).id;
-        }""",
-        spec,
-    )
-
-
 async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, browser, output_dir):
     srv = rounds_server
     errors: list[str] = []
     teacher = await new_page(browser, errors)
+    history_gets: list[str] = []  # GET .../rounds: once per round's number or state, not per guess
+    teacher.on("request", lambda r: history_gets.append(r.url) if r.url.endswith("/rounds") else None)
+    run_sockets: list[str] = []  # the run's sockets: the stage's lane only (the round part has none)
+    teacher.on("websocket", lambda ws: run_sockets.append(ws.url) if "/ws/runs/" in ws.url else None)
     await teacher.goto(srv.base + "/")
     await teacher.click("#class-start-button")
     await teacher.wait_for_url(CLASS_URL)
@@ -122,6 +109,8 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     await teacher.select_option("#round-spec", PRESET)
     await teacher.click("#round-open")
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 0 guesses so far.")
+    fetched = len(history_gets)
+    assert fetched >= 1, history_gets
     await expect(teacher.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
     # The class predicts the run it will watch: Run for everyone is set to the same preset.
     await expect(teacher.locator("#stage-preset")).to_have_value(PRESET)
@@ -143,6 +132,7 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         )
         await expect(page.locator("#guess-error")).to_be_hidden()
     await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 3 guesses so far.")
+    assert len(history_gets) == fetched, history_gets  # three guesses, no history fetched again
     await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
     await expect(projector.locator("#round-state")).to_have_text("Round 1: how long will it take? 3 guesses so far.")
     await expect(projector.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
@@ -151,14 +141,17 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     await assert_accessible(learners[0], "a learner's page with an open round")
     await assert_accessible(teacher, "the teacher's page with an open round")
 
-    run_id = await launch_as(teacher, SPEC)
-    assert await lock_round(srv, srv.redis, code, run_id) == "1"
+    # The teacher's real Run for everyone (set to the round's preset when it opened) locks the round.
+    await teacher.click("#stage-run")
     for page in learners:
         await expect(page.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
         await expect(page.locator("#guess-form")).to_be_hidden()
     await expect(projector.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
     await expect(teacher.locator("#round-state")).to_contain_text("Round 1 is locked on the run: 3 guesses.")
     await expect(teacher.locator("#round-state")).to_contain_text("The run has finished.")
+    assert len(history_gets) == fetched + 1, history_gets  # the lock: fetched once more
+    run_id = (await teacher.locator(".stage-lane").get_attribute("data-run")) or ""
+    assert [url.split("?")[0] for url in run_sockets] == [f"{srv.ws_base}/ws/runs/{run_id}/"], run_sockets  # once
     await teacher.click("#round-reveal")
 
     for page in [teacher, *learners, projector]:

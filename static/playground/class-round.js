@@ -6,9 +6,9 @@
  *   (role "teacher", "learner", or "projector": display only, the count, the lock, the reveal, no names)
  *
  *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state, who guessed)
- *            the round locks on a run (the stage) ──watch /ws/runs/<id>/ for run.finished──> "Reveal" is ready
+ *            the round locks on a run (the stage) ──the stage's lane sees it finish (parts.stageFinished)──> "Reveal" is ready
  *            "Reveal" ──POST .../reveal──> class.reveal to every page (a 409 says why not yet)
- *            the history (GET .../rounds) after every change; "Download CSV" is a link
+ *            the history (GET .../rounds) when the round's number or state changes; "Download CSV" is a link
  *   learner: guess box ──parseGuess──POST .../guesses {guess_ms}──> "your guess: X" (until the lock)
  *            class.reveal ──> the histogram, their own guess highlighted, how far off they were
  *
@@ -27,7 +27,6 @@ import {
   stateWords,
 } from "./round-model.js";
 import { drawHistogram } from "./round-view.js";
-import { connectRun } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -67,15 +66,23 @@ export function mountRound(parts) {
   const box = $("round");
   if (!box) return {};
   // next: the teacher's words on what Run for everyone will run (set when they open a round)
-  const state = { api: null, round: null, mine: null, guessed: [], watching: null, finished: false, next: "" };
+  // finished: the stage runs seen to end (class-stage.js tells, parts.stageFinished): a locked round's
+  // run among them makes Reveal ready, without a socket of this part's own on the run.
+  const state = { api: null, round: null, mine: null, guessed: [], finished: new Set(), next: "", historyAsked: 0 };
   const teacher = role === "teacher";
   const projector = role === "projector"; // display only: no form, no buttons, no names
+  if (teacher) {
+    parts.stageFinished = (runId) => {
+      state.finished.add(runId);
+      render();
+    };
+  }
 
   function render() {
     const round = state.round;
     box.hidden = !teacher && !round;
     box.dataset.state = round?.state ?? "none";
-    const finished = teacher && round?.state === "locked" && state.finished;
+    const finished = teacher && round?.state === "locked" && state.finished.has(round.run);
     say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
     if (projector) return;
@@ -126,39 +133,27 @@ export function mountRound(parts) {
     $("round-guesses").replaceChildren(...items);
   }
 
-  function watchRun(runId) {
-    if (!teacher || state.watching?.id === runId) return;
-    state.watching?.socket.close();
-    state.finished = false;
-    const socket = connectRun(`/ws/runs/${runId}/`, {
-      handlers: {
-        events: (events) => {
-          if (!events.some((e) => e.type === "run.finished")) return;
-          state.finished = true;
-          socket.close();
-          render();
-        },
-      },
-    });
-    state.watching = { id: runId, socket };
-  }
-
   /** A round from the socket or an answer; one older than the round shown is dropped (it came late). */
   function setRound(round) {
     if (!roundNewer(state.round, round)) return false;
-    if (round?.number !== state.round?.number) hideReveal();
+    const before = state.round;
+    if (round?.number !== before?.number) hideReveal();
     state.round = round;
-    if (teacher && round?.state === "locked" && round.run) watchRun(round.run);
     render();
-    if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
+    // The history changes with a round's number or state, not with each guess (one message a guess).
+    const moved = round?.number !== before?.number || round?.state !== before?.state;
+    if (teacher && moved) loadHistory().catch(() => {}); // a convenience: the next change loads it again
     return true;
   }
 
   async function loadHistory() {
     if (!state.api) return;
+    const asked = ++state.historyAsked; // answers may come out of order: only the last asked is shown
     const response = await fetch(`${state.api}/rounds`, { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    const rows = (await response.json()).rounds.map((r) => {
+    if (!response.ok || asked !== state.historyAsked) return;
+    const body = await response.json();
+    if (asked !== state.historyAsked) return;
+    const rows = body.rounds.map((r) => {
       const tr = document.createElement("tr");
       const closest = r.entries.filter((e) => e.closest).map((e) => e.name).join(", ");
       const ms = (x) => (x == null ? "" : duration(x));

@@ -4,6 +4,7 @@
  *
  *   mountStage(parts = { role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
  *     the teacher's: parts.stagePreset(name) sets the Run-for-everyone form to a preset (a round's)
+ *     every role: a stage run's end calls parts.stageFinished(runId), if set (class-round.js)
  *   class.hello {stage} / class.stage <stage> ──newer rev?──> same runs: the words only
  *                                              other runs: lanes closed, new ones built, each with
  *                                              createTimeline + createTimelineView + connectRun(run.ws)
@@ -34,7 +35,9 @@ export function mountStage(parts) {
   const root = $("stage");
   if (!root) return {};
   const boot = JSON.parse($("boot")?.textContent ?? "{}");
-  const stage = new StageView({ root, role, vocabulary: boot.vocabulary });
+  // A stage run's end, told to the other parts (the round's Reveal): parts.stageFinished(runId).
+  const onFinished = (runId) => parts.stageFinished?.(runId);
+  const stage = new StageView({ root, role, vocabulary: boot.vocabulary, onFinished });
   if (role === "teacher") parts.stagePreset = mountRunForm(boot, stage); // a round's preset fills the form
   window.playgroundStage = stage; // read-only hook for browser tests and the curious
   return {
@@ -44,8 +47,8 @@ export function mountStage(parts) {
 }
 
 class StageView {
-  constructor({ root, role, vocabulary }) {
-    Object.assign(this, { root, role, vocabulary });
+  constructor({ root, role, vocabulary, onFinished = () => {} }) {
+    Object.assign(this, { root, role, vocabulary, onFinished });
     this.shown = null;
     this.lanes = [];
     this.axis = IDLE_DOMAIN_S;
@@ -127,10 +130,11 @@ class StageView {
           lane.events += events.length;
           view.markDirty();
           setStatus(model.end === null ? "live" : "finished", wallWords(model));
-          if (model.end !== null) {
+          if (model.end !== null && el.dataset.state !== "finished") {
             lane.socket.close(); // nothing more will come for this run
             el.dataset.state = "finished";
             el.dataset.wall = String(model.summary?.wall_s ?? model.end);
+            this.onFinished(run.id);
           }
           this.refresh();
         },
