@@ -23,6 +23,16 @@ from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
 from tests.support.rounds import start_rounds_daphne
 from tests.support.servers import stop
 
+# Counts the writes to each live region of the round (#round-state, a learner's #guess-mine) in window.liveWrites.
+WATCH_LIVE = """() => {
+    window.liveWrites = {};
+    for (const node of document.querySelectorAll("#round [aria-live]")) {
+        window.liveWrites[node.id] = 0;
+        new MutationObserver(() => (window.liveWrites[node.id] += 1)).observe(node, {
+            childList: true, characterData: true, subtree: true,
+        });
+    }
+}"""
 CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
 PRESET = "three-200-gather"  # runs/presets.py: three requests of 200 ms, gather: about 200 ms
 SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 200}
@@ -108,7 +118,8 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
 
     await teacher.select_option("#round-spec", PRESET)
     await teacher.click("#round-open")
-    await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 0 guesses so far.")
+    await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open.")
+    await expect(teacher.locator("#round-count")).to_have_text("0 guesses so far.")
     fetched = len(history_gets)
     assert fetched >= 1, history_gets
     await expect(teacher.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
@@ -119,6 +130,9 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
         "Run for everyone is set to “Three requests of 200 ms, gather”: press it once the class has guessed."
     )
 
+    for page in [teacher, *learners]:  # each live region: how often it is written while the class guesses
+        await expect(page.locator("#round-state")).not_to_have_text("")
+        await page.evaluate(WATCH_LIVE)
     for page, (_, typed, shown) in zip(learners, GUESSES, strict=True):
         await expect(page.locator("#round-state")).to_have_text("Round 1: how long will it take?")
         await expect(page.locator("#round-spec-words")).to_have_text("The run: gather · 3 requests · 200 ms each")
@@ -131,7 +145,13 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
             f"Your guess: {shown} (you can change it until the run starts)."
         )
         await expect(page.locator("#guess-error")).to_be_hidden()
-    await expect(teacher.locator("#round-state")).to_have_text("Round 1 is open: 3 guesses so far.")
+    await expect(teacher.locator("#round-count")).to_have_text("3 guesses so far.")
+    await expect(learners[0].locator("#round-count")).to_have_text("3 guesses so far.")
+    # Three guesses: the live regions said nothing new (the counts are outside them); a learner's own
+    # guess line spoke once, for their own guess, not for each classmate's.
+    assert await teacher.evaluate("window.liveWrites") == {"round-state": 0}
+    for page in learners:
+        assert await page.evaluate("window.liveWrites") == {"round-state": 0, "guess-mine": 1}
     assert len(history_gets) == fetched, history_gets  # three guesses, no history fetched again
     await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
     await expect(projector.locator("#round-state")).to_have_text("Round 1: how long will it take? 3 guesses so far.")
@@ -144,10 +164,11 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     # The teacher's real Run for everyone (set to the round's preset when it opened) locks the round.
     await teacher.click("#stage-run")
     for page in learners:
-        await expect(page.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
+        await expect(page.locator("#round-state")).to_have_text("Guesses are locked: the run has started.")
+        await expect(page.locator("#round-count")).to_have_text("3 guesses.")
         await expect(page.locator("#guess-form")).to_be_hidden()
-    await expect(projector.locator("#round-state")).to_have_text("Guesses are locked: the run has started (3 guesses).")
-    await expect(teacher.locator("#round-state")).to_contain_text("Round 1 is locked on the run: 3 guesses.")
+    await expect(projector.locator("#round-state")).to_have_text("Guesses are locked: the run has started. 3 guesses.")
+    await expect(teacher.locator("#round-state")).to_contain_text("Round 1 is locked on the run.")
     await expect(teacher.locator("#round-state")).to_contain_text("The run has finished.")
     assert len(history_gets) == fetched + 1, history_gets  # the lock: fetched once more
     run_id = (await teacher.locator(".stage-lane").get_attribute("data-run")) or ""

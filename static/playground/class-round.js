@@ -17,6 +17,7 @@
 
 import { csrfToken } from "./form.js";
 import {
+  countWords,
   duration,
   histogram,
   offWords,
@@ -54,9 +55,11 @@ function nextWords(chosen, filled) {
   return `Run for everyone is set to “${chosen.label}”: press it once the class has guessed.`;
 }
 
+/** Set a line's text, and hide it when empty; written only on a change, so a live region speaks
+ * only when its words change (not on every classmate's guess). */
 function say(id, text) {
   const node = $(id);
-  if (!node) return;
+  if (!node || (node.textContent === text && node.hidden === !text)) return;
   node.textContent = text;
   node.hidden = !text;
 }
@@ -86,6 +89,7 @@ export function mountRound(parts) {
     say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
     if (projector) return;
+    say("round-count", countWords(round)); // apart from the live region: a guess changes only this
     if (teacher) {
       const waiting = round?.state === "open" || round?.state === "locked";
       say("round-next", round?.state === "open" ? state.next : "");

@@ -8,6 +8,7 @@
  *   roundNewer(shown, next) -> whether a round message is not older than the one shown (number, then state)
  *   duration(1500) -> "1.5 s"; offWords(800, 512) -> "288 ms too long (1.6 × the time)"
  *   specWords(spec) -> "gather · 3 requests · 100 ms each"; stateWords(round, role) -> a sentence
+ *   countWords(round) -> "3 guesses so far." (apart from the state's live region)
  */
 
 export const MIN_GUESS_MS = 1;
@@ -193,26 +194,31 @@ export function specWords(spec) {
   return parts.join(" · ");
 }
 
-/** What the round's state means, to the teacher, a learner or the room (role "projector"). */
+/**
+ * What the round's state means, to the teacher, a learner or the room (role "projector"). For the
+ * teacher and a learner these words sit in a live region: no count in them (countWords, shown
+ * apart), so a screen reader hears the round open, lock and reveal, not every classmate's guess.
+ */
 export function stateWords(round, role) {
   if (!round) return role === "teacher" ? "No round yet: open one before you run something for everyone." : "";
-  const n = round.guesses;
-  const counted = `${n} guess${n === 1 ? "" : "es"}`;
   const teacher = role === "teacher";
-  const projector = role === "projector"; // the room: the count, large
+  const room = role === "projector" ? ` ${countWords(round)}` : ""; // the projector: no live region, the count large
   const words = {
-    open: teacher
-      ? `Round ${round.number} is open: ${counted} so far.`
-      : projector
-        ? `Round ${round.number}: how long will it take? ${counted} so far.`
-        : `Round ${round.number}: how long will it take?`,
+    open: teacher ? `Round ${round.number} is open.` : `Round ${round.number}: how long will it take?${room}`,
     locked: teacher
-      ? `Round ${round.number} is locked on the run: ${counted}. Reveal once it has finished.`
-      : `Guesses are locked: the run has started (${counted}).`,
-    revealed: `Round ${round.number}, revealed: ${counted}.`,
+      ? `Round ${round.number} is locked on the run. Reveal once it has finished.`
+      : `Guesses are locked: the run has started.${room}`,
+    revealed: `Round ${round.number}, revealed.${room}`,
     replaced: `Round ${round.number} was replaced by a newer one.`,
   };
   return words[round.state] ?? "";
+}
+
+/** How many have guessed: "3 guesses so far." while open, "3 guesses." after; "" without a round. */
+export function countWords(round) {
+  if (!round || round.state === "replaced") return "";
+  const n = round.guesses;
+  return `${n} guess${n === 1 ? "" : "es"}${round.state === "open" ? " so far" : ""}.`;
 }
 
 /** The summary line under a histogram: how many, the wall and ideal times, who was closest. */
