@@ -11,6 +11,11 @@
  *   countWords(round) -> "3 guesses so far." (apart from the state's live region)
  */
 
+import { trim, wallTime } from "./time-words.js";
+
+/** 850 -> "850 ms", 1500 -> "1.5 s", 61000 -> "1 min 1 s" (time-words.js: the class pages' one way). */
+export const duration = wallTime;
+
 export const MIN_GUESS_MS = 1;
 export const MAX_GUESS_MS = 600_000; // the server's range (classes/rounds.py)
 const NICE = [1, 2, 2.5, 5]; // bin widths: 1, 2, 2.5, 5 x 10^k ms
@@ -39,19 +44,6 @@ export function parseGuess(text) {
     return { error: `Guess between ${duration(MIN_GUESS_MS)} and ${duration(MAX_GUESS_MS)}.` };
   }
   return { ms };
-}
-
-/** 850 -> "850 ms", 1500 -> "1.5 s", 61000 -> "1 min 1 s". */
-export function duration(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${trim(ms / 1000)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return seconds ? `${minutes} min ${seconds} s` : `${minutes} min`;
-}
-
-function trim(x) {
-  return x >= 10 ? String(Math.round(x * 10) / 10) : String(Math.round(x * 100) / 100);
 }
 
 /** The guesses nearest `wallMs` (every one of a tie); none without a wall time. */

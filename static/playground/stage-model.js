@@ -9,7 +9,7 @@
  *   wallWords(model)          the wall time of a finished run, or how it is going
  */
 
-import { formatSeconds } from "./scale.js";
+import { wallTime } from "./time-words.js";
 
 /** Whether `next` (a stage) is newer than `shown` (null: nothing shown yet), or the same stage with
  * names shown or hidden since (the teacher's setting changed: it is announced again, same rev). */
@@ -55,5 +55,5 @@ export function headline(stage, options = {}) {
 export function wallWords(model) {
   if (model.end === null) return model.status === "running" ? "live" : "waiting to start…";
   const wall = model.summary?.wall_s ?? model.end;
-  return `${model.status} in ${formatSeconds(wall)} (wall time)`;
+  return `${model.status} in ${wallTime(wall * 1000)} (wall time)`;
 }
