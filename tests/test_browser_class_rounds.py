@@ -5,8 +5,10 @@ The teacher opens a round naming the run (Run for everyone is set to it); three 
 guesses (ms and s); the teacher's Run for everyone locks the round on its run;
 once the run has finished the teacher reveals; every page shows the histogram against the
 measured and ideal times, the closest guess marked, each learner's own highlighted with how far
-off it was; the projector (the teacher's browser) shows the count, the lock and the histogram,
-display only and without a name. axe-core checks the pages (no serious or critical violation).
+off it was. A learner changes a guess once; one reloads while the round is open (their guess is
+still shown), one after the reveal (their own bar still marked); the projector (the teacher's
+browser) shows the count, the lock and the histogram, display only and without a name. axe-core
+checks the pages (no serious or critical violation).
 """
 
 import json
@@ -152,6 +154,22 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     assert await teacher.evaluate("window.liveWrites") == {"round-state": 0}
     for page in learners:
         assert await page.evaluate("window.liveWrites") == {"round-state": 0, "guess-mine": 1}
+
+    # A learner changes their guess once: the count stays, their own line says the new one.
+    await learners[1].fill("#guess-input", "4 s")
+    await learners[1].click("#guess-submit")
+    await expect(learners[1].locator("#guess-mine")).to_have_text(
+        "Your guess: 4 s (you can change it until the run starts)."
+    )
+    shown_now = [GUESSES[0][2], "4 s", GUESSES[2][2]]
+    await expect(teacher.locator("#round-count")).to_have_text("3 guesses so far.")
+    # A learner reloads while the round is open: their guess is still shown, the box still open.
+    await learners[0].reload()
+    await expect(learners[0].locator("#round-state")).to_have_text("Round 1: how long will it take?")
+    await expect(learners[0].locator("#guess-mine")).to_have_text(
+        "Your guess: 200 ms (you can change it until the run starts)."
+    )
+    await expect(learners[0].locator("#guess-form")).to_be_visible()
     assert len(history_gets) == fetched, history_gets  # three guesses, no history fetched again
     await expect(teacher.locator("#round-guessed")).to_have_text("Guessed: Quiet Otter, Brave Heron, Lucky Lynx.")
     await expect(projector.locator("#round-state")).to_have_text("Round 1: how long will it take? 3 guesses so far.")
@@ -195,9 +213,15 @@ async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, brows
     guesses = teacher.locator("#round-guesses li")
     await expect(guesses).to_have_count(3)
     await expect(guesses.nth(0)).to_contain_text("★ Quiet Otter: 200 ms")
-    for page, (_, _, shown) in zip(learners, GUESSES, strict=True):
+    for page, shown in zip(learners, shown_now, strict=True):
         await expect(page.locator("#round-histogram rect.is-mine")).to_have_count(1)
         await expect(page.locator("#round-off")).to_contain_text(f"You guessed {shown}: ")
+    # A learner reloads after the reveal: the histogram, their own bar and how far off they were.
+    await learners[2].reload()
+    await expect(learners[2].locator("#round-figure")).to_be_visible()
+    await expect(learners[2].locator("#round-histogram rect.is-mine")).to_have_count(1)
+    await expect(learners[2].locator("#round-off")).to_contain_text("You guessed 6 s: ")
+    await expect(learners[2].locator("#guess-form")).to_be_hidden()
     await expect(learners[2].locator("#round-off")).to_contain_text("too long")
     await expect(teacher.locator("#round-history tr")).to_have_count(1)
     await expect(teacher.locator("#round-history tr td").nth(1)).to_have_text("revealed")
