@@ -86,7 +86,7 @@ def test_the_closest_guesses_are_marked_ties_all_of_them():
     revealed = reveal_of(round_, guesses, names=False)
     assert [g["closest"] for g in revealed["guesses"]] == [True, True, False, False]  # 100 ms off, both
     assert revealed["wall_ms"] == 500 and revealed["ideal_ms"] == 450 and revealed["round"] == 2
-    assert all("name" not in g for g in revealed["guesses"])
+    assert all(set(g) == {"guess_ms", "closest"} for g in revealed["guesses"])  # no name, no learner id
     for g in guesses:
         g.learner = Learner(id=g.learner_id, name=f"L{g.learner_id}")
     assert [g["name"] for g in reveal_of(round_, guesses, names=True)["guesses"]] == ["L1", "L2", "L3", "L4"]
@@ -313,7 +313,9 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         )
         assert [g["closest"] for g in revealed["guesses"]] == [True, False, False]
         assert (await until_type(watch, "class.reveal", teacher_seen)) == revealed  # the teacher: names
-        hidden = {**revealed, "guesses": [{k: v for k, v in g.items() if k != "name"} for g in revealed["guesses"]]}
+        # The learners' copy, names hidden: no name and no learner id (a page marks its own by "mine").
+        anonymous = [{"guess_ms": g["guess_ms"], "closest": g["closest"]} for g in revealed["guesses"]]
+        hidden = {**revealed, "guesses": anonymous}
         for n, (ws, got) in enumerate(zip(sockets, seen, strict=True)):
             assert (await until_type(ws, "class.reveal", got)) == hidden
             # Before the reveal: counts and this learner's own guess, never another's.
@@ -324,8 +326,12 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             assert {m["type"] for m in before} <= {"class.hello", "class.roster", "class.round"}
             assert not any("guessed" in m for m in before)  # who has guessed: the teacher's
 
-        # Names shown: revealed again, the learners get them too.
+        # Names shown: the reveal goes to the learners again, with names and ids; a reveal again says the same.
         assert (await teacher.call("PATCH", api, {"show_names": True}))[0] == 200
+        for ws, got in zip(sockets, seen, strict=True):
+            mark = len(got)
+            assert (await until_type(ws, "class.reveal", got)) == revealed
+            assert [m["type"] for m in got[mark:]].count("class.stage") == 1  # the stage, as now allowed, too
         status, again, _ = await teacher.call("POST", f"{api}/reveal")
         assert status == 200 and again == revealed
         for ws, got in zip(sockets, seen, strict=True):
@@ -338,6 +344,8 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         hello = await next_message(late)
         assert hello["round"]["state"] == "revealed" and hello["reveal"] == revealed and hello["mine"] == guesses[1]
         assert (await teacher.call("PATCH", api, {"show_names": False}))[0] == 200
+        for ws, got in zip(sockets, seen, strict=True):  # hidden after the reveal: sent again without names
+            assert (await until_type(ws, "class.reveal", got)) == hidden
         unnamed, named = await c.socket(code), await teacher.socket(code)
         hidden_hello, teacher_hello = await next_message(unnamed), await next_message(named)
         assert hidden_hello["reveal"] == hidden and hidden_hello["mine"] == guesses[2]

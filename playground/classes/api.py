@@ -7,6 +7,7 @@
                                                   409 full or the teacher, 429 too many joins into the class
     GET    /api/classes/<code>/roster             200 the learners, names included        teacher only (403)
     PATCH  /api/classes/<code> {"show_names", "runs_paused"}  200 the class's settings    teacher only (403)
+           (names shown or hidden: the stage and the latest reveal go to the learners again, as now allowed)
     DELETE /api/classes/<code>/learners/<id>      204 removed; their socket is told       teacher only (403)
 
 Every one: 400 {"errors": {field: [...]}} naming the field (a code that is not a code, a bad
@@ -25,7 +26,7 @@ from ninja import Path, Router
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic import ValidationError as PydanticError
 
-from playground.classes import services
+from playground.classes import rounds, services, stage
 from playground.classes.codes import CODE_RULE, PATTERN
 from playground.classes.names import NAME_RULE
 from playground.classes.services import ClassRefused
@@ -279,9 +280,13 @@ async def classes_roster(request, code: Code):
 async def classes_update(request, code: Code):
     payload = body_of(request, SettingsIn)
     classroom = await teacher_class(request, code)
+    named = classroom.show_names
     classroom = await services.class_update(
         classroom=classroom, show_names=payload.show_names, runs_paused=payload.runs_paused
     )
+    if classroom.show_names != named:  # what the learners were shown with or without names, again
+        await stage.stage_announce(classroom=classroom)
+        await rounds.reveal_announce(classroom=classroom)
     return 200, {**services.class_public(classroom), "teacher": True, "you": None}
 
 

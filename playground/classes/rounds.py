@@ -6,6 +6,7 @@ locks it, the teacher reveals the class's guesses against the measured time.
     round_lock(classroom, run)              -> Round | None   the open round locks on `run` (the stage's
                                             launch: round_lock_row in its transaction, then round_lock_announce)
     round_reveal(classroom)                 -> reveal dict    ClassRefused 409 (not locked, run not finished)
+    reveal_announce(classroom)              the latest reveal to the learners again (names shown or hidden)
     round_hello(classroom, role)            -> {"round", "reveal"; "mine" (a learner), "guessed" (the teacher)}
     rounds_history(classroom)               -> every round, names and guesses (the teacher's)
 
@@ -16,9 +17,9 @@ round, else replaced (a newer round was opened before this one locked). What goe
                                  "guessed": [{id, name}]: who has guessed (not what)}
     class-<code>-learners       the same (a count, never a guess), "mine": null only when a round opens
     class-<code>-learner-<id>   the same with "mine": that learner's own guess, when it changes
-    every group, at the reveal  {"type": "class.reveal", "round", "guesses": [{guess_ms, learner, closest,
-                                 name (the teacher's group always, the learners' if show_names)}],
-                                 "wall_ms", "ideal_ms"}
+    every group, at the reveal  {"type": "class.reveal", "round", "guesses": [{guess_ms, closest,
+                                 learner and name (the teacher's group always, the learners' if show_names)}],
+                                 "wall_ms", "ideal_ms"}; again to the learners when show_names changes
 
 Before the reveal no learner's socket or answer carries another learner's guess: only counts.
 """
@@ -85,23 +86,28 @@ def _guesses(round_: Round) -> list[Guess]:
     return list(round_.guesses.filter(**PRESENT).select_related("learner").order_by("guess_ms", "id"))
 
 
-def reveal_of(round_: Round, guesses: list[Guess], *, names: bool) -> dict:
-    """The class.reveal message of a revealed round; names only when `names`."""
-    wall = round_.wall_ms
-    off = [abs(g.guess_ms - wall) if wall is not None else None for g in guesses]
+def closest_of(guesses: list[Guess], wall_ms: int | None) -> list[bool]:
+    """Which guesses are nearest the wall time (ties: every one of them); none before it is known."""
+    off = [abs(g.guess_ms - wall_ms) if wall_ms is not None else None for g in guesses]
     best = min((x for x in off if x is not None), default=None)
+    return [best is not None and x == best for x in off]
+
+
+def reveal_of(round_: Round, guesses: list[Guess], *, names: bool) -> dict:
+    """The class.reveal message of a revealed round. Who guessed what (each guess's learner id and
+    name) only when `names`: without them a learner who once saw the roster with names could map
+    stable ids back to names; a learner's page finds its own guess from its own "mine"."""
     out = []
-    for g, x in zip(guesses, off, strict=True):
-        near = best is not None and x == best  # ties: every one of them
-        item: dict = {"guess_ms": g.guess_ms, "learner": g.learner_id, "closest": near}
+    for g, near in zip(guesses, closest_of(guesses, round_.wall_ms), strict=True):
+        item: dict = {"guess_ms": g.guess_ms, "closest": near}
         if names:
-            item["name"] = g.learner.name
+            item |= {"learner": g.learner_id, "name": g.learner.name}
         out.append(item)
     return {
         "type": "class.reveal",
         "round": round_.number,
         "guesses": out,
-        "wall_ms": wall,
+        "wall_ms": round_.wall_ms,
         "ideal_ms": round_.ideal_ms,
     }
 
@@ -239,6 +245,22 @@ async def round_reveal(*, classroom: Classroom) -> dict:
     return teacher
 
 
+def _revealed_latest(classroom_id: int) -> tuple[Round, list[Guess]] | None:
+    round_ = _latest(classroom_id)
+    return (round_, _guesses(round_)) if round_ is not None and round_.revealed else None
+
+
+async def reveal_announce(*, classroom: Classroom) -> None:
+    """The teacher showed or hid names: the latest round's reveal (if revealed) to every learner again,
+    with names and ids only if shown now (the teacher's copy always has them: unchanged, not sent)."""
+    classroom = await Classroom.objects.aget(id=classroom.id)  # show_names as it is now
+    found = await sync_to_async(_revealed_latest)(classroom.id)
+    if found is None:
+        return
+    learners = reveal_of(*found, names=classroom.show_names)
+    await get_channel_layer().group_send(services.learners_group(classroom.code), learners)
+
+
 async def _send_round(classroom: Classroom, public: dict, *, guessed: list[dict], learners_mine: bool = False) -> None:
     """class.round to the teacher (with who has guessed: `guessed`) and to every learner (a count only;
     "mine": null for a new round)."""
@@ -270,7 +292,7 @@ def _history(classroom_id: int) -> list[dict]:
     for r in rounds:
         mine = guesses.get(r.id, [])
         shown = [g for g in mine if g.learner.removed is None]  # what the reveal showed
-        closest = {x["learner"] for x in reveal_of(r, shown, names=False)["guesses"] if x["closest"]}
+        closest = {g.learner_id for g, near in zip(shown, closest_of(shown, r.wall_ms), strict=True) if near}
         out.append(
             {
                 **round_public(r, latest=latest, count=r.n),

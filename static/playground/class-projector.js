@@ -1,8 +1,11 @@
 /**
  * The projector view of a class (/class/<code>/projector/, the teacher's browser): the stage large,
- * from the class socket; no names (class-stage.js, role "projector"); the roster is not shown.
+ * and the round of guesses, from the class socket; no names (class-stage.js and class-round.js, role
+ * "projector": the socket is the teacher's and carries names, these parts drop them); no roster.
  */
 
+import { joinHandlers } from "./class-handlers.js";
+import { mountRound } from "./class-round.js";
 import { mountStage } from "./class-stage.js";
 import { connectRun } from "./socket.js";
 
@@ -11,7 +14,7 @@ const status = document.getElementById("class-status");
 const STATUS_WORDS = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", closed: "Disconnected" };
 
 connectRun(boot.ws, {
-  handlers: mountStage({ role: "projector" }),
+  handlers: joinHandlers(mountStage({ role: "projector" }), mountRound({ role: "projector" })),
   onStatus: (state) => {
     status.dataset.state = state === "closed" ? "error" : state;
     status.textContent = STATUS_WORDS[state] ?? state;

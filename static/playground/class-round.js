@@ -3,11 +3,12 @@
  * banner (learner_round.html): the same ids on both, what is shown follows the role.
  *
  *   mountRound({role}) -> {"class.hello", "class.round", "class.reveal"} handlers for the class socket
+ *   (role "teacher", "learner", or "projector": display only, the count, the lock, the reveal, no names)
  *
  *   teacher: "Open a round" ──POST /api/classes/<code>/rounds {spec?}──> class.round (count, state, who guessed)
- *            the round locks on a run (the stage) ──watch /ws/runs/<id>/ for run.finished──> "Reveal" is ready
+ *            the round locks on a run (the stage) ──the stage's lane sees it finish (parts.stageFinished)──> "Reveal" is ready
  *            "Reveal" ──POST .../reveal──> class.reveal to every page (a 409 says why not yet)
- *            the history (GET .../rounds) after every change; "Download CSV" is a link
+ *            the history (GET .../rounds) when the round's number or state changes; "Download CSV" is a link
  *   learner: guess box ──parseGuess──POST .../guesses {guess_ms}──> "your guess: X" (until the lock)
  *            class.reveal ──> the histogram, their own guess highlighted, how far off they were
  *
@@ -15,9 +16,18 @@
  */
 
 import { csrfToken } from "./form.js";
-import { duration, histogram, offWords, parseGuess, revealWords, specWords, stateWords } from "./round-model.js";
+import {
+  countWords,
+  duration,
+  histogram,
+  offWords,
+  parseGuess,
+  revealWords,
+  roundNewer,
+  specWords,
+  stateWords,
+} from "./round-model.js";
 import { drawHistogram } from "./round-view.js";
-import { connectRun } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,28 +43,56 @@ async function post(url, body) {
   return data;
 }
 
+/** A guess without who made it: what the projector shows. */
+function anonymous({ guess_ms, closest }) {
+  return { guess_ms, closest };
+}
+
+/** What Run for everyone will run, on the teacher's round panel once a round is open. */
+function nextWords(chosen, filled) {
+  if (!chosen) return "The class predicts the next run you start with Run for everyone, whatever it is.";
+  if (!filled) return `Set Run for everyone to “${chosen.label}” before you press it.`;
+  return `Run for everyone is set to “${chosen.label}”: press it once the class has guessed.`;
+}
+
+/** Set a line's text, and hide it when empty; written only on a change, so a live region speaks
+ * only when its words change (not on every classmate's guess). */
 function say(id, text) {
   const node = $(id);
-  if (!node) return;
+  if (!node || (node.textContent === text && node.hidden === !text)) return;
   node.textContent = text;
   node.hidden = !text;
 }
 
-export function mountRound({ role }) {
+export function mountRound(parts) {
+  const { role } = parts;
   const box = $("round");
   if (!box) return {};
-  const state = { api: null, round: null, mine: null, you: null, guessed: [], watching: null, finished: false };
+  // next: the teacher's words on what Run for everyone will run (set when they open a round)
+  // finished: the stage runs seen to end (class-stage.js tells, parts.stageFinished): a locked round's
+  // run among them makes Reveal ready, without a socket of this part's own on the run.
+  const state = { api: null, round: null, mine: null, guessed: [], finished: new Set(), next: "", historyAsked: 0 };
   const teacher = role === "teacher";
+  const projector = role === "projector"; // display only: no form, no buttons, no names
+  if (teacher) {
+    parts.stageFinished = (runId) => {
+      state.finished.add(runId);
+      render();
+    };
+  }
 
   function render() {
     const round = state.round;
     box.hidden = !teacher && !round;
     box.dataset.state = round?.state ?? "none";
-    const finished = teacher && round?.state === "locked" && state.finished;
+    const finished = teacher && round?.state === "locked" && state.finished.has(round.run);
     say("round-state", stateWords(round, role) + (finished ? " The run has finished." : ""));
     say("round-spec-words", round?.spec ? `The run: ${specWords(round.spec)}` : "");
+    if (projector) return;
+    say("round-count", countWords(round)); // apart from the live region: a guess changes only this
     if (teacher) {
       const waiting = round?.state === "open" || round?.state === "locked";
+      say("round-next", round?.state === "open" ? state.next : "");
       say("round-guessed", waiting && state.guessed.length ? `Guessed: ${state.guessed.map((l) => l.name).join(", ")}.` : "");
       $("round-reveal").disabled = !(round && (round.state === "locked" || round.state === "revealed"));
       return;
@@ -65,14 +103,17 @@ export function mountRound({ role }) {
     say("guess-mine", state.mine != null ? `Your guess: ${duration(state.mine)}${until}.` : "");
   }
 
-  function showReveal(reveal) {
-    const mine = teacher ? null : reveal.guesses.find((g) => g.learner === state.you)?.guess_ms ?? null;
+  function showReveal(message) {
+    // The projector's socket is the teacher's, names and all: the room sees the times only.
+    const reveal = projector ? { ...message, guesses: message.guesses.map(anonymous) } : message;
+    // A learner's own guess: the one this page sent (or the hello's "mine"), never found by an id.
+    const mine = role === "learner" ? state.mine : null;
     const model = histogram(reveal.guesses, { wall_ms: reveal.wall_ms, ideal_ms: reveal.ideal_ms, mine });
     const words = revealWords(reveal);
     drawHistogram($("round-histogram"), model, { label: `Histogram of the guesses: ${words}` });
     say("round-summary", words);
     $("round-figure").hidden = false;
-    if (!teacher) {
+    if (role === "learner") {
       const off = mine == null ? "You did not guess this round." : `You guessed ${duration(mine)}: ${offWords(mine, reveal.wall_ms)}.`;
       say("round-off", off);
     }
@@ -96,36 +137,27 @@ export function mountRound({ role }) {
     $("round-guesses").replaceChildren(...items);
   }
 
-  function watchRun(runId) {
-    if (!teacher || state.watching?.id === runId) return;
-    state.watching?.socket.close();
-    state.finished = false;
-    const socket = connectRun(`/ws/runs/${runId}/`, {
-      handlers: {
-        events: (events) => {
-          if (!events.some((e) => e.type === "run.finished")) return;
-          state.finished = true;
-          socket.close();
-          render();
-        },
-      },
-    });
-    state.watching = { id: runId, socket };
-  }
-
+  /** A round from the socket or an answer; one older than the round shown is dropped (it came late). */
   function setRound(round) {
-    if (round?.number !== state.round?.number) hideReveal();
+    if (!roundNewer(state.round, round)) return false;
+    const before = state.round;
+    if (round?.number !== before?.number) hideReveal();
     state.round = round;
-    if (round?.state === "locked" && round.run) watchRun(round.run);
     render();
-    if (teacher) loadHistory().catch(() => {}); // the history is a convenience: the next change loads it again
+    // The history changes with a round's number or state, not with each guess (one message a guess).
+    const moved = round?.number !== before?.number || round?.state !== before?.state;
+    if (teacher && moved) loadHistory().catch(() => {}); // a convenience: the next change loads it again
+    return true;
   }
 
   async function loadHistory() {
     if (!state.api) return;
+    const asked = ++state.historyAsked; // answers may come out of order: only the last asked is shown
     const response = await fetch(`${state.api}/rounds`, { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    const rows = (await response.json()).rounds.map((r) => {
+    if (!response.ok || asked !== state.historyAsked) return;
+    const body = await response.json();
+    if (asked !== state.historyAsked) return;
+    const rows = body.rounds.map((r) => {
       const tr = document.createElement("tr");
       const closest = r.entries.filter((e) => e.closest).map((e) => e.name).join(", ");
       const ms = (x) => (x == null ? "" : duration(x));
@@ -147,6 +179,10 @@ export function mountRound({ role }) {
       const chosen = presets.find((p) => p.name === $("round-spec").value);
       try {
         setRound(await post(`${state.api}/rounds`, chosen ? { spec: chosen.spec } : {}));
+        // The class predicts the run it will watch: Run for everyone is set to the same preset.
+        const filled = chosen ? (parts.stagePreset?.(chosen.name) ?? false) : false;
+        state.next = nextWords(chosen, filled);
+        render();
         say("round-error", "");
       } catch (error) {
         say("round-error", `Could not open a round: ${error.message}`);
@@ -160,17 +196,18 @@ export function mountRound({ role }) {
         say("round-error", `Not yet: ${error.message}`);
       }
     });
-  } else {
+  } else if (!projector) {
     $("guess-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const parsed = parseGuess($("guess-input").value);
       if (parsed.error) return say("guess-error", parsed.error);
       try {
         const answer = await post(`${state.api}/guesses`, { guess_ms: parsed.ms });
-        state.mine = answer.guess_ms;
+        // Still this round's guess unless a newer round opened meanwhile (its "mine" is null).
+        if (answer.round.number >= (state.round?.number ?? 0)) state.mine = answer.guess_ms;
         $("guess-input").value = "";
         say("guess-error", "");
-        setRound(answer.round);
+        if (!setRound(answer.round)) render();
       } catch (error) {
         say("guess-error", error.message);
       }
@@ -180,15 +217,15 @@ export function mountRound({ role }) {
   return {
     "class.hello": (hello) => {
       state.api = `/api/classes/${hello.class.code}`;
-      state.you = hello.you?.id ?? null;
       state.mine = hello.mine ?? null;
-      state.guessed = hello.guessed ?? [];
+      state.guessed = teacher ? (hello.guessed ?? []) : [];
       setRound(hello.round ?? null);
       if (hello.reveal) showReveal(hello.reveal);
     },
     "class.round": (message) => {
+      if (!roundNewer(state.round, message.round)) return; // late: a newer round or state is shown
       if ("mine" in message) state.mine = message.mine;
-      if (Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
+      if (teacher && Array.isArray(message.guessed)) state.guessed = message.guessed; // the teacher's: who, never what
       setRound(message.round);
     },
     "class.reveal": (reveal) => {

@@ -2,7 +2,9 @@
  * The class's stage on the teacher's page, every learner's page and the projector: the run (or two
  * runs on one time axis) the teacher put on stage, drawn live as the playground draws a run.
  *
- *   mountStage({ role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
+ *   mountStage(parts = { role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
+ *     the teacher's: parts.stagePreset(name) sets the Run-for-everyone form to a preset (a round's)
+ *     every role: a stage run's end calls parts.stageFinished(runId), if set (class-round.js)
  *   class.hello {stage} / class.stage <stage> ──newer rev?──> same runs: the words only
  *                                              other runs: lanes closed, new ones built, each with
  *                                              createTimeline + createTimelineView + connectRun(run.ws)
@@ -28,12 +30,15 @@ const TEXT_SCALE = { teacher: 1, learner: 1, projector: 1.5 };
 
 const $ = (id) => document.getElementById(id);
 
-export function mountStage({ role }) {
+export function mountStage(parts) {
+  const { role } = parts;
   const root = $("stage");
   if (!root) return {};
   const boot = JSON.parse($("boot")?.textContent ?? "{}");
-  const stage = new StageView({ root, role, vocabulary: boot.vocabulary });
-  if (role === "teacher") mountRunForm(boot, stage);
+  // A stage run's end, told to the other parts (the round's Reveal): parts.stageFinished(runId).
+  const onFinished = (runId) => parts.stageFinished?.(runId);
+  const stage = new StageView({ root, role, vocabulary: boot.vocabulary, onFinished });
+  if (role === "teacher") parts.stagePreset = mountRunForm(boot, stage); // a round's preset fills the form
   window.playgroundStage = stage; // read-only hook for browser tests and the curious
   return {
     "class.hello": (message) => stage.show(message.stage),
@@ -42,8 +47,8 @@ export function mountStage({ role }) {
 }
 
 class StageView {
-  constructor({ root, role, vocabulary }) {
-    Object.assign(this, { root, role, vocabulary });
+  constructor({ root, role, vocabulary, onFinished = () => {} }) {
+    Object.assign(this, { root, role, vocabulary, onFinished });
     this.shown = null;
     this.lanes = [];
     this.axis = IDLE_DOMAIN_S;
@@ -125,10 +130,11 @@ class StageView {
           lane.events += events.length;
           view.markDirty();
           setStatus(model.end === null ? "live" : "finished", wallWords(model));
-          if (model.end !== null) {
+          if (model.end !== null && el.dataset.state !== "finished") {
             lane.socket.close(); // nothing more will come for this run
             el.dataset.state = "finished";
             el.dataset.wall = String(model.summary?.wall_s ?? model.end);
+            this.onFinished(run.id);
           }
           this.refresh();
         },
@@ -179,7 +185,8 @@ class StageView {
   }
 }
 
-/** The teacher's "Run for everyone" form: a preset fills the JSON spec; Run posts it; Clear empties the stage. */
+/** The teacher's "Run for everyone" form: a preset fills the JSON spec; Run posts it; Clear empties the stage.
+ * Returns choose(presetName): the form set to that preset (a round opened on it: class-round.js). */
 function mountRunForm(boot, stage) {
   const form = $("stage-form");
   const api = `/api/classes/${boot.code}`;
@@ -188,10 +195,14 @@ function mountRunForm(boot, stage) {
     $("stage-error").textContent = text;
     $("stage-error").hidden = !text;
   };
-  $("stage-preset").addEventListener("change", (event) => {
-    const preset = presets.get(event.target.value);
-    if (preset) $("stage-spec").value = JSON.stringify(preset.spec);
-  });
+  const choose = (name) => {
+    const preset = presets.get(name);
+    if (!preset) return false;
+    $("stage-preset").value = name;
+    $("stage-spec").value = JSON.stringify(preset.spec);
+    return true;
+  };
+  $("stage-preset").addEventListener("change", (event) => choose(event.target.value));
   const post = async (url, body, button) => {
     button.disabled = true;
     try {
@@ -218,6 +229,7 @@ function mountRunForm(boot, stage) {
     post(`${api}/runs`, $("stage-spec").value, $("stage-run"));
   });
   $("stage-clear").addEventListener("click", () => post(`${api}/stage`, JSON.stringify({ runs: [] }), $("stage-clear")));
+  return choose;
 }
 
 function setText(el, text) {

@@ -7,6 +7,8 @@
  * A card: {run, learner, name, strategy, params, n, status, wall_s, created, url} (classes/gallery.py).
  */
 
+import { wallTime } from "./time-words.js";
+
 export const SORTS = Object.freeze({
   newest: "Newest first",
   fastest: "Fastest first",
@@ -56,10 +58,9 @@ export function strategiesOf(cards) {
   return [...new Set(cards.map((card) => card.strategy).filter(Boolean))].sort();
 }
 
-/** "1.23 s", "850 ms"; "" when there is no wall time. */
+/** "1.23 s", "850 ms"; "" when there is no wall time (time-words.js: as the stage and the rounds say it). */
 export function wallWords(wallS) {
-  if (!Number.isFinite(wallS)) return "";
-  return wallS < 1 ? `${Math.round(wallS * 1000)} ms` : `${wallS.toFixed(2)} s`;
+  return Number.isFinite(wallS) ? wallTime(wallS * 1000) : "";
 }
 
 /** "limit 10 · latency_ms 200": every parameter, in the spec's order. */

@@ -1,12 +1,12 @@
 /**
  * Drawing only: a round's histogram (round-model.js histogram()) as SVG, with two marked lines,
- * the measured wall time (solid) and the ideal (dashed); the bars holding a closest guess get a
+ * the measured wall time (solid) and the ideal (dashed), on the model's axis (linear or log); the bars holding a closest guess get a
  * star, the viewer's own bar its own colour.
  *
  *   drawHistogram(svg, model, {label}) -> redraws `svg` (an <svg> element) from scratch
  */
 
-import { duration } from "./round-model.js";
+import { axisFraction, duration } from "./round-model.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const W = 640; // viewBox units; the SVG scales to its box
@@ -22,26 +22,26 @@ function el(name, attrs = {}, text = null) {
 
 export function drawHistogram(svg, model, { label = "" } = {}) {
   const more = model.bins.some((b) => b.more);
-  const span = model.hi - model.lo + (more ? model.width : 0);
+  const slots = model.bins.length; // the "more" bar, if any, gets one slot past the axis's end
   const plotW = W - PAD.left - PAD.right;
+  const axisW = more ? plotW * (1 - 1 / slots) : plotW;
   const plotH = H - PAD.top - PAD.bottom;
-  const x = (ms) => PAD.left + ((Math.min(ms, model.hi) - model.lo) / span) * plotW;
-  const barW = (model.width / span) * plotW;
+  const x = (ms) => PAD.left + axisFraction(model, ms) * axisW;
   const y = (count) => PAD.top + plotH - (count / model.tallest) * plotH;
   const nodes = [el("title", {}, label)];
 
   nodes.push(el("line", { class: "round-axis", x1: PAD.left, x2: W - PAD.right, y1: PAD.top + plotH, y2: PAD.top + plotH }));
-  const every = Math.max(1, Math.ceil(model.bins.length / 6)); // at most ~6 labels
-  for (let i = 0; i * model.width <= model.hi; i += every) {
-    const ms = model.lo + i * model.width;
+  for (const ms of model.ticks) {
     nodes.push(el("text", { class: "round-tick", x: x(ms), y: H - 12, "text-anchor": "middle" }, duration(ms)));
   }
+  const moreW = plotW - axisW;
   if (more) {
-    nodes.push(el("text", { class: "round-tick", x: W - PAD.right - barW / 2, y: H - 12, "text-anchor": "middle" }, "more"));
+    nodes.push(el("text", { class: "round-tick", x: W - PAD.right - moreW / 2, y: H - 12, "text-anchor": "middle" }, "more"));
   }
-  for (const [i, bin] of model.bins.entries()) {
+  for (const bin of model.bins) {
     if (!bin.count) continue;
-    const left = bin.more ? W - PAD.right - barW : PAD.left + i * barW;
+    const left = bin.more ? PAD.left + axisW : x(bin.lo);
+    const barW = bin.more ? moreW : x(bin.hi) - x(bin.lo);
     const classes = ["round-bar", bin.mine ? "is-mine" : "", bin.closest ? "is-closest" : ""].filter(Boolean).join(" ");
     const top = y(bin.count);
     nodes.push(el("rect", { class: classes, x: left + 1, y: top, width: Math.max(barW - 2, 1), height: PAD.top + plotH - top }));

@@ -1,7 +1,7 @@
 /**
  * The stage in words and the decisions class-stage.js takes on it. Pure: testable in Node.
  *
- *   stageNewer(shown, next)   a class.stage message to show (its rev beyond the one shown)
+ *   stageNewer(shown, next)   a class.stage message to show (its rev beyond the one shown, or names changed)
  *   sameRuns(a, b)            the same runs on stage: keep the lanes (and their sockets)
  *   byWords(run, {names})     who ran it: "the teacher", the learner's name, or "a learner"
  *   loadWords(load)           "While 3 other runs were running, 2 waiting." (the load at launch)
@@ -9,12 +9,14 @@
  *   wallWords(model)          the wall time of a finished run, or how it is going
  */
 
-import { formatSeconds } from "./scale.js";
+import { wallTime } from "./time-words.js";
 
-/** Whether `next` (a stage) is newer than `shown` (null: nothing shown yet). */
+/** Whether `next` (a stage) is newer than `shown` (null: nothing shown yet), or the same stage with
+ * names shown or hidden since (the teacher's setting changed: it is announced again, same rev). */
 export function stageNewer(shown, next) {
   if (!next || !Number.isInteger(next.rev) || !Array.isArray(next.runs)) return false;
-  return shown === null || next.rev > shown.rev;
+  const names = (stage) => stage.runs.map((run) => run.name ?? "").join("\n");
+  return shown === null || next.rev > shown.rev || (next.rev === shown.rev && names(next) !== names(shown));
 }
 
 export function sameRuns(a, b) {
@@ -53,5 +55,5 @@ export function headline(stage, options = {}) {
 export function wallWords(model) {
   if (model.end === null) return model.status === "running" ? "live" : "waiting to start…";
   const wall = model.summary?.wall_s ?? model.end;
-  return `${model.status} in ${formatSeconds(wall)} (wall time)`;
+  return `${model.status} in ${wallTime(wall * 1000)} (wall time)`;
 }

@@ -50,7 +50,7 @@ test("a card in words: name, strategy and requests, parameters, status with its 
   assert.deepEqual(cardWords(CARDS[0]), {
     title: "Quiet Otter", line: "gather · 10 requests", params: "limit 5", status: "finished in 400 ms",
   });
-  assert.equal(cardWords(CARDS[1]).status, "finished in 2.50 s");
+  assert.equal(cardWords(CARDS[1]).status, "finished in 2.5 s");
   assert.equal(cardWords(CARDS[2]).status, "running…");
   assert.equal(cardWords({ ...CARDS[0], status: "queued" }).status, "waiting for a worker");
   assert.equal(cardWords({ ...CARDS[0], status: "failed" }).status, "failed");

@@ -3,12 +3,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  axisFraction,
   closestGuesses,
+  countWords,
   duration,
   histogram,
   offWords,
   parseGuess,
+  quantile,
   revealWords,
+  roundNewer,
   specWords,
   stateWords,
 } from "../../static/playground/round-model.js";
@@ -61,19 +65,70 @@ test("bins hold every guess on a nice axis from 0 that shows the wall and the id
   assert.equal(model.ideal, 200);
 });
 
-test("the server's closest marks win; a wild guess goes to a last 'more' bin", () => {
-  const guesses = [
-    { guess_ms: 100, learner: 1, closest: false },
-    { guess_ms: 300, learner: 2, closest: true },
-    { guess_ms: 600_000, learner: 3, closest: false },
-  ];
-  const model = histogram(guesses, { wall_ms: 250, ideal_ms: 200 });
+test("the server's closest marks win; only a true outlier (past 4 x the 90th percentile) goes to 'more'", () => {
+  const guesses = [100, 150, 200, 220, 240, 250, 260, 280, 300, 320, 350, 400].map((guess_ms, learner) => ({
+    guess_ms,
+    learner,
+    closest: guess_ms === 300,
+  }));
+  guesses.push({ guess_ms: 600_000, learner: 99, closest: false });
+  const model = histogram(guesses, { wall_ms: 290, ideal_ms: 200 });
+  assert.equal(model.scale, "linear");
   const last = model.bins.at(-1);
   assert.equal(last.more, true);
   assert.equal(last.count, 1);
-  assert.ok(model.hi <= 1100, model.hi); // the axis stays near the wall time, not at 10 minutes
+  assert.ok(model.hi <= 1000, model.hi); // the axis stays near the class's guesses, not at 10 minutes
   assert.equal(model.bins.filter((b) => b.closest).length, 1);
   assert.equal(model.bins.find((b) => b.closest).lo <= 300, true);
+});
+
+test("guesses ten times the measured time get a log axis of their own bars, not one 'more' bar", () => {
+  // gather over 10 x 200 ms, measured 215 ms: most of the class guessed 10 x 200 ms = 2 s, or so.
+  const slow = Array.from({ length: 16 }, (_, i) => 1000 + i * 130); // 1,000 .. 2,950 ms
+  const fast = [200, 210, 220, 230, 250, 300, 400, 600];
+  const guesses = [...slow, ...fast].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 215, ideal_ms: 200, mine: 2950 });
+  assert.equal(model.scale, "log");
+  assert.equal(model.bins.some((b) => b.more), false);
+  assert.equal(model.bins.reduce((n, b) => n + b.count, 0), 24);
+  const slowBins = model.bins.filter((b) => b.lo >= 1000 && b.count);
+  assert.ok(slowBins.length >= 3, JSON.stringify(slowBins)); // 1-3 s spread over several bars
+  assert.equal(slowBins.reduce((n, b) => n + b.count, 0), 16);
+  assert.ok(model.lo <= 200 && model.hi >= 2950, `${model.lo}..${model.hi}`);
+  const ratios = model.bins.map((b) => b.hi / b.lo);
+  assert.ok(Math.max(...ratios) / Math.min(...ratios) < 1.3, ratios.join()); // bins about equal in ratio
+  assert.ok(model.ticks.includes(1000), model.ticks.join());
+  assert.equal(model.bins.find((b) => b.lo <= 2950 && 2950 < b.hi).mine, true);
+  assert.equal(model.bins.find((b) => b.lo <= 210 && 210 < b.hi).closest, true);
+  // The axis: the wall time near the left, by ratio; 1 s a third of the way further than 200 ms -> 2 s.
+  assert.equal(axisFraction(model, model.lo), 0);
+  assert.equal(axisFraction(model, model.hi), 1);
+  const at = (ms) => axisFraction(model, ms);
+  assert.ok(Math.abs(at(2000) - at(1000) - (at(400) - at(200))) < 1e-9); // equal ratios, equal distances
+});
+
+test("a 3-guess class with one wild guess: a log axis shows all three, none hidden", () => {
+  const guesses = [100, 300, 600_000].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 250, ideal_ms: 200 });
+  assert.equal(model.scale, "log");
+  assert.equal(model.bins.some((b) => b.more), false);
+  assert.equal(model.bins.filter((b) => b.count).length, 3);
+  assert.ok(model.bins.length <= 24, model.bins.length);
+});
+
+test("the linear axis stays linear from 0 when the times are within 10 x of each other", () => {
+  const guesses = [150, 400, 900].map((guess_ms, learner) => ({ guess_ms, learner }));
+  const model = histogram(guesses, { wall_ms: 300, ideal_ms: 200 });
+  assert.equal(model.scale, "linear");
+  assert.equal(model.lo, 0);
+  assert.equal(axisFraction(model, model.hi / 2), 0.5);
+  assert.equal(model.ticks[0], 0);
+});
+
+test("quantile: nearest rank", () => {
+  assert.equal(quantile([5, 1, 3, 2, 4, 6, 7, 8, 9, 10], 0.9), 9);
+  assert.equal(quantile([7], 0.9), 7);
+  assert.equal(quantile([], 0.9), null);
 });
 
 test("how far off, in words", () => {
@@ -91,10 +146,16 @@ test("a spec, a state and a reveal in words", () => {
   assert.equal(specWords({ strategy: "gather", latencies_ms: [300, 500, 200] }), "gather · 3 requests of 300, 500, 200 ms");
   assert.equal(specWords(null), "");
   const open = { number: 2, state: "open", guesses: 1 };
-  assert.equal(stateWords(open, "teacher"), "Round 2 is open: 1 guess so far.");
+  // The state's words (a live region) carry no count: a guess changes the count, not the words.
+  assert.equal(stateWords(open, "teacher"), "Round 2 is open.");
+  assert.equal(stateWords({ ...open, guesses: 7 }, "teacher"), stateWords(open, "teacher"));
   assert.equal(stateWords(open, "learner"), "Round 2: how long will it take?");
-  assert.match(stateWords({ ...open, state: "locked", guesses: 3 }, "learner"), /locked: the run has started \(3 guesses\)/);
+  assert.equal(stateWords({ ...open, state: "locked", guesses: 3 }, "learner"), "Guesses are locked: the run has started.");
   assert.equal(stateWords(null, "learner"), "");
+  assert.equal(stateWords({ ...open, guesses: 5 }, "projector"), "Round 2: how long will it take? 5 guesses so far.");
+  assert.equal(countWords(open), "1 guess so far.");
+  assert.equal(countWords({ ...open, state: "locked", guesses: 3 }), "3 guesses.");
+  assert.equal(countWords(null), "");
   const reveal = {
     guesses: [
       { guess_ms: 300, learner: 1, closest: true, name: "Ada" },
@@ -106,4 +167,18 @@ test("a spec, a state and a reveal in words", () => {
   assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: Ada (300 ms).");
   reveal.guesses.forEach((g) => delete g.name);
   assert.equal(revealWords(reveal), "2 guesses; measured 310 ms; ideal 300 ms; closest: 300 ms.");
+});
+
+test("a late round message (a POST's answer after the socket's lock) never puts the round back", () => {
+  const open = { number: 3, state: "open", guesses: 2 };
+  const locked = { ...open, state: "locked" };
+  assert.equal(roundNewer(locked, open), false, "locked, then the guess's answer: still locked");
+  assert.equal(roundNewer({ ...locked, state: "revealed" }, locked), false);
+  assert.equal(roundNewer(open, locked), true);
+  assert.equal(roundNewer(open, { ...open, guesses: 3 }), true, "the same state: the newer count");
+  assert.equal(roundNewer(locked, { number: 4, state: "open", guesses: 0 }), true, "a new round");
+  assert.equal(roundNewer({ number: 4, state: "open" }, locked), false, "the last round's lock, late");
+  assert.equal(roundNewer(null, open), true);
+  assert.equal(roundNewer(null, null), true);
+  assert.equal(roundNewer(open, null), false);
 });

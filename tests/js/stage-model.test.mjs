@@ -15,6 +15,11 @@ test("a stage is shown only if newer than the one shown", () => {
   assert.equal(stageNewer(one, { rev: 4, runs: [], load: null }), true);
   assert.equal(stageNewer(null, { rev: "4", runs: [] }), false);
   assert.equal(stageNewer(null, undefined), false);
+  const named = { rev: 5, runs: [learnerRun], load: null };
+  const unnamed = { ...named, runs: [{ ...learnerRun, name: null }] };
+  assert.equal(stageNewer(named, unnamed), true, "names hidden since: the same rev again, shown");
+  assert.equal(stageNewer(unnamed, named), true, "names shown since");
+  assert.equal(stageNewer(unnamed, { ...unnamed }), false);
 });
 
 test("the same runs keep their lanes; other runs or their order do not", () => {
@@ -50,6 +55,6 @@ test("the headline names the runs and hides names on the projector", () => {
 test("a lane's status: waiting, live, then its wall time", () => {
   assert.equal(wallWords({ end: null, status: "idle" }), "waiting to start…");
   assert.equal(wallWords({ end: null, status: "running" }), "live");
-  assert.equal(wallWords({ end: 0.51, status: "finished", summary: { wall_s: 0.503 } }), "finished in 0.503 s (wall time)");
-  assert.equal(wallWords({ end: 1.2, status: "cancelled", summary: null }), "cancelled in 1.200 s (wall time)");
+  assert.equal(wallWords({ end: 0.51, status: "finished", summary: { wall_s: 0.503 } }), "finished in 503 ms (wall time)");
+  assert.equal(wallWords({ end: 1.2, status: "cancelled", summary: null }), "cancelled in 1.2 s (wall time)");
 });
