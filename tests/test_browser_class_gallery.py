@@ -124,6 +124,15 @@ async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(s
     await expect(teacher.get_by_role("button", name="Pick Brave Heron's run to compare")).to_have_attribute(
         "aria-pressed", "true"
     )
+
+    # A new run comes while the teacher's focus is on a Pick button: the cards are updated in place,
+    # so the button (and the focus on it) stays through every class.gallery the run causes.
+    otter_pick = teacher.get_by_role("button", name="Pick Quiet Otter's run to compare")
+    await otter_pick.focus()
+    await learners[2].click("#run-button")
+    await expect(cards).to_have_count(4)
+    await expect(teacher.locator('#gallery-cards .gallery-card[data-status="finished"]')).to_have_count(4)
+    await expect(otter_pick).to_be_focused()
     await teacher.screenshot(path=output_dir / "class-gallery-teacher.png", full_page=True)
     await assert_accessible(teacher, "the teacher's dashboard with three cards")
 

@@ -3,10 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  cardKey,
   cardWords,
   countWords,
   filterCards,
   isOver,
+  listKey,
   paramsWords,
   pickedStill,
   pickToggle,
@@ -61,6 +63,18 @@ test("a card in words: name, strategy and requests, parameters, status with its 
   assert.equal(countWords(1, 1), "1 run");
   assert.equal(isOver(CARDS[2]), false);
   assert.equal(isOver({ status: "cancelled" }), true);
+});
+
+test("a card's key changes with its status and wall time; the list's key with the order and the cards", () => {
+  const running = CARDS[2];
+  const done = { ...running, status: "finished", wall_s: 0.7 };
+  assert.notEqual(cardKey(running), cardKey(done));
+  assert.notEqual(cardKey(done), cardKey({ ...done, wall_s: 0.8 }));
+  assert.equal(cardKey(done), cardKey({ ...done, name: "Renamed", params: {} })); // what cannot change is not in it
+  assert.equal(listKey(sortCards(CARDS, "newest")), listKey(sortCards([...CARDS].reverse(), "newest")));
+  assert.notEqual(listKey(sortCards(CARDS, "newest")), listKey(sortCards(CARDS, "fastest")));
+  assert.notEqual(listKey(CARDS), listKey(CARDS.slice(1)));
+  assert.equal(listKey([]), "");
 });
 
 test("picking for a comparison keeps the last two; a second click unpicks; a card gone is unpicked", () => {
