@@ -8,6 +8,7 @@ turns Compare on; Pause turns every learner's Run button off with a note saying 
 turns it on again. axe-core checks the dashboard and a paused learner's page.
 """
 
+import json
 import re
 import shutil
 
@@ -16,6 +17,7 @@ from playwright.async_api import async_playwright, expect
 
 from tests.support.a11y import axe_violations, blocking, described
 from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS, fill_form
+from tests.support.demoapi import until
 
 CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
 LEARNERS = [  # name, strategy, its parameters: three wall times well apart (5 requests of 200 ms)
@@ -23,6 +25,10 @@ LEARNERS = [  # name, strategy, its parameters: three wall times well apart (5 r
     ("Brave Heron", "sequential", {}),  # one after another: ~1 s
     ("Calm Lynx", "semaphore", {"limit": 2}),  # two at a time: ~0.6 s
 ]
+CANCEL_JS = """async (run) => {
+  const token = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
+  return (await fetch(`/api/runs/${run}/cancel`, {method: 'POST', headers: {'X-CSRFToken': token}})).status;
+}"""
 
 
 @pytest.fixture
@@ -156,4 +162,28 @@ async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(s
     for page in [*learners, late]:
         await expect(page.locator("#run-button")).to_be_enabled()
         await expect(page.locator("#class-paused")).to_be_hidden()
+
+    # Removed while runs are paused and a long run is on stage: the page is out of the class, so
+    # Run is on again and the stage stops following (its run socket closed), the others' carry on.
+    otter = learners[0]
+    sockets = []
+    otter.on("websocket", lambda ws: sockets.append(ws) if "/ws/runs/" in ws.url else None)
+    await teacher.click("#pause-runs")
+    await expect(otter.locator("#run-button")).to_be_disabled()
+    await teacher.fill("#stage-spec", json.dumps({"strategy": "sequential", "requests": 20, "latency_ms": 1000}))
+    await teacher.click("#stage-run")  # >= 20 s: it is still going when the socket closes below
+    await expect(otter.locator(".stage-lane")).to_have_count(1)
+    await until(lambda: len(sockets) == 1)
+    await teacher.get_by_role("button", name="Remove Quiet Otter").click()
+    await expect(otter.locator("#class-gone")).to_contain_text("The teacher removed you from this class.")
+    await expect(otter.locator("#run-button")).to_be_enabled()
+    await expect(otter.locator("#class-paused")).to_be_hidden()
+    await expect(otter.locator("#stage")).to_be_hidden()
+    await expect(otter.locator(".stage-lane")).to_have_count(0)
+    await until(sockets[0].is_closed, timeout=10)
+    await expect(learners[1].locator(".stage-lane")).not_to_have_attribute("data-state", "finished")
+    await expect(learners[1].locator("#run-button")).to_be_disabled()
+    run = await learners[1].locator(".stage-lane").get_attribute("data-run")
+    cancelled = await teacher.evaluate(CANCEL_JS, run)
+    assert cancelled == 202, "the long run is cancelled, so it does not outlive the test"
     assert not errors, f"the pages logged errors: {errors}"

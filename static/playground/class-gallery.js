@@ -11,6 +11,7 @@
  *             Compare   ──POST /api/classes/<code>/stage {"runs": [id, id]}
  *             Pause     ──PATCH /api/classes/<code> {"runs_paused": bool}──> class.paused to every page
  *   learner:  class.hello / class.paused {paused} ──> #run-button disabled, a note in the banner saying why
+ *             class.removed / class.ended / error ──> Run on again (the playground works on its own)
  */
 
 import { csrfToken } from "./form.js";
@@ -73,7 +74,9 @@ function mountLearner() {
     note.hidden = !paused;
   }
 
-  return { "class.hello": setPaused, "class.paused": setPaused };
+  // Out of the class (removed, ended, refused): the playground works on its own, so Run is on again.
+  const leave = () => setPaused({ paused: false });
+  return { "class.hello": setPaused, "class.paused": setPaused, "class.removed": leave, "class.ended": leave, error: leave };
 }
 
 // --- The teacher's page --------------------------------------------------------------------
