@@ -30,6 +30,22 @@ CANCEL_JS = """async (run) => {
   return (await fetch(`/api/runs/${run}/cancel`, {method: 'POST', headers: {'X-CSRFToken': token}})).status;
 }"""
 
+# The page's sockets, kept so a test can drop one (socket.js then reconnects, as after a network blip).
+KEEP_SOCKETS_JS = """
+window.testSockets = [];
+window.WebSocket = class extends WebSocket {
+  constructor(...args) { super(...args); window.testSockets.push(this); }
+};
+"""
+# Counts each moment the gallery shows no cards or its "No runs yet" note.
+WATCH_FLASHES_JS = """() => {
+  window.flashes = 0;
+  const list = document.getElementById('gallery-cards');
+  const empty = document.getElementById('gallery-empty');
+  new MutationObserver(() => { if (!list.children.length || !empty.hidden) window.flashes++; })
+    .observe(document.getElementById('gallery'), {childList: true, subtree: true, attributes: true});
+}"""
+
 
 @pytest.fixture
 async def browser():
@@ -70,6 +86,7 @@ async def names_shown(teacher) -> list[str]:
 async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(server, browser, output_dir):
     errors: list[str] = []
     teacher = await new_page(browser, errors)
+    await teacher.add_init_script(KEEP_SOCKETS_JS)
     await teacher.goto(server.base + "/")
     await teacher.click("#class-start-button")
     await teacher.wait_for_url(CLASS_URL)
@@ -139,6 +156,25 @@ async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(s
     await expect(cards).to_have_count(4)
     await expect(teacher.locator('#gallery-cards .gallery-card[data-status="finished"]')).to_have_count(4)
     await expect(otter_pick).to_be_focused()
+
+    # The class socket drops and reconnects (a new class.hello): the cards and picks stay, and
+    # "No runs yet" never shows, not even for a moment.
+    await teacher.evaluate(WATCH_FLASHES_JS)
+    class_sockets = await teacher.evaluate("window.testSockets.filter((s) => s.url.includes('/ws/classes/')).length")
+    await teacher.evaluate("window.testSockets.findLast((s) => s.url.includes('/ws/classes/')).close()")
+    await expect(teacher.locator("#class-status")).to_have_attribute("data-state", "live")
+    await teacher.wait_for_function(
+        "n => window.testSockets.filter((s) => s.url.includes('/ws/classes/') && s.readyState === 1).length === 1"
+        " && window.testSockets.filter((s) => s.url.includes('/ws/classes/')).length === n + 1",
+        arg=class_sockets,
+    )
+    await teacher.wait_for_load_state("networkidle")  # the list read again after the hello
+    await expect(cards).to_have_count(4)
+    assert await teacher.evaluate("window.flashes") == 0, "the cards or 'No runs yet' flashed on the reconnect"
+    await expect(compare).to_be_enabled()
+    await expect(teacher.get_by_role("button", name="Pick Brave Heron's run to compare")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     await teacher.screenshot(path=output_dir / "class-gallery-teacher.png", full_page=True)
     await assert_accessible(teacher, "the teacher's dashboard with three cards")
 

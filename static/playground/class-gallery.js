@@ -313,21 +313,37 @@ function mountTeacher() {
     }
   });
 
+  let lists = 0; // class.gallery messages shown: a list fetched before the latest one is older
   function showCards(list) {
     cards = list;
     strategies();
     render();
   }
 
+  // After a reconnect the server sends the list only if it has cards; the cards shown stay until
+  // then (no "No runs yet" flash, the picks kept), and a read of the list covers a class emptied since.
+  async function reread() {
+    const before = lists;
+    try {
+      const response = await fetch(`${api}/gallery`, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const data = await response.json();
+      if (before === lists && Array.isArray(data.cards)) showCards(data.cards);
+    } catch (error) {
+      showError(`Could not read the learners' runs again: ${error.message}`);
+    }
+  }
+
   return {
-    // A (re)connected socket starts from no cards; the server sends the list if there are any.
     "class.hello": (message) => {
       setPaused(message);
-      showCards([]);
+      if (cards.length) reread();
     },
     "class.paused": setPaused,
     "class.gallery": (message) => {
-      if (Array.isArray(message.cards)) showCards(message.cards);
+      if (!Array.isArray(message.cards)) return;
+      lists += 1;
+      showCards(message.cards);
     },
   };
 }
