@@ -46,6 +46,13 @@ WATCH_FLASHES_JS = """() => {
     .observe(document.getElementById('gallery'), {childList: true, subtree: true, attributes: true});
 }"""
 
+# Counts the writes to the gallery's count (a live region: each write is read out).
+WATCH_COUNT_JS = """() => {
+  window.countWrites = 0;
+  new MutationObserver((records) => { window.countWrites += records.length; })
+    .observe(document.getElementById('gallery-count'), {childList: true, characterData: true, subtree: true});
+}"""
+
 
 @pytest.fixture
 async def browser():
@@ -151,11 +158,16 @@ async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(s
     # A new run comes while the teacher's focus is on a Pick button: the cards are updated in place,
     # so the button (and the focus on it) stays through every class.gallery the run causes.
     otter_pick = teacher.get_by_role("button", name="Pick Quiet Otter's run to compare")
+    # The count, a live region outside the heading, is written only when it changes: once.
+    assert await teacher.locator("#gallery-title #gallery-count").count() == 0
+    await teacher.evaluate(WATCH_COUNT_JS)
     await otter_pick.focus()
     await learners[2].click("#run-button")
     await expect(cards).to_have_count(4)
     await expect(teacher.locator('#gallery-cards .gallery-card[data-status="finished"]')).to_have_count(4)
     await expect(otter_pick).to_be_focused()
+    await expect(teacher.locator("#gallery-count")).to_have_text("4 runs")
+    assert await teacher.evaluate("window.countWrites") == 1
 
     # The class socket drops and reconnects (a new class.hello): the cards and picks stay, and
     # "No runs yet" never shows, not even for a moment.
