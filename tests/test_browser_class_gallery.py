@@ -13,16 +13,13 @@ paused learner's page.
 
 import json
 import re
-import shutil
 
-import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from tests.support.a11y import axe_violations, blocking, described
-from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS, fill_form
+from tests.support.browser import fill_form
+from tests.support.classbrowser import CLASS_URL, assert_accessible, join, new_page, post_json
 from tests.support.demoapi import until
 
-CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
 # name, strategy, its parameters: three wall times well apart (5 requests of 200 ms), run in this
 # order, so that each sort (newest, fastest, slowest, by name) lists the three in another order.
 LEARNERS = [
@@ -31,10 +28,7 @@ LEARNERS = [
     ("Calm Lynx", "gather", {}),  # all at once: ~0.2 s
 ]
 RUN_PATH = re.compile(r"/api/runs/[0-9a-f-]{36}$")  # a run read whole: its events, for a mini timeline
-CANCEL_JS = """async (run) => {
-  const token = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
-  return (await fetch(`/api/runs/${run}/cancel`, {method: 'POST', headers: {'X-CSRFToken': token}})).status;
-}"""
+
 
 # The page's sockets, kept so a test can drop one (socket.js then reconnects, as after a network blip).
 KEEP_SOCKETS_JS = """
@@ -58,38 +52,6 @@ WATCH_COUNT_JS = """() => {
   new MutationObserver((records) => { window.countWrites += records.length; })
     .observe(document.getElementById('gallery-count'), {childList: true, characterData: true, subtree: true});
 }"""
-
-
-@pytest.fixture
-async def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def new_page(browser, errors: list[str]):
-    """A page in a context of its own: its own cookies, so its own session."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return page
-
-
-async def assert_accessible(page, name: str) -> None:
-    found = blocking(await axe_violations(page))
-    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
-
-
-async def join(page, url: str, name: str) -> None:
-    await page.goto(url)
-    await page.fill("#join-name", name)
-    await page.click("#join-button")
-    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
 
 
 async def names_shown(teacher) -> list[str]:
@@ -259,6 +221,6 @@ async def test_the_dashboard_of_three_learners_runs_sorted_filtered_and_paused(s
     await expect(learners[0].locator(".stage-lane")).not_to_have_attribute("data-state", "finished")
     await expect(learners[0].locator("#run-button")).to_be_disabled()
     run = await learners[0].locator(".stage-lane").get_attribute("data-run")
-    cancelled = await teacher.evaluate(CANCEL_JS, run)
-    assert cancelled == 202, "the long run is cancelled, so it does not outlive the test"
+    cancelled = await post_json(teacher, f"/api/runs/{run}/cancel")
+    assert cancelled["status"] == 202, "the long run is cancelled, so it does not outlive the test"
     assert not errors, f"the pages logged errors: {errors}"
