@@ -21,6 +21,7 @@ from tests.support.servers import ROOT, start_postgres, start_redis, start_test_
 
 pytest_plugins = [
     "tests.support.browser",  # the `page` fixture: Debian's Chromium through Playwright
+    "tests.support.classbrowser",  # the `browser` fixture of the class's tests: a page (context) each
     "tests.support.fuzzing",  # under `make fuzz`, each failure's replay command
 ]
 

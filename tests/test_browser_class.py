@@ -8,48 +8,18 @@ critical violation).
 """
 
 import re
-import shutil
 
-import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from tests.support.a11y import axe_violations, blocking, described
-from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
-
-CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
-
-
-@pytest.fixture
-async def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def new_page(browser, errors: list[str]):
-    """A page in a context of its own: its own cookies, so its own session."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return page
-
-
-async def assert_accessible(page, name: str) -> None:
-    found = blocking(await axe_violations(page))
-    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
+from tests.support.classbrowser import CLASS_URL, assert_accessible, new_page
+from tests.support.classbrowser import join as join_class
 
 
 async def join(page, url: str, name: str) -> None:
+    """Join as `name`, after checking the form suggested a nickname ("Adjective Animal")."""
     await page.goto(url)
-    await expect(page.locator("#join-name")).to_have_value(re.compile(r"^\w+ \w+$"))  # a suggestion
-    await page.fill("#join-name", name)
-    await page.click("#join-button")
-    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
+    await expect(page.locator("#join-name")).to_have_value(re.compile(r"^\w+ \w+$"))
+    await join_class(page, url, name)
 
 
 async def test_a_teacher_and_two_learners_the_roster_live_and_a_removal(server, browser, output_dir):

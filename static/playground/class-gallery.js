@@ -11,14 +11,17 @@
  *             Compare   ──POST /api/classes/<code>/stage {"runs": [id, id]}
  *             Pause     ──PATCH /api/classes/<code> {"runs_paused": bool}──> class.paused to every page
  *   learner:  class.hello / class.paused {paused} ──> #run-button disabled, a note in the banner saying why
+ *             class.removed / class.ended / error ──> Run on again (the playground works on its own)
  */
 
 import { csrfToken } from "./form.js";
 import { drawMini } from "./gallery-mini.js";
 import {
+  cardKey,
   cardWords,
   countWords,
   isOver,
+  listKey,
   pausedWords,
   pickedStill,
   pickToggle,
@@ -32,6 +35,10 @@ import {
 export const MINI_MAX_REQUESTS = 2000;
 
 const $ = (id) => document.getElementById(id);
+
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
 
 export function mountGallery(parts) {
   return parts.role === "teacher" ? mountTeacher() : mountLearner();
@@ -67,7 +74,9 @@ function mountLearner() {
     note.hidden = !paused;
   }
 
-  return { "class.hello": setPaused, "class.paused": setPaused };
+  // Out of the class (removed, ended, refused): the playground works on its own, so Run is on again.
+  const leave = () => setPaused({ paused: false });
+  return { "class.hello": setPaused, "class.paused": setPaused, "class.removed": leave, "class.ended": leave, error: leave };
 }
 
 // --- The teacher's page --------------------------------------------------------------------
@@ -83,8 +92,11 @@ function mountTeacher() {
   const compare = $("gallery-compare");
   const pause = $("pause-runs");
   const minis = new Map(); // run id -> its card's mini timeline (a canvas, or a note): drawn once
+  const items = new Map(); // run id -> its card on the page: {li, key, status, mini, pick}, kept while the run is listed
   let cards = [];
   let picked = [];
+  let shownKey = null; // listKey() of the cards on the page: the same, nothing to redraw
+  let strategyKey = null;
   let paused = Boolean(boot.runs_paused);
 
   for (const [value, words] of Object.entries(SORTS)) sort.add(new Option(words, value));
@@ -119,10 +131,14 @@ function mountTeacher() {
     }
   }
 
+  // The Strategy choices are rebuilt only when the set changes: rebuilding closes an open dropdown.
   function strategies() {
     const chosen = strategy.value;
     const names = strategiesOf(cards);
     if (chosen && !names.includes(chosen)) names.push(chosen); // a choice stays until the teacher changes it
+    const key = names.join("\n");
+    if (key === strategyKey) return;
+    strategyKey = key;
     strategy.replaceChildren(new Option("Any", ""), ...names.map((s) => new Option(s, s)));
     strategy.value = chosen;
   }
@@ -162,7 +178,9 @@ function mountTeacher() {
       canvas.dataset.drawn = "true";
     } catch (error) {
       canvas.setAttribute("aria-label", `Timeline of ${card.name}'s run: not drawn (${error.message})`);
-      minis.delete(card.run); // the next list of cards tries again
+      minis.delete(card.run); // the card's next change tries again
+      const item = items.get(card.run);
+      if (item) item.key = null;
     }
   }
 
@@ -175,31 +193,28 @@ function mountTeacher() {
     return b;
   }
 
-  function cardItem(card) {
-    const words = cardWords(card);
+  function paragraph(className) {
+    const p = document.createElement("p");
+    p.className = className;
+    return p;
+  }
+
+  /** A card's element, built once per run; its words are set by updateItem. */
+  function newItem(card) {
     const li = document.createElement("li");
     li.className = "gallery-card";
     li.dataset.run = card.run;
-    li.dataset.status = card.status;
     const title = document.createElement("h3");
     title.className = "gallery-name";
-    title.textContent = words.title; // text, never markup
-    const line = document.createElement("p");
-    line.className = "gallery-line";
-    line.textContent = words.line;
-    const params = document.createElement("p");
-    params.className = "gallery-params";
-    params.textContent = words.params;
-    const status = document.createElement("p");
-    status.className = "gallery-status";
-    status.textContent = words.status;
+    const line = paragraph("gallery-line");
+    const params = paragraph("gallery-params");
+    const status = paragraph("gallery-status");
     const actions = document.createElement("div");
     actions.className = "gallery-actions";
     const pick = button("Pick", `Pick ${card.name}'s run to compare`, () => {
       picked = pickToggle(picked, card.run);
       render();
     });
-    pick.setAttribute("aria-pressed", String(picked.includes(card.run)));
     const open = document.createElement("a");
     open.href = card.url;
     open.target = "_blank";
@@ -207,15 +222,69 @@ function mountTeacher() {
     open.textContent = "Open";
     open.setAttribute("aria-label", `Open ${card.name}'s run`);
     actions.append(button("Spotlight", `Spotlight ${card.name}'s run for everyone`, () => stage([card.run], "spotlight it")), pick, open);
-    li.append(title, line, params, status, mini(card), actions);
-    return li;
+    const placeholder = paragraph("gallery-mini");
+    li.append(title, line, params, status, placeholder, actions);
+    return { li, key: null, title, line, params, status, mini: placeholder, pick };
+  }
+
+  /** The card's words and mini timeline, in place: its buttons (and the focus on one) stay. */
+  function updateItem(item, card) {
+    const key = cardKey(card);
+    if (item.key === key) return;
+    item.key = key;
+    const words = cardWords(card);
+    item.li.dataset.status = card.status;
+    setText(item.title, words.title); // text, never markup
+    setText(item.line, words.line);
+    setText(item.params, words.params);
+    setText(item.status, words.status);
+    if (!isOver(card) && item.mini.classList.contains("gallery-mini--waiting")) return; // still waiting
+    const element = mini(card);
+    if (element !== item.mini) {
+      item.mini.replaceWith(element);
+      item.mini = element;
+    }
+  }
+
+  /** The shown cards, in order, each element reused by run id; only misplaced ones move. */
+  function placeCards(shown) {
+    const listed = new Set(cards.map((card) => card.run));
+    for (const [run, item] of items) {
+      if (!listed.has(run)) {
+        item.li.remove();
+        items.delete(run);
+        minis.delete(run);
+      }
+    }
+    const focused = list.contains(document.activeElement) ? document.activeElement : null;
+    const wanted = shown.map((card) => {
+      if (!items.has(card.run)) items.set(card.run, newItem(card));
+      const item = items.get(card.run);
+      updateItem(item, card);
+      return item.li;
+    });
+    const keep = new Set(wanted);
+    for (const li of [...list.children]) if (!keep.has(li)) li.remove();
+    wanted.forEach((li, i) => {
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] ?? null);
+    });
+    // A moved card loses the focus in some browsers: give it back.
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
   function render() {
     picked = pickedStill(picked, cards);
     const shown = shownCards(cards, { sort: sort.value, strategy: strategy.value, text: name.value });
-    list.replaceChildren(...shown.map(cardItem));
-    $("gallery-count").textContent = countWords(shown.length, cards.length);
+    const key = listKey(shown);
+    if (key !== shownKey) {
+      placeCards(shown);
+      shownKey = key;
+    }
+    for (const [run, item] of items) {
+      const pressed = String(picked.includes(run));
+      if (item.pick.getAttribute("aria-pressed") !== pressed) item.pick.setAttribute("aria-pressed", pressed);
+    }
+    setText($("gallery-count"), countWords(shown.length, cards.length));
     $("gallery-empty").hidden = cards.length > 0;
     compare.disabled = picked.length !== 2;
   }
@@ -244,21 +313,37 @@ function mountTeacher() {
     }
   });
 
+  let lists = 0; // class.gallery messages shown: a list fetched before the latest one is older
   function showCards(list) {
     cards = list;
     strategies();
     render();
   }
 
+  // After a reconnect the server sends the list only if it has cards; the cards shown stay until
+  // then (no "No runs yet" flash, the picks kept), and a read of the list covers a class emptied since.
+  async function reread() {
+    const before = lists;
+    try {
+      const response = await fetch(`${api}/gallery`, { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`the server answered ${response.status}`);
+      const data = await response.json();
+      if (before === lists && Array.isArray(data.cards)) showCards(data.cards);
+    } catch (error) {
+      showError(`Could not read the learners' runs again: ${error.message}`);
+    }
+  }
+
   return {
-    // A (re)connected socket starts from no cards; the server sends the list if there are any.
     "class.hello": (message) => {
       setPaused(message);
-      showCards([]);
+      if (cards.length) reread();
     },
     "class.paused": setPaused,
     "class.gallery": (message) => {
-      if (Array.isArray(message.cards)) showCards(message.cards);
+      if (!Array.isArray(message.cards)) return;
+      lists += 1;
+      showCards(message.cards);
     },
   };
 }

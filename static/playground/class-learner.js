@@ -3,7 +3,8 @@
  * teacher shows them), and, if the teacher removes this learner or the class ends, saying so.
  *
  *   #class-banner[data-ws] ──connectRun──> class.roster ──> the count (and names)
- *                                          class.removed / class.ended / error ──> the banner says why; no reconnect
+ *                                          class.removed / class.ended / error ──> the banner says why; no reconnect;
+ *                                            the gallery turns Run on again, the stage stops following (their handlers)
  */
 
 import { learnersHere } from "./class-words.js";

@@ -3,6 +3,7 @@
  * runs on one time axis) the teacher put on stage, drawn live as the playground draws a run.
  *
  *   mountStage(parts = { role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
+ *     (a learner's also class.removed, class.ended, error: the stage stops following)
  *     the teacher's: parts.stagePreset(name) sets the Run-for-everyone form to a preset (a round's)
  *     every role: a stage run's end calls parts.stageFinished(runId), if set (class-round.js)
  *   class.hello {stage} / class.stage <stage> ──newer rev?──> same runs: the words only
@@ -10,6 +11,7 @@
  *                                              createTimeline + createTimelineView + connectRun(run.ws)
  *   each run's socket (/ws/runs/<id>/): stored events, then live, once each (socket.js) ──> its model
  *   each animation frame while a run is live: one axis for both runs (as compare.js)
+ *   learner: class.removed / class.ended / error ──> stop(): every lane's socket closed, the stage hidden
  *   teacher: Run for everyone ──POST /api/classes/<code>/runs──> 201 (class.stage follows)
  *            Clear stage      ──POST /api/classes/<code>/stage {"runs": []}──> 200
  *
@@ -40,16 +42,22 @@ export function mountStage(parts) {
   const stage = new StageView({ root, role, vocabulary: boot.vocabulary, onFinished });
   if (role === "teacher") parts.stagePreset = mountRunForm(boot, stage); // a round's preset fills the form
   window.playgroundStage = stage; // read-only hook for browser tests and the curious
-  return {
+  const handlers = {
     "class.hello": (message) => stage.show(message.stage),
     "class.stage": (message) => stage.show(message),
   };
+  if (role !== "learner") return handlers;
+  // A learner out of the class (removed, ended, refused: their page closes the class socket for
+  // good): the stage's lanes stop following and go away.
+  const stop = () => stage.stop();
+  return { ...handlers, "class.removed": stop, "class.ended": stop, error: stop };
 }
 
 class StageView {
   constructor({ root, role, vocabulary, onFinished = () => {} }) {
     Object.assign(this, { root, role, vocabulary, onFinished });
     this.shown = null;
+    this.stopped = false;
     this.lanes = [];
     this.axis = IDLE_DOMAIN_S;
     this.raf = 0;
@@ -57,9 +65,9 @@ class StageView {
     this.frame = this.frame.bind(this);
   }
 
-  /** A stage from the class socket; older ones than the one shown are dropped. */
+  /** A stage from the class socket; older ones than the one shown are dropped, and all after stop(). */
   show(stage) {
-    if (!stageNewer(this.shown, stage)) return;
+    if (this.stopped || !stageNewer(this.shown, stage)) return;
     const rebuild = !sameRuns(this.shown, stage);
     this.shown = stage;
     const options = { names: this.role !== "projector" };
@@ -77,6 +85,16 @@ class StageView {
       this.refresh();
     }
     this.lanes.forEach((lane, i) => setText(lane.who, `${stage.runs.length > 1 ? `${"AB"[i]} · ` : ""}${stage.runs[i].strategy}, run by ${byWords(stage.runs[i], options)}`));
+  }
+
+  /** The page left the class: every lane's socket closed, the stage emptied and hidden. */
+  stop() {
+    this.stopped = true;
+    for (const lane of this.lanes) lane.close();
+    this.lanes = [];
+    $("stage-lanes").replaceChildren();
+    this.root.dataset.runs = "";
+    this.root.hidden = true;
   }
 
   lane(run, i) {

@@ -90,6 +90,16 @@ export function cardWords(card) {
   };
 }
 
+/** What a card shows that can change while its run goes: its status and wall time (run id first). */
+export function cardKey(card) {
+  return `${card.run} ${card.status} ${card.wall_s ?? ""}`;
+}
+
+/** The shown cards in order, as one string: the same string, the same dashboard. */
+export function listKey(cards) {
+  return cards.map(cardKey).join("\n");
+}
+
 /** Whether the card's run is over, so its events are all stored (fetched once for the mini timeline). */
 export function isOver(card) {
   return card.status !== "queued" && card.status !== "running";

@@ -3,10 +3,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
+  cardKey,
   cardWords,
   countWords,
   filterCards,
   isOver,
+  listKey,
   paramsWords,
   pickedStill,
   pickToggle,
@@ -15,7 +17,6 @@ import {
   strategiesOf,
   wallWords,
 } from "../../static/playground/gallery-model.js";
-import { joinHandlers } from "../../static/playground/class-handlers.js";
 
 const card = (run, name, strategy, wall_s, created, status = "finished") => ({
   run, learner: 1, name, strategy, params: { limit: 5 }, n: 10, status, wall_s, created, url: `/runs/${run}/`,
@@ -63,6 +64,18 @@ test("a card in words: name, strategy and requests, parameters, status with its 
   assert.equal(isOver({ status: "cancelled" }), true);
 });
 
+test("a card's key changes with its status and wall time; the list's key with the order and the cards", () => {
+  const running = CARDS[2];
+  const done = { ...running, status: "finished", wall_s: 0.7 };
+  assert.notEqual(cardKey(running), cardKey(done));
+  assert.notEqual(cardKey(done), cardKey({ ...done, wall_s: 0.8 }));
+  assert.equal(cardKey(done), cardKey({ ...done, name: "Renamed", params: {} })); // what cannot change is not in it
+  assert.equal(listKey(sortCards(CARDS, "newest")), listKey(sortCards([...CARDS].reverse(), "newest")));
+  assert.notEqual(listKey(sortCards(CARDS, "newest")), listKey(sortCards(CARDS, "fastest")));
+  assert.notEqual(listKey(CARDS), listKey(CARDS.slice(1)));
+  assert.equal(listKey([]), "");
+});
+
 test("picking for a comparison keeps the last two; a second click unpicks; a card gone is unpicked", () => {
   let picked = pickToggle([], "a");
   picked = pickToggle(picked, "b");
@@ -70,27 +83,4 @@ test("picking for a comparison keeps the last two; a second click unpicks; a car
   assert.deepEqual(pickToggle(picked, "c"), ["b", "c"]);
   assert.deepEqual(pickToggle(picked, "a"), ["b"]);
   assert.deepEqual(pickedStill(["a", "x"], CARDS), ["a"]);
-});
-
-test("the class socket's handlers are joined: every part's handler of a type is called, in order", () => {
-  const seen = [];
-  const handlers = joinHandlers(
-    { "class.hello": (m) => seen.push(["stage", m.n]) },
-    { "class.hello": (m) => seen.push(["gallery", m.n]), "class.paused": (m) => seen.push(["paused", m.paused]) },
-    { "class.roster": () => seen.push(["roster"]), skipped: "not a function" },
-  );
-  assert.deepEqual(Object.keys(handlers).sort(), ["class.hello", "class.paused", "class.roster"]);
-  handlers["class.hello"]({ n: 1 });
-  handlers["class.paused"]({ paused: true });
-  assert.deepEqual(seen, [["stage", 1], ["gallery", 1], ["paused", true]]);
-});
-
-test("one part's failing handler does not keep the message from the next; its error is thrown after", () => {
-  const seen = [];
-  const handlers = joinHandlers(
-    { "class.hello": () => { throw new Error("stage broke"); } },
-    { "class.hello": (m) => seen.push(["gallery", m.paused]) },
-  );
-  assert.throws(() => handlers["class.hello"]({ paused: true }), /stage broke/);
-  assert.deepEqual(seen, [["gallery", true]]);
 });
