@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from playground.classes import services
+from playground.classes import folding, services
 from playground.classes.models import Classroom, Guess, Learner, Round
 from playground.classes.services import ClassRefused, Role
 from playground.runs.models import Run
@@ -167,7 +167,7 @@ async def guess_submit(*, classroom: Classroom, learner: Learner, guess_ms: int)
     """A learner's guess in the open round (a new one, or a change until the lock): (round, created)."""
     round_, created, guessed = await sync_to_async(_guess)(classroom.id, learner.id, guess_ms)
     public = round_public(round_, latest=round_.number, count=len(guessed))
-    await _send_round(classroom, public, guessed=guessed)
+    await _count_announce(classroom)
     layer = get_channel_layer()
     mine = {"type": "class.round", "round": public, "mine": guess_ms}
     await layer.group_send(services.learner_group(classroom.code, learner.id), mine)
@@ -259,6 +259,26 @@ async def reveal_announce(*, classroom: Classroom) -> None:
         return
     learners = reveal_of(*found, names=classroom.show_names)
     await get_channel_layer().group_send(services.learners_group(classroom.code), learners)
+
+
+def _latest_guessed(classroom_id: int) -> tuple[Round, list[dict]] | None:
+    round_ = _latest(classroom_id)
+    return None if round_ is None else (round_, _guessed(round_.id))
+
+
+async def _count_announce(classroom: Classroom) -> None:
+    """The latest round's count (and, to the teacher, who has guessed) after a guess: folded, so a
+    class guessing at once sends it a few times, not once a guess to every socket (folding.py).
+    It reads the round when it sends: a round locked meanwhile goes out locked, as it is."""
+
+    async def send() -> None:
+        latest = await sync_to_async(_latest_guessed)(classroom.id)
+        if latest is not None:
+            round_, guessed = latest
+            public = round_public(round_, latest=round_.number, count=len(guessed))
+            await _send_round(classroom, public, guessed=guessed)
+
+    await folding.fold(f"round:{classroom.code}", send)
 
 
 async def _send_round(classroom: Classroom, public: dict, *, guessed: list[dict], learners_mine: bool = False) -> None:

@@ -65,7 +65,9 @@ def _run_out(run: Run, classroom: Classroom, learner: Learner | None, names: boo
         "strategy": run.spec.get("strategy", ""),
         "n": run.spec.get("requests", 0),
         "by": "teacher" if by_teacher else "learner",
-        "learner": None if by_teacher or learner is None else learner.id,
+        # The learner's id and name only where names are shown: a stable id with no name could be
+        # mapped back to a name by a learner who once saw the roster with names.
+        "learner": None if by_teacher or learner is None or not names else learner.id,
         "name": learner.name if names and learner is not None and not by_teacher else None,
     }
 
