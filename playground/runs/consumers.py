@@ -18,6 +18,7 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
+import orjson
 from asgiref.sync import sync_to_async
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -159,7 +160,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             chunk = batch[k : k + step]
             text = frames.get(k) if frames is not None else None
             if text is None:
-                text = json.dumps({"type": "events", "events": chunk})
+                text = orjson.dumps({"type": "events", "events": chunk}, option=orjson.OPT_NON_STR_KEYS).decode()
                 if frames is not None:
                     frames[k] = text
             await self.send(text_data=text)
