@@ -67,6 +67,11 @@ class Pupil:
     seen: list[Seen] = field(default_factory=list)
 
 
+def cpu_of(served: Served) -> dict[str, float]:
+    """CPU seconds of each server process, and of this script (the class's browsers, all in one process)."""
+    return {name: cpu_seconds(pid) for name, pid in served.processes.items()} | {"this script": time.process_time()}
+
+
 def event_for(table: dict, key) -> asyncio.Event:
     return table.setdefault(key, asyncio.Event())
 
@@ -166,7 +171,7 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
 
 async def watch_stage(http, srv: Server, run: dict, pupil: Pupil, tally: Tally) -> None:
     done = event_for(pupil.followed, run["id"])
-    seen = Seen(run.get("strategy", "?"))
+    seen = Seen(run["id"])  # named by its run: the report gives each stage run's lag
     pupil.seen.append(seen)
     try:
         await follow(http, srv, run["ws"], seen, tally)  # a failure is counted in the tally
@@ -189,6 +194,7 @@ class Outcome:
     tally: Tally
     pupils: list[Pupil]
     reveals: list[int]  # per round: learners whose socket got class.reveal
+    names: dict[str, str] = field(default_factory=dict)  # stage run id -> its name in STAGE
     wall: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)
 
@@ -206,7 +212,7 @@ async def lesson(served: Served, n: int, rounds: int) -> Outcome:
             return out
         code = made["code"]
         joined = [asyncio.Event() for _ in pupils]
-        cpu0, began = {k: cpu_seconds(p) for k, p in served.processes.items()}, time.perf_counter()
+        cpu0, began = cpu_of(served), time.perf_counter()
         tasks = [
             asyncio.create_task(learner(srv, code, p, j, tally, over)) for p, j in zip(pupils, joined, strict=True)
         ]
@@ -221,6 +227,7 @@ async def lesson(served: Served, n: int, rounds: int) -> Outcome:
             run = await call(teacher, srv, "POST", f"/api/classes/{code}/runs", token, tally, spec)
             if not run:
                 break
+            out.names[run["id"]] = name
             await all_set([event_for(p.followed, run["id"]) for p in pupils], f"{name}: followed to its end", tally)
             for _ in range(100):  # the run ended for the learners; its row may be a moment behind
                 async with teacher.post(
@@ -234,7 +241,7 @@ async def lesson(served: Served, n: int, rounds: int) -> Outcome:
             reveals = [event_for(p.revealed, number) for p in pupils]
             out.reveals.append(await all_set(reveals, f"round {number}: reveal", tally, REVEAL_WITHIN_S))
         out.wall = time.perf_counter() - began
-        out.cpu = {k: cpu_seconds(p) - cpu0[k] for k, p in served.processes.items()}
+        out.cpu = {k: seconds - cpu0[k] for k, seconds in cpu_of(served).items()}
         over.set()
         await asyncio.gather(*tasks)
     return out
@@ -266,6 +273,9 @@ def report(title: str, out: Outcome, n: int, base_lag: float | None) -> tuple[bo
     for kind, counter in out.tally.errors.items():
         if counter:
             print(f"{'':13}{kind}: " + ", ".join(f"{k} x{v}" for k, v in counter.most_common(3)))
+    for run_id, name in out.names.items():
+        mine = [x for s in runs if s.spec == run_id for x in s.lags]
+        print(f"{'':13}{name:<24} lag p95 {p95(mine) * 1000:5.0f} ms ({len(mine):,} live events)")
     if out.cpu and out.wall:
         print("  CPU        " + "; ".join(f"{k} {s:.1f} s ({s / out.wall:.0%})" for k, s in out.cpu.items()))
     return all(checks), lag
