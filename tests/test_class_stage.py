@@ -216,6 +216,11 @@ async def test_the_stage_reaches_teacher_and_learners_with_names_only_where_allo
 
         status, _, _ = await teacher.call("PATCH", f"/api/classes/{code}", {"show_names": True})
         assert status == 200
+        named = await stage_message(bo_ws, lambda m: m["runs"][0]["name"] is not None)  # sent again, named now
+        assert named["rev"] == now["rev"] and (named["runs"][0]["name"], named["runs"][0]["learner"]) == (
+            "Ada Lovelace",
+            ada_id,
+        )
         status, again, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [hers]})
         shown = await stage_message(bo_ws, lambda m: m["rev"] == again["rev"])
         assert shown["runs"][0]["name"] == "Ada Lovelace", "the teacher shows names now"

@@ -285,7 +285,7 @@ async def classes_update(request, code: Code):
         classroom=classroom, show_names=payload.show_names, runs_paused=payload.runs_paused
     )
     if classroom.show_names != named:  # what the learners were shown with or without names, again
-        await stage.stage_announce(classroom=classroom)
+        await stage.stage_names_announce(classroom=classroom)
         await rounds.reveal_announce(classroom=classroom)
     return 200, {**services.class_public(classroom), "teacher": True, "you": None}
 

@@ -92,6 +92,17 @@ async def stage_announce(*, classroom: Classroom) -> dict:
     return teachers
 
 
+async def stage_names_announce(*, classroom: Classroom) -> None:
+    """The teacher showed or hid names: a stage showing a learner's run goes to the learners again,
+    with its name (and id) only if shown now. The teacher's copy, always named, is unchanged."""
+    classroom = await Classroom.objects.aget(id=classroom.id)  # show_names as it is now
+    learners = await stage_now(classroom=classroom, names=classroom.show_names)
+    if any(run["by"] == "learner" for run in learners["runs"]):
+        await get_channel_layer().group_send(
+            services.learners_group(classroom.code), {"type": "class.stage", **learners}
+        )
+
+
 # --- Changing it ------------------------------------------------------------------------------
 
 
