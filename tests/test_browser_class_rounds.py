@@ -12,16 +12,14 @@ checks the pages (no serious or critical violation).
 """
 
 import json
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from tests.support.a11y import axe_violations, blocking, described
-from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
+from tests.support.classbrowser import CLASS_URL, assert_accessible, join, new_page
 from tests.support.rounds import start_rounds_daphne
 from tests.support.servers import stop
 
@@ -35,7 +33,6 @@ WATCH_LIVE = """() => {
         });
     }
 }"""
-CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
 PRESET = "three-200-gather"  # runs/presets.py: three requests of 200 ms, gather: about 200 ms
 SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 200}
 # The run takes about 200 ms: the first guess is the closest unless the run took over 1.6 s.
@@ -50,38 +47,6 @@ def rounds_server(demo_api, redis_url):
     yield srv
     stop(proc)
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture
-async def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def new_page(browser, errors: list[str]):
-    """A page in a context of its own: its own cookies, so its own session."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return page
-
-
-async def assert_accessible(page, name: str) -> None:
-    found = blocking(await axe_violations(page))
-    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
-
-
-async def join(page, url: str, name: str) -> None:
-    await page.goto(url)
-    await page.fill("#join-name", name)
-    await page.click("#join-button")
-    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
 
 
 async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, browser, output_dir):

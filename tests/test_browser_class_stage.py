@@ -9,51 +9,14 @@ each page (no serious or critical violation).
 """
 
 import re
-import shutil
 
-import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from tests.support.a11y import axe_violations, blocking, described
-from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
+from tests.support.classbrowser import CLASS_URL, assert_accessible, join, new_page, post_json
 
-CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")
 NAMES = ["Quiet Otter", "Brave Heron", "Swift Koala"]
 LOAD = re.compile(r"^(While \d+ other runs? (was|were) running, \d+ waiting|Nothing else was running or waiting)\.$")
 WALL = re.compile(r"^finished in \d[\d.]* m?s \(wall time\)$")  # time-words.js: "215 ms", "1.23 s"
-
-
-@pytest.fixture
-async def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
-
-
-async def new_page(context_or_browser, errors: list[str]):
-    """A page; from the browser: in a context of its own (its own cookies, so its own session)."""
-    if hasattr(context_or_browser, "new_context"):
-        context_or_browser = await context_or_browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await context_or_browser.new_page()
-    page.set_default_timeout(UI_TIMEOUT_MS)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    return page
-
-
-async def assert_accessible(page, name: str) -> None:
-    found = blocking(await axe_violations(page))
-    assert not found, f"axe on {name} ({page.url}):\n{described(found)}"
-
-
-async def join(page, url: str, name: str) -> None:
-    await page.goto(url)
-    await page.fill("#join-name", name)
-    await page.click("#join-button")
-    await expect(page.locator("#class-banner-text")).to_contain_text(f"as {name}.")
 
 
 async def lanes_of(page) -> list[dict]:
@@ -72,19 +35,6 @@ async def painted(page, lane: int) -> int:
           return n;
         }""",
         lane,
-    )
-
-
-async def post_json(page, url: str, body: dict) -> dict:
-    """A POST from the page, as its own scripts send one (its cookies, its CSRF token)."""
-    return await page.evaluate(
-        """async ([url, body]) => {
-          const token = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
-          const r = await fetch(url, {method: 'POST', body: JSON.stringify(body),
-            headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}});
-          return {status: r.status, body: await r.json()};
-        }""",
-        [url, body],
     )
 
 
