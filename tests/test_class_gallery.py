@@ -24,22 +24,11 @@ from playground.classes.gallery import GALLERY_POLL_S, WATCH_TASK
 from playground.classes.models import Classroom
 from playground.classes.services import teacher_group
 from playground.routing import websocket_urlpatterns
-from tests.support.classes import SOCKET_TIMEOUT_S, Browser, next_message
+from tests.support.classes import SOCKET_TIMEOUT_S, Browser, message_until, next_message
 from tests.support.demoapi import until
 
 SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 50, "jitter_ms": 0}
 CARD_FIELDS = {"run", "learner", "name", "strategy", "params", "n", "status", "wall_s", "created", "url"}
-
-
-async def message_until(ws, kind: str, check=lambda m: True, seen: list[dict] | None = None) -> dict:
-    """Messages until one of type `kind` passes `check` (each one read goes into `seen`)."""
-    async with asyncio.timeout(SOCKET_TIMEOUT_S):
-        while True:
-            message = await next_message(ws)
-            if seen is not None:
-                seen.append(message)
-            if message["type"] == kind and check(message):
-                return message
 
 
 async def start(browser: Browser, spec: dict = SPEC) -> str:
@@ -67,7 +56,7 @@ async def test_a_learners_runs_in_the_class_become_cards_for_the_teacher_only(se
         run = await start(ada)
 
         seen: list[dict] = []
-        message = await message_until(watch, "class.gallery", finished(run), seen)
+        message = await message_until(watch, "class.gallery", finished(run), seen=seen)
         assert [c["run"] for c in message["cards"]] == [run]  # the full list: this run alone
         card = message["cards"][0]
         assert set(card) == CARD_FIELDS
@@ -97,7 +86,7 @@ async def test_the_gallery_changes_as_a_run_goes(server):
         await message_until(watch, "class.roster")  # no runs yet: no cards sent
         run = await start(ada, {**SPEC, "latency_ms": 1500})  # seen running, a second's poll or two before it ends
         seen: list[dict] = []
-        await message_until(watch, "class.gallery", finished(run), seen)
+        await message_until(watch, "class.gallery", finished(run), seen=seen)
         statuses = [c["status"] for m in seen if m["type"] == "class.gallery" for c in m["cards"]]
         assert statuses[-1] == "finished" and len(statuses) >= 2, statuses
         assert set(statuses[:-1]) <= {"queued", "running"}

@@ -16,7 +16,7 @@ import pytest
 
 from playground.classes.models import Guess, Learner, Round
 from playground.classes.rounds import csv_safe, reveal_of
-from tests.support.classes import Browser, next_message
+from tests.support.classes import Browser, message_until, next_message
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.rounds import lock_round, start_rounds_daphne
 from tests.support.servers import stop
@@ -43,22 +43,6 @@ async def launch(teacher: Browser, spec: dict) -> str:
     status, body, _ = await teacher.call("POST", "/api/runs", spec)
     assert status == 201, body
     return body["id"]
-
-
-async def until_type(ws, kind: str, seen: list[dict]) -> dict:
-    """Messages until one of type `kind`; every message read goes into `seen`."""
-    while True:
-        message = await next_message(ws)
-        seen.append(message)
-        if message["type"] == kind:
-            return message
-
-
-async def until_round(ws, check, seen: list[dict]) -> dict:
-    while True:
-        message = await until_type(ws, "class.round", seen)
-        if check(message):
-            return message
 
 
 def counts(message: dict) -> int | None:
@@ -241,15 +225,15 @@ async def test_a_new_round_replaces_an_open_one_and_clears_every_guess(rounds_se
         assert (await learner.join(code, "Tidy Owl"))[0] == 201
         ws = await learner.socket(code)
         seen: list[dict] = []
-        hello = await until_type(ws, "class.hello", seen)
+        hello = await message_until(ws, "class.hello", seen=seen)
         assert hello["round"] is None and hello["reveal"] is None
         assert (await teacher.call("POST", f"{api}/rounds", {}))[0] == 201
         assert (await learner.call("POST", f"{api}/guesses", {"guess_ms": 1234}))[0] == 201
-        mine = await until_round(ws, lambda m: m.get("mine") == 1234, seen)
+        mine = await message_until(ws, "class.round", lambda m: m.get("mine") == 1234, seen=seen)
         assert mine["round"] == {"number": 1, "state": "open", "spec": None, "guesses": 1, "run": None}
         status, second, _ = await teacher.call("POST", f"{api}/rounds", {})
         assert status == 201 and second["number"] == 2 and second["guesses"] == 0
-        fresh = await until_round(ws, lambda m: m["round"]["number"] == 2, seen)
+        fresh = await message_until(ws, "class.round", lambda m: m["round"]["number"] == 2, seen=seen)
         assert fresh == {"type": "class.round", "round": second, "mine": None}
         _, history, _ = await teacher.call("GET", f"{api}/rounds")
         states = [(r["number"], r["state"], r["guesses"]) for r in history["rounds"]]
@@ -280,28 +264,30 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         sockets = [await x.socket(code) for x in learners]
         seen: list[list[dict]] = [[] for _ in learners]
         teacher_seen: list[dict] = []
-        await until_type(watch, "class.hello", teacher_seen)
+        await message_until(watch, "class.hello", seen=teacher_seen)
         for ws, got in zip(sockets, seen, strict=True):
-            await until_type(ws, "class.hello", got)
+            await message_until(ws, "class.hello", seen=got)
 
         status, opened, _ = await teacher.call("POST", f"{api}/rounds", {"spec": QUICK})
         assert status == 201
         for x, ms in zip(learners, guesses, strict=True):
             assert (await x.call("POST", f"{api}/guesses", {"guess_ms": ms * 2}))[0] == 201
             assert (await x.call("POST", f"{api}/guesses", {"guess_ms": ms}))[0] == 200  # changed its mind
-        counted = await until_round(watch, lambda m: m["round"]["guesses"] == 3, teacher_seen)
+        counted = await message_until(watch, "class.round", lambda m: m["round"]["guesses"] == 3, seen=teacher_seen)
         assert counted["round"]["state"] == "open" and "mine" not in counted
         assert counted["guessed"] == [{"id": i, "name": name} for i, name in zip(ids, names, strict=True)]  # not what
         for ws, got, ms in zip(sockets, seen, guesses, strict=True):  # the count, and the learner's own guess
             while not (any(m.get("mine") == ms for m in got) and any(counts(m) == 3 for m in got)):
-                await until_type(ws, "class.round", got)
+                await message_until(ws, "class.round", seen=got)
 
         run_id = await launch(teacher, QUICK)
         assert await lock_round(srv, srv.redis, code, run_id) == "1"
-        locked = await until_round(watch, lambda m: m["round"]["state"] == "locked", teacher_seen)
+        locked = await message_until(watch, "class.round", lambda m: m["round"]["state"] == "locked", seen=teacher_seen)
         assert locked["round"] == {**opened, "state": "locked", "guesses": 3, "run": run_id}
         for ws, got in zip(sockets, seen, strict=True):
-            assert (await until_round(ws, lambda m: m["round"]["state"] == "locked", got))["round"]["run"] == run_id
+            assert (await message_until(ws, "class.round", lambda m: m["round"]["state"] == "locked", seen=got))[
+                "round"
+            ]["run"] == run_id
         events = await collect_run(srv, run_id)
         wall_ms = round(events[-1]["summary"]["wall_s"] * 1000)
 
@@ -312,12 +298,12 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             zip(guesses, ids, names, strict=True)
         )
         assert [g["closest"] for g in revealed["guesses"]] == [True, False, False]
-        assert (await until_type(watch, "class.reveal", teacher_seen)) == revealed  # the teacher: names
+        assert (await message_until(watch, "class.reveal", seen=teacher_seen)) == revealed  # the teacher: names
         # The learners' copy, names hidden: no name and no learner id (a page marks its own by "mine").
         anonymous = [{"guess_ms": g["guess_ms"], "closest": g["closest"]} for g in revealed["guesses"]]
         hidden = {**revealed, "guesses": anonymous}
         for n, (ws, got) in enumerate(zip(sockets, seen, strict=True)):
-            assert (await until_type(ws, "class.reveal", got)) == hidden
+            assert (await message_until(ws, "class.reveal", seen=got)) == hidden
             # Before the reveal: counts and this learner's own guess, never another's.
             others = {ms for m, ms in enumerate(guesses) if m != n} | {2 * ms for m, ms in enumerate(guesses) if m != n}
             before = got[:-1]
@@ -330,13 +316,13 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         assert (await teacher.call("PATCH", api, {"show_names": True}))[0] == 200
         for ws, got in zip(sockets, seen, strict=True):
             mark = len(got)
-            assert (await until_type(ws, "class.reveal", got)) == revealed
+            assert (await message_until(ws, "class.reveal", seen=got)) == revealed
             # The stage shows the teacher's run: no name in it, nothing to send again.
             assert [m["type"] for m in got[mark:]].count("class.stage") == 0
         status, again, _ = await teacher.call("POST", f"{api}/reveal")
         assert status == 200 and again == revealed
         for ws, got in zip(sockets, seen, strict=True):
-            assert (await until_type(ws, "class.reveal", got)) == revealed
+            assert (await message_until(ws, "class.reveal", seen=got)) == revealed
         status, answer, _ = await a.call("POST", f"{api}/guesses", {"guess_ms": 5})
         assert status == 409
 
@@ -346,7 +332,7 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
         assert hello["round"]["state"] == "revealed" and hello["reveal"] == revealed and hello["mine"] == guesses[1]
         assert (await teacher.call("PATCH", api, {"show_names": False}))[0] == 200
         for ws, got in zip(sockets, seen, strict=True):  # hidden after the reveal: sent again without names
-            assert (await until_type(ws, "class.reveal", got)) == hidden
+            assert (await message_until(ws, "class.reveal", seen=got)) == hidden
         unnamed, named = await c.socket(code), await teacher.socket(code)
         hidden_hello, teacher_hello = await next_message(unnamed), await next_message(named)
         assert hidden_hello["reveal"] == hidden and hidden_hello["mine"] == guesses[2]
@@ -391,18 +377,18 @@ async def test_a_removed_learner_leaves_the_count_the_guessed_list_and_the_revea
         hello = await next_message(watch)
         assert hello["round"]["guesses"] == 1 and hello["guessed"] == [{"id": kept_id, "name": "Kind Heron"}]
         assert (await kept.call("POST", f"{api}/guesses", {"guess_ms": 98_000}))[0] == 200
-        changed = await until_round(watch, lambda m: True, [])
+        changed = await message_until(watch, "class.round")
         assert changed["round"]["guesses"] == 1 and changed["guessed"] == [{"id": kept_id, "name": "Kind Heron"}]
 
         run_id = await launch(teacher, QUICK)
         assert await lock_round(srv, srv.redis, code, run_id) == "1"
-        locked = await until_round(watch, lambda m: m["round"]["state"] == "locked", [])
+        locked = await message_until(watch, "class.round", lambda m: m["round"]["state"] == "locked")
         assert locked["round"]["guesses"] == 1 and [g["id"] for g in locked["guessed"]] == [kept_id]
         await collect_run(srv, run_id)
         status, revealed, _ = await teacher.call("POST", f"{api}/reveal")
         assert status == 200, revealed
         assert [(g["learner"], g["name"], g["closest"]) for g in revealed["guesses"]] == [(kept_id, "Kind Heron", True)]
-        assert (await until_type(watch, "class.reveal", [])) == revealed
+        assert (await message_until(watch, "class.reveal")) == revealed
         await watch.close()
 
         # The teacher's history keeps the removed learner's guess, marked.

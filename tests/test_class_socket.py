@@ -28,8 +28,8 @@ from tests.support.classes import (
     class_expire,
     closed_with,
     fresh_address,
+    message_until,
     next_message,
-    roster_until,
 )
 from tests.support.demoapi import until
 from tests.support.heldsocket import as_visitor, gated_consumer
@@ -54,28 +54,27 @@ async def test_the_roster_reaches_the_teacher_live_and_names_never_reach_learner
         assert (await next_message(watch)) == {"type": "class.roster", "rev": 0, "count": 0, "learners": []}
 
         ada_id = (await ada.join(code, "Ada Lovelace"))[1]["id"]
-        roster = await roster_until(watch, lambda m: m["count"] == 1)
+        roster = await message_until(watch, "class.roster", lambda m: m["count"] == 1)
         assert [x["name"] for x in roster["learners"]] == ["Ada Lovelace"] and "joined" in roster["learners"][0]
 
         ada_ws = await ada.socket(code)
-        frames: list[str] = []  # everything Ada's socket receives, as sent
-        hello = json.loads((await ada_ws.receive()).data)
-        frames.append(json.dumps(hello))
+        hello = await next_message(ada_ws)
+        frames: list[dict] = [hello]  # everything Ada's socket receives
         assert hello["teacher"] is False and hello["you"]["id"] == ada_id and hello["you"]["name"] == "Ada Lovelace"
-        first = await roster_until(ada_ws, lambda m: True, frames)
+        first = await message_until(ada_ws, "class.roster", seen=frames)
         assert first == {"type": "class.roster", "rev": first["rev"], "count": 1, "show_names": False}
 
         bo_id = (await bo.join(code, "Bo Diddley"))[1]["id"]
-        roster = await roster_until(watch, lambda m: m["count"] == 2)
+        roster = await message_until(watch, "class.roster", lambda m: m["count"] == 2)
         assert [x["name"] for x in roster["learners"]] == ["Ada Lovelace", "Bo Diddley"]
-        counted = await roster_until(ada_ws, lambda m: m["count"] == 2, frames)
+        counted = await message_until(ada_ws, "class.roster", lambda m: m["count"] == 2, seen=frames)
         assert "learners" not in counted
-        assert not any("Bo Diddley" in f for f in frames), frames  # not even in a field the page ignores
+        assert not any("Bo Diddley" in json.dumps(f) for f in frames), frames  # not even in a field the page ignores
 
         # The teacher shows names: learners get them, each roster message from now on.
         status, _, _ = await teacher.call("PATCH", f"/api/classes/{code}", {"show_names": True})
         assert status == 200
-        shown = await roster_until(ada_ws, lambda m: m["show_names"], frames)
+        shown = await message_until(ada_ws, "class.roster", lambda m: m["show_names"], seen=frames)
         assert [x["name"] for x in shown["learners"]] == ["Ada Lovelace", "Bo Diddley"]
         assert all(set(x) == {"id", "name"} for x in shown["learners"])
 
@@ -86,9 +85,11 @@ async def test_the_roster_reaches_the_teacher_live_and_names_never_reach_learner
         got, close_code = await closed_with(bo_ws)
         assert got[-1] == {"type": "class.removed", "message": "The teacher removed you from this class."}
         assert close_code == 4403
-        roster = await roster_until(watch, lambda m: m["count"] == 1)
+        roster = await message_until(watch, "class.roster", lambda m: m["count"] == 1)
         assert [x["id"] for x in roster["learners"]] == [ada_id]
-        assert (await roster_until(ada_ws, lambda m: m["count"] == 1))["learners"][0]["name"] == "Ada Lovelace"
+        assert (await message_until(ada_ws, "class.roster", lambda m: m["count"] == 1))["learners"][0][
+            "name"
+        ] == "Ada Lovelace"
 
         # The removed browser cannot open the class socket again.
         again = await bo.socket(code)
@@ -263,7 +264,7 @@ async def test_with_redis_the_roster_and_the_join_limits_cross_web_processes(two
         for n, server in enumerate((b, b, a)):  # joins through Daphne B reach the teacher's socket on A
             async with Browser(server, address=address) as learner:
                 assert (await learner.join(code, f"Learner {n}"))[0] == 201
-            roster = await roster_until(watch, lambda m, n=n: m["count"] == n + 1)
+            roster = await message_until(watch, "class.roster", lambda m, n=n: m["count"] == n + 1)
             assert roster["learners"][-1]["name"] == f"Learner {n}"
         for server in (b, a, b):  # 3 unknown codes from one address, counted by both
             async with Browser(server, address=address) as guesser:

@@ -11,11 +11,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from playground.classes.stage import LAUNCH_BUSY
-from tests.support.classes import SOCKET_TIMEOUT_S, Browser, next_message
+from tests.support.classes import SOCKET_TIMEOUT_S, Browser, message_until, next_message
 from tests.support.fuzzing import assert_no_server_errors
 from tests.support.servers import start_test_daphne, stop
 from tests.support.wsclient import read_events
@@ -42,25 +41,12 @@ async def run_of(browser: Browser, spec: dict = TINY) -> str:
     return body["id"]
 
 
-async def stage_message(ws, check=lambda m: True, seen: list[str] | None = None) -> dict:
-    """class.stage messages until one passes `check`; every frame read goes into `seen`."""
-    async with asyncio.timeout(SOCKET_TIMEOUT_S):
-        while True:
-            msg = await ws.receive()
-            assert msg.type == aiohttp.WSMsgType.TEXT, msg
-            if seen is not None:
-                seen.append(msg.data)
-            data = json.loads(msg.data)
-            if data["type"] == "class.stage" and check(data):
-                return data
-
-
-async def hello_of(browser: Browser, code: str, seen: list[str] | None = None):
+async def hello_of(browser: Browser, code: str, seen: list[dict] | None = None):
     ws = await browser.socket(code)
     hello = await next_message(ws)
     assert hello["type"] == "class.hello", hello
     if seen is not None:
-        seen.append(json.dumps(hello))
+        seen.append(hello)
     return ws, hello
 
 
@@ -188,13 +174,13 @@ async def test_the_stage_reaches_teacher_and_learners_with_names_only_where_allo
         code, (ada_id, _) = await classroom(teacher, (ada, "Ada Lovelace"), (bo, "Bo Diddley"))
         watch, hello = await hello_of(teacher, code)
         assert hello["stage"] == {"rev": 0, "runs": [], "load": None}
-        frames: list[str] = []  # everything Bo's socket receives
+        frames: list[dict] = []  # everything Bo's socket receives
         bo_ws, _ = await hello_of(bo, code, frames)
         hers = await run_of(ada)
 
         status, now, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [hers]})
         assert status == 200
-        told = await stage_message(watch)
+        told = await message_until(watch, "class.stage")
         assert told == {"type": "class.stage", **now}
         assert set(now) == STAGE_FIELDS and set(now["runs"][0]) == RUN_FIELDS
         assert now["runs"][0] == {
@@ -207,22 +193,24 @@ async def test_the_stage_reaches_teacher_and_learners_with_names_only_where_allo
             "learner": ada_id,
             "name": "Ada Lovelace",
         }
-        learners = await stage_message(bo_ws, seen=frames)
+        learners = await message_until(bo_ws, "class.stage", seen=frames)
         assert learners["rev"] == now["rev"] and learners["runs"][0]["name"] is None
         assert learners["runs"][0]["learner"] is None  # no id either: it could be mapped back to a name
-        assert not any("Ada Lovelace" in f for f in frames), frames  # not in any frame a learner got
+        assert not any("Ada Lovelace" in json.dumps(f) for f in frames), frames  # not in any frame a learner got
         _, read, _ = await bo.call("GET", f"/api/classes/{code}/stage")
         assert read["runs"][0]["name"] is None
 
         status, _, _ = await teacher.call("PATCH", f"/api/classes/{code}", {"show_names": True})
         assert status == 200
-        named = await stage_message(bo_ws, lambda m: m["runs"][0]["name"] is not None)  # sent again, named now
+        named = await message_until(
+            bo_ws, "class.stage", lambda m: m["runs"][0]["name"] is not None
+        )  # sent again, named now
         assert named["rev"] == now["rev"] and (named["runs"][0]["name"], named["runs"][0]["learner"]) == (
             "Ada Lovelace",
             ada_id,
         )
         status, again, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [hers]})
-        shown = await stage_message(bo_ws, lambda m: m["rev"] == again["rev"])
+        shown = await message_until(bo_ws, "class.stage", lambda m: m["rev"] == again["rev"])
         assert shown["runs"][0]["name"] == "Ada Lovelace", "the teacher shows names now"
         assert shown["runs"][0]["learner"] == ada_id
         for ws in (watch, bo_ws):
@@ -256,7 +244,7 @@ async def test_the_stage_runs_events_reach_a_learner_replayed_then_live_exactly_
         ada_class, _ = await hello_of(ada, code)
         status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", spec)
         assert status == 201
-        told = await stage_message(ada_class)
+        told = await message_until(ada_class, "class.stage")
         ws_path = told["runs"][0]["ws"]
         assert ws_path == launched["ws"]
         assert ada.http is not None and bo.http is not None

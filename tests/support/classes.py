@@ -6,6 +6,7 @@ asked, its own loopback address), and small readers of the class socket.
         status, body, headers = await teacher.call("GET", f"/api/classes/{code}/roster")
         ws = await teacher.socket(code)
         message = await next_message(ws)          # one JSON message (10 s at most)
+        roster = await message_until(ws, "class.roster", lambda m: m["count"] == 2)  # skips the others
     class_expire(server, code)                    # its end moved into the past, in the server's database
 
 Every 127.x.x.x address is this machine's: a client bound to its own one is a network of its own
@@ -105,17 +106,24 @@ async def next_message(ws) -> dict:
     return json.loads(msg.data)
 
 
-async def roster_until(ws, check, seen: list[str] | None = None) -> dict:
-    """Roster messages until one passes `check`; every raw frame read goes into `seen`."""
-    async with asyncio.timeout(SOCKET_TIMEOUT_S):
-        while True:
-            msg = await ws.receive()
-            assert msg.type == aiohttp.WSMsgType.TEXT, msg
-            if seen is not None:
-                seen.append(msg.data)
-            data = json.loads(msg.data)
-            if data["type"] == "class.roster" and check(data):
-                return data
+async def message_until(ws, kind: str, check=lambda m: True, *, seen: list[dict] | None = None) -> dict:
+    """Messages until one of type `kind` passes `check`; every message read goes into `seen`.
+
+    Fails (AssertionError, naming `kind` and the messages read) on a close, or when none came in
+    SOCKET_TIMEOUT_S."""
+    read: list[dict] = seen if seen is not None else []
+    mark = len(read)
+    try:
+        async with asyncio.timeout(SOCKET_TIMEOUT_S):
+            while True:
+                msg = await ws.receive()
+                assert msg.type == aiohttp.WSMsgType.TEXT, f"waiting for {kind}: {msg}; read: {read[mark:]}"
+                message = json.loads(msg.data)
+                read.append(message)
+                if message["type"] == kind and check(message):
+                    return message
+    except TimeoutError:
+        raise AssertionError(f"no {kind} passing the check in {SOCKET_TIMEOUT_S} s; read: {read[mark:]}") from None
 
 
 async def closed_with(ws, *, within_s: float = SOCKET_TIMEOUT_S) -> tuple[list[dict], int]:
