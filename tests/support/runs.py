@@ -1,4 +1,5 @@
-"""Small helpers shared by tests: run a spec in-process and collect its events."""
+"""Small helpers shared by tests: run a spec in-process, collect its events, and read them (bars,
+steps, order, the peak in flight)."""
 
 import asyncio
 import uuid
@@ -79,6 +80,33 @@ def of_type(evts: list[dict], kind: str) -> list[dict]:
 def final_status(evts: list[dict]) -> dict[int, str]:
     """task -> the status of its last finished attempt."""
     return {e["task"]: e["status"] for e in of_type(evts, "task.finished")}
+
+
+def wall(outcome) -> float:
+    """The run's wall time, in seconds."""
+    return outcome.summary["wall_s"]
+
+
+def order(evts, kind, **match) -> list[int]:
+    """Task numbers of the events of `kind` (matching `match`), in recorded order."""
+    return [e["task"] for e in of_type(evts, kind) if all(e[k] == v for k, v in match.items())]
+
+
+def peak_in_flight(evts) -> int:
+    """The most requests in flight at once, counted from the events in their recorded order."""
+    spans, now, peak = bars(evts), 0, 0
+    for e in evts:
+        if e["type"] == "task.started":
+            now += 1
+            peak = max(peak, now)
+        elif e["type"] == "task.finished" and spans[(e["task"], e["attempt"])]["start"] is not None:
+            now -= 1  # a request cancelled while it waited was never in flight
+    return peak
+
+
+def steps(evts) -> list[tuple[str, int]]:
+    """("started" | "finished", task) in recorded order."""
+    return [(e["type"].split(".")[1], e["task"]) for e in evts if e["type"] in ("task.started", "task.finished")]
 
 
 async def run_ended(run_id, timeout: float = 30):
