@@ -31,12 +31,6 @@ SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 50, "jitter_ms": 0}
 CARD_FIELDS = {"run", "learner", "name", "strategy", "params", "n", "status", "wall_s", "created", "url"}
 
 
-async def start(browser: Browser, spec: dict = SPEC) -> str:
-    status, body, _ = await browser.call("POST", "/api/runs", spec)
-    assert status == 201, body
-    return body["id"]
-
-
 def finished(run_id: str):
     return lambda m: any(c["run"] == run_id and c["status"] == "finished" for c in m["cards"])
 
@@ -44,7 +38,7 @@ def finished(run_id: str):
 async def test_a_learners_runs_in_the_class_become_cards_for_the_teacher_only(server):
     async with Browser(server) as teacher, Browser(server) as ada, Browser(server) as stranger:
         code = (await teacher.create_class())["code"]
-        before = await start(ada)  # before joining: not the class's
+        before = await ada.start_run(SPEC)  # before joining: not the class's
         status, me = await ada.join(code, "Ada Lovelace")
         assert status == 201
         watch = await teacher.socket(code)
@@ -52,8 +46,8 @@ async def test_a_learners_runs_in_the_class_become_cards_for_the_teacher_only(se
         assert hello["type"] == "class.hello" and hello["paused"] is False
         theirs = await ada.socket(code)
         assert (await next_message(theirs))["paused"] is False
-        await start(stranger)
-        run = await start(ada)
+        await stranger.start_run(SPEC)
+        run = await ada.start_run(SPEC)
 
         seen: list[dict] = []
         message = await message_until(watch, "class.gallery", finished(run), seen=seen)
@@ -84,7 +78,7 @@ async def test_the_gallery_changes_as_a_run_goes(server):
         await ada.join(code, "Ada")
         watch = await teacher.socket(code)
         await message_until(watch, "class.roster")  # no runs yet: no cards sent
-        run = await start(ada, {**SPEC, "latency_ms": 1500})  # seen running, a second's poll or two before it ends
+        run = await ada.start_run({**SPEC, "latency_ms": 1500})  # seen running, a second's poll or two before it ends
         seen: list[dict] = []
         await message_until(watch, "class.gallery", finished(run), seen=seen)
         statuses = [c["status"] for m in seen if m["type"] == "class.gallery" for c in m["cards"]]
@@ -206,8 +200,8 @@ async def test_paused_learners_get_409_the_teacher_runs_and_every_socket_is_told
         assert status == 409 and body["error"].startswith(f"Your teacher paused runs in class {code}"), body
         status, page, _ = await ada.page("/", form={"strategy": "gather", "requests": "3", "latency_ms": "50"})
         assert status == 409 and f"Your teacher paused runs in class {code}" in page
-        await start(teacher)  # the teacher's own runs are not paused
-        await start(stranger)  # nor anyone else's
+        await teacher.start_run(SPEC)  # the teacher's own runs are not paused
+        await stranger.start_run(SPEC)  # nor anyone else's
         later = await ada.socket(code)
         assert (await next_message(later))["paused"] is True  # a new socket's hello says so
 
@@ -215,7 +209,7 @@ async def test_paused_learners_get_409_the_teacher_runs_and_every_socket_is_told
         assert status == 200 and body["runs_paused"] is False
         for ws in (watch, theirs, later):
             assert await message_until(ws, "class.paused") == {"type": "class.paused", "paused": False}
-        await start(ada)
+        await ada.start_run(SPEC)
         status, page, url = await ada.page("/", form={"strategy": "gather", "requests": "3", "latency_ms": "50"})
         assert status == 200 and re.search(r"/runs/[0-9a-f-]{36}/$", url), url
         for ws in (watch, theirs, later):
@@ -242,7 +236,7 @@ async def test_a_removed_learner_is_no_longer_paused_and_leaves_the_gallery(serv
     async with Browser(server) as teacher, Browser(server) as ada:
         code = (await teacher.create_class())["code"]
         _, me = await ada.join(code, "Ada")
-        run = await start(ada)
+        run = await ada.start_run(SPEC)
         watch = await teacher.socket(code)
         await message_until(watch, "class.gallery", finished(run))
         await teacher.call("PATCH", f"/api/classes/{code}", {"runs_paused": True})
@@ -252,7 +246,7 @@ async def test_a_removed_learner_is_no_longer_paused_and_leaves_the_gallery(serv
         assert status == 204
         message = await message_until(watch, "class.gallery", lambda m: not m["cards"])
         assert message == {"type": "class.gallery", "cards": []}
-        await start(ada)  # out of the class: its pause is not theirs
+        await ada.start_run(SPEC)  # out of the class: its pause is not theirs
         await watch.close()
 
 

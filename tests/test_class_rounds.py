@@ -39,12 +39,6 @@ def rounds_server(demo_api, redis_url):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def launch(teacher: Browser, spec: dict) -> str:
-    status, body, _ = await teacher.call("POST", "/api/runs", spec)
-    assert status == 201, body
-    return body["id"]
-
-
 def counts(message: dict) -> int | None:
     return message["round"]["guesses"] if message["type"] == "class.round" else None
 
@@ -188,7 +182,7 @@ async def test_409_until_a_round_is_open_locked_and_its_run_finished(rounds_serv
         status, changed, _ = await learner.call("POST", f"{api}/guesses", {"guess_ms": 900.0})  # JSON: an integer
         assert status == 200 and changed["guess_ms"] == 900 and changed["round"]["guesses"] == 1
 
-        run_id = await launch(teacher, SLOW)
+        run_id = await teacher.start_run(SLOW)
         assert await lock_round(srv, srv.redis, code, run_id) == "1"
         assert await lock_round(srv, srv.redis, code, run_id) == "none"  # locked once
         status, answer, _ = await learner.call("POST", f"{api}/guesses", {"guess_ms": 800})
@@ -280,7 +274,7 @@ async def test_a_round_from_guesses_to_reveal_on_every_socket_without_a_leak(rou
             while not (any(m.get("mine") == ms for m in got) and any(counts(m) == 3 for m in got)):
                 await message_until(ws, "class.round", seen=got)
 
-        run_id = await launch(teacher, QUICK)
+        run_id = await teacher.start_run(QUICK)
         assert await lock_round(srv, srv.redis, code, run_id) == "1"
         locked = await message_until(watch, "class.round", lambda m: m["round"]["state"] == "locked", seen=teacher_seen)
         assert locked["round"] == {**opened, "state": "locked", "guesses": 3, "run": run_id}
@@ -380,7 +374,7 @@ async def test_a_removed_learner_leaves_the_count_the_guessed_list_and_the_revea
         changed = await message_until(watch, "class.round")
         assert changed["round"]["guesses"] == 1 and changed["guessed"] == [{"id": kept_id, "name": "Kind Heron"}]
 
-        run_id = await launch(teacher, QUICK)
+        run_id = await teacher.start_run(QUICK)
         assert await lock_round(srv, srv.redis, code, run_id) == "1"
         locked = await message_until(watch, "class.round", lambda m: m["round"]["state"] == "locked")
         assert locked["round"]["guesses"] == 1 and [g["id"] for g in locked["guessed"]] == [kept_id]

@@ -34,13 +34,6 @@ async def classroom(teacher: Browser, *learners: tuple[Browser, str]) -> tuple[s
     return code, ids
 
 
-async def run_of(browser: Browser, spec: dict = TINY) -> str:
-    """A run started by `browser` on its own (POST /api/runs): its id."""
-    status, body, _ = await browser.call("POST", "/api/runs", spec)
-    assert status == 201, body
-    return body["id"]
-
-
 async def hello_of(browser: Browser, code: str, seen: list[dict] | None = None):
     ws = await browser.socket(code)
     hello = await next_message(ws)
@@ -138,7 +131,7 @@ async def test_a_bad_stage_body_gets_400_naming_the_field(server, body, field):
 async def test_only_runs_of_the_class_go_on_stage_at_most_two_and_different(server):
     async with Browser(server) as teacher, Browser(server) as ada, Browser(server) as outsider:
         code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
-        mine, hers, theirs = await run_of(teacher), await run_of(ada), await run_of(outsider)
+        mine, hers, theirs = await teacher.start_run(TINY), await ada.start_run(TINY), await outsider.start_run(TINY)
         stage = f"/api/classes/{code}/stage"
         status, answer, _ = await teacher.call("POST", stage, {"runs": [theirs]})
         assert status == 400
@@ -156,9 +149,9 @@ async def test_only_runs_of_the_class_go_on_stage_at_most_two_and_different(serv
 async def test_a_learners_run_from_before_they_joined_does_not_go_on_stage(server):
     async with Browser(server) as teacher, Browser(server) as ada:
         code = (await teacher.create_class())["code"]
-        before = await run_of(ada)
+        before = await ada.start_run(TINY)
         assert (await ada.join(code, "Ada Lovelace"))[0] == 201
-        during = await run_of(ada)
+        during = await ada.start_run(TINY)
         stage = f"/api/classes/{code}/stage"
         status, answer, _ = await teacher.call("POST", stage, {"runs": [during, before]})
         assert status == 400 and f"runs[1]: no run {before} of this class's" in answer["errors"]["runs"][0], answer
@@ -176,7 +169,7 @@ async def test_the_stage_reaches_teacher_and_learners_with_names_only_where_allo
         assert hello["stage"] == {"rev": 0, "runs": [], "load": None}
         frames: list[dict] = []  # everything Bo's socket receives
         bo_ws, _ = await hello_of(bo, code, frames)
-        hers = await run_of(ada)
+        hers = await ada.start_run(TINY)
 
         status, now, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [hers]})
         assert status == 200
@@ -298,14 +291,14 @@ async def test_the_stage_run_starts_ahead_of_learners_runs_queued_before_it_and_
     hold = {"strategy": "sequential", "requests": 1, "latency_ms": 30_000}  # holds the worker until cancelled
     async with Browser(server) as teacher, Browser(server) as ada:
         code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
-        blocker = await run_of(ada, hold)
+        blocker = await ada.start_run(hold)
         assert ada.http is not None
         async with ada.http.ws_connect(f"{server.ws_base}/ws/runs/{blocker}/", origin=server.base) as ws:
             await read_events(ws, until_seq=1, until_finished=False)  # running: the worker is busy
-        queued = [await run_of(ada, TINY), await run_of(ada, TINY)]  # tiny: they would jump any other queue
+        queued = [await ada.start_run(TINY), await ada.start_run(TINY)]  # tiny: they would jump any other queue
 
         # The abuse caps hold for the teacher too: with three runs of their own going, one more is too many.
-        own = [await run_of(teacher, TINY) for _ in range(3)]
+        own = [await teacher.start_run(TINY) for _ in range(3)]
         status, refused, _ = await teacher.call("POST", f"/api/classes/{code}/runs", TINY)
         assert status == 429 and "(at most 3)" in refused["error"], refused
         assert stage_rows(server) == [], "a refused run is not put on stage"
@@ -347,7 +340,7 @@ async def test_the_stage_run_starts_ahead_of_learners_runs_queued_before_it_and_
 async def test_the_projector_view_is_the_teachers_alone_and_names_no_one(server):
     async with Browser(server) as teacher, Browser(server) as ada:
         code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
-        await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [await run_of(ada)]})
+        await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [await ada.start_run(TINY)]})
         status, html, _ = await teacher.page(f"/class/{code}/projector/")
         assert status == 200 and code in html and "<svg" in html and 'id="stage"' in html
         assert "Ada Lovelace" not in html

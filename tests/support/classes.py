@@ -93,6 +93,12 @@ class Browser:
         status, body, _ = await self.call("POST", f"/api/classes/{code}/join", {"name": name})
         return status, body
 
+    async def start_run(self, spec: dict) -> str:
+        """POST /api/runs: the new run's id (in the browser's class, if it joined one)."""
+        status, body, _ = await self.call("POST", "/api/runs", spec)
+        assert status == 201, body
+        return body["id"]
+
     async def socket(self, code: str) -> aiohttp.ClientWebSocketResponse:
         assert self.http is not None
         return await self.http.ws_connect(f"{self.server.ws_base}/ws/classes/{code}/", origin=self.server.base)
