@@ -6,6 +6,7 @@ server    (session)  Daphne serving playground.asgi on a free port, its own SQLi
 httpbin   (session)  httpbin (PyPI) under gunicorn on a free loopback port: a real third-party target
 redis_url (session)     the URL of a throwaway redis-server (Debian's)
 postgres_url (session)  the DATABASE_URL of a throwaway PostgreSQL server (Debian's) with one empty database
+rounds_server (module)  a Daphne with redis_url as its channel layer (tests/support/rounds.py)
 """
 
 import os
@@ -23,6 +24,7 @@ pytest_plugins = [
     "tests.support.browser",  # the `page` fixture: Debian's Chromium through Playwright
     "tests.support.classbrowser",  # the `browser` fixture of the class's tests: a page (context) each
     "tests.support.fuzzing",  # under `make fuzz`, each failure's replay command
+    "tests.support.rounds",  # `rounds_server`: a Daphne with a Redis channel layer, one a test module
 ]
 
 # `make test` cannot flake: every property-based and schema-based test draws the same examples

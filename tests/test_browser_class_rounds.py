@@ -12,16 +12,10 @@ checks the pages (no serious or critical violation).
 """
 
 import json
-import shutil
-import tempfile
-from pathlib import Path
 
-import pytest
 from playwright.async_api import expect
 
 from tests.support.classbrowser import CLASS_URL, assert_accessible, join, new_page
-from tests.support.rounds import start_rounds_daphne
-from tests.support.servers import stop
 
 # Counts the writes to each live region of the round (#round-state, a learner's #guess-mine) in window.liveWrites.
 WATCH_LIVE = """() => {
@@ -37,16 +31,6 @@ PRESET = "three-200-gather"  # runs/presets.py: three requests of 200 ms, gather
 SPEC = {"strategy": "gather", "requests": 3, "latency_ms": 200}
 # The run takes about 200 ms: the first guess is the closest unless the run took over 1.6 s.
 GUESSES = [("Quiet Otter", "200", "200 ms"), ("Brave Heron", "3 s", "3 s"), ("Lucky Lynx", "0,1 min", "6 s")]
-
-
-@pytest.fixture(scope="module")
-def rounds_server(demo_api, redis_url):
-    tmp = Path(tempfile.mkdtemp(prefix="playground-browser-rounds-"))
-    proc, srv = start_rounds_daphne(tmp, demo_api.url, redis_url)
-    srv.redis = redis_url
-    yield srv
-    stop(proc)
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def test_a_round_from_guesses_to_reveal_on_four_pages(rounds_server, browser, output_dir):

@@ -1,6 +1,7 @@
 """Rounds of guesses in tests: a Daphne whose channel layer is a real Redis, and the stage's call
 that locks a round, made from a process of its own.
 
+    def test_x(rounds_server): ...                       # the fixture (a plugin of tests/conftest.py)
     proc, server = start_rounds_daphne(tmp, demo_api.url, redis_url)
     await lock_round(server, redis_url, code, run_id)   # rounds.round_lock(classroom=, run=) -> "3" or "none"
 
@@ -12,10 +13,15 @@ they would from any other web process (channels_redis).
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
-from tests.support.servers import ROOT, start_test_daphne
+import pytest
+
+from tests.support.fuzzing import assert_no_server_errors
+from tests.support.servers import ROOT, start_test_daphne, stop
 
 LOCK_TIMEOUT_S = 60  # a child that imports Django on a busy machine: seconds; past this it hangs
 
@@ -43,3 +49,15 @@ async def lock_round(server, redis_url: str, code: str, run_id: str) -> str:
         out, err = await child.communicate()
     assert child.returncode == 0, err.decode()
     return out.decode().strip()
+
+
+@pytest.fixture(scope="module")
+def rounds_server(demo_api, redis_url):
+    """A Daphne with a Redis channel layer, one a test module; at its end, no 500 in its log."""
+    tmp = Path(tempfile.mkdtemp(prefix="playground-rounds-"))
+    proc, srv = start_rounds_daphne(tmp, demo_api.url, redis_url)
+    srv.redis = redis_url
+    yield srv
+    stop(proc)
+    assert_no_server_errors(srv.log.read_text())  # every refusal was an answer, never a 500
+    shutil.rmtree(tmp, ignore_errors=True)
