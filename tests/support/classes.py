@@ -104,6 +104,17 @@ class Browser:
         return await self.http.ws_connect(f"{self.server.ws_base}/ws/classes/{code}/", origin=self.server.base)
 
 
+async def classroom(teacher: Browser, *learners: tuple[Browser, str]) -> tuple[str, list[int]]:
+    """A class started by `teacher`, each of `learners` (browser, name) joined: (its code, their ids)."""
+    code = (await teacher.create_class())["code"]
+    ids = []
+    for browser, name in learners:
+        status, joined = await browser.join(code, name)
+        assert status == 201, joined
+        ids.append(joined["id"])
+    return code, ids
+
+
 async def next_message(ws) -> dict:
     """The socket's next message, parsed; fails on a close or after SOCKET_TIMEOUT_S."""
     async with asyncio.timeout(SOCKET_TIMEOUT_S):
