@@ -5,9 +5,10 @@
  *   markDirty() ──one requestAnimationFrame──> frame() ──> draw()
  *                  (while the run is live, every frame: open bars grow)
  *
- *   draw:  closed segments ──> cache canvas (only the new ones; all again on rescale)
+ *   draw:  the grid and its tick labels (timeline-axes.js) ──> timeline canvas
+ *          closed segments ──> cache canvas (only the new ones; all again on rescale)
  *          the event-loop lane (loop-lane.js, a run in its own process only) ──> above the requests
- *          cache + open segments + links + markers + labels ──> timeline canvas
+ *          cache + open segments + links, then the rules and lane labels (timeline-axes.js) ──> timeline canvas
  *          series ──> concurrency canvas (same time transform)
  *          every segment, the window's frame ──> minimap canvas (only while zoomed)
  *
@@ -24,8 +25,9 @@ import { drawConcurrency } from "./concurrency-view.js";
 import { drawLoopLane, LOOP_GAP, LOOP_LANE } from "./loop-lane.js";
 import { describeStretch, isStretch, loopWatched, stretchAt } from "./loop-words.js";
 import { drawMinimap } from "./minimap-view.js";
-import { axisEnd, formatMs, formatTick, IDLE_DOMAIN_S, niceTicks, ordinal } from "./scale.js";
+import { axisEnd, IDLE_DOMAIN_S } from "./scale.js";
 import { describeSegment } from "./segment-words.js";
+import { drawGrid, drawLaneLabels, drawMarkers } from "./timeline-axes.js";
 import { nextSelection } from "./timeline-keys.js";
 import { BarBatch, COLORS, OVERLAYS, createPaints, styleOf } from "./timeline-style.js";
 import { centerOn, visible } from "./viewport.js";
@@ -36,12 +38,12 @@ const RIGHT = 20;
 const TOP = 30; // two rows of marker labels: ideal, your guess
 const AXIS = 24;
 const LANE_MAX = 26; // few tasks: comfortable lanes, not a stretched canvas
-const LABELLED_LANE = 14; // lanes at least this tall get "#i" and the completion rank
 const PLOT_MIN = 90;
 const STRIP_HEIGHT = 76;
 const FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif";
 const MINIMAP_HEIGHT = 40;
 const MINIMAP_REDRAW_MS = 250; // while live, the overview of every bar is redrawn this often
+const INVITATION = "Press Run: each request becomes a bar here."; // an empty timeline's text, unless placeholder is set
 
 export function createTimelineView(options) {
   return new TimelineView(options);
@@ -121,7 +123,7 @@ class TimelineView {
     const timeToCss = (t) => GUTTER + ((t - from) / (to - from)) * (cssW - GUTTER - RIGHT);
     const cssToDevice = (x) => x * dpr;
     return {
-      dpr, cssW, cssH, domain, from, to, lanes, step, gap, x0, plotW,
+      dpr, cssW, cssH, domain, from, to, lanes, step, gap, x0, plotW, marginRight: RIGHT * dpr,
       px: (size) => size * dpr * this.textScale, // a label's font size, CSS px -> device px
       // markTop: where the rules and the grid begin (the loop lane's top, else the requests');
       // top: the first request's lane.
@@ -142,7 +144,7 @@ class TimelineView {
     if (this.paints?.dpr !== g.dpr) this.paints = { ...createPaints(ctx, g.dpr), dpr: g.dpr };
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.drawBackground(ctx, g);
+    drawGrid(ctx, g, model, FONT, this.placeholder ?? INVITATION);
     this.updateCache(g);
     if (g.loopH) drawLoopLane(ctx, g, model, now, this.paints, FONT); // outside the zoom's clip: its label is in the gutter
     ctx.save();
@@ -158,8 +160,8 @@ class TimelineView {
     open.fill(ctx, this.paints);
     this.drawHover(ctx, g, now);
     ctx.restore();
-    this.drawMarkers(ctx, g, now);
-    this.drawLabels(ctx, g);
+    drawMarkers(ctx, g, model, now, FONT);
+    drawLaneLabels(ctx, g, model, FONT);
     if (this.stripCtx) {
       const frame = { dpr: g.dpr, width: this.strip.width, height: this.strip.height, x0: g.x0, plotW: g.plotW, from: g.from, to: g.to, cursor: model.running ? now : null, textScale: this.textScale };
       drawConcurrency(this.stripCtx, frame, model, now);
@@ -207,36 +209,6 @@ class TimelineView {
     }
   }
 
-  drawBackground(ctx, g) {
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(g.x0, g.top, g.plotW, g.plotH);
-    if (g.step >= 10 * g.dpr && this.model.laneCount) {
-      ctx.fillStyle = "#f6f7f9"; // zebra lanes: easier to follow one task across
-      for (let lane = 1; lane < this.model.laneCount; lane += 2) ctx.fillRect(g.x0, g.top + lane * g.step, g.plotW, g.step);
-    }
-    const ticks = niceTicks(g.from * 1000, g.to * 1000, Math.max(3, Math.floor(g.cssW / 90)));
-    const tickStep = ticks.length > 1 ? ticks[1] - ticks[0] : g.to * 1000;
-    ctx.fillStyle = COLORS.grid;
-    ctx.font = `${g.px(11)}px ${FONT}`;
-    ctx.textBaseline = "top";
-    ctx.textAlign = "center";
-    ticks.forEach((ms, i) => {
-      const x = Math.round(g.a * (ms / 1000) + g.b);
-      ctx.fillStyle = COLORS.grid;
-      ctx.fillRect(x, g.markTop, g.dpr, g.top - g.markTop + g.plotH);
-      ctx.fillStyle = COLORS.muted;
-      const label = formatTick(ms, tickStep) + (i === ticks.length - 1 ? " ms" : "");
-      const half = ctx.measureText(label).width / 2;
-      ctx.fillText(label, Math.min(x, this.canvas.width - half - 2 * g.dpr), g.top + g.plotH + 6 * g.dpr);
-    });
-    if (!this.model.laneCount) {
-      ctx.fillStyle = COLORS.muted;
-      ctx.font = `${g.px(14)}px ${FONT}`;
-      ctx.textBaseline = "middle";
-      ctx.fillText(this.placeholder ?? "Press Run: each request becomes a bar here.", g.x0 + g.plotW / 2, g.top + g.plotH / 2);
-    }
-  }
-
   drawHover(ctx, g, now) {
     const segment = this.hover;
     if (!segment) return;
@@ -248,71 +220,6 @@ class TimelineView {
     ctx.strokeStyle = COLORS.black;
     ctx.lineWidth = 2 * g.dpr;
     ctx.strokeRect(x - g.dpr, y - g.dpr, w + 2 * g.dpr, h + 2 * g.dpr);
-  }
-
-  /** Vertical rules: now (while live), the ideal time, the learner's guess. */
-  drawMarkers(ctx, g, now) {
-    const model = this.model;
-    const summary = model.summary ?? {};
-    const guess = summary.guess_s ?? (Number.isFinite(model.spec?.guess_ms) ? model.spec.guess_ms / 1000 : null);
-    // Rules in the palette's colours; their labels darker, to read as text (WCAG contrast).
-    const rule = (t, color, ink, dash, label, row) => {
-      const after = t > g.to;
-      const before = t < g.from;
-      if ((after || before) && !label) return;
-      const x = Math.round(g.a * Math.min(Math.max(t, g.from), g.to) + g.b) + 0.5;
-      ctx.strokeStyle = color;
-      ctx.lineWidth = 1.5 * g.dpr;
-      ctx.setLineDash(dash.map((d) => d * g.dpr));
-      ctx.beginPath();
-      ctx.moveTo(x, g.markTop);
-      ctx.lineTo(x, g.top + g.plotH);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (!label) return;
-      ctx.fillStyle = ink;
-      ctx.font = `${g.px(11)}px ${FONT}`;
-      ctx.textBaseline = "bottom";
-      const text = after ? `${label} →` : before ? `← ${label}` : label;
-      const width = ctx.measureText(text).width;
-      ctx.textAlign = x + width + 4 * g.dpr > g.x0 + g.plotW + RIGHT * g.dpr ? "right" : "left";
-      ctx.fillText(text, ctx.textAlign === "left" ? x + 3 * g.dpr : x - 3 * g.dpr, g.markTop - (row === 0 ? 14 : 2) * g.dpr);
-    };
-    if (model.running) rule(now, "#6b7280", null, [], null, null); // now: live, or a replay's cursor
-    if (Number.isFinite(summary.ideal_s)) {
-      rule(summary.ideal_s, COLORS.green, "#00664d", [6, 3, 1, 3], `ideal ${formatMs(summary.ideal_s * 1000)} ms`, 0);
-    }
-    if (Number.isFinite(guess)) rule(guess, COLORS.purple, "#8c3d6e", [4, 3], `your guess ${formatMs(guess * 1000)} ms`, 1);
-  }
-
-  /** Lane labels: "#i" and completion rank when lanes are tall, else task-number ticks. */
-  drawLabels(ctx, g) {
-    const model = this.model;
-    if (!model.laneCount) return;
-    ctx.font = `${g.px(11)}px ${FONT}`;
-    ctx.textBaseline = "middle";
-    const mid = (lane) => g.top + lane * g.step + g.step / 2;
-    if (g.step < LABELLED_LANE * g.dpr) {
-      ctx.fillStyle = COLORS.muted;
-      ctx.textAlign = "right";
-      for (const lane of niceTicks(0, model.laneCount - 1, Math.max(1, Math.floor(g.plotH / (28 * g.dpr))))) {
-        ctx.fillText(`#${lane}`, g.x0 - 6 * g.dpr, Math.min(mid(lane), g.top + g.plotH - 6 * g.dpr));
-      }
-      return;
-    }
-    for (const lane of model.lanes) {
-      ctx.fillStyle = COLORS.muted;
-      ctx.textAlign = "right";
-      ctx.fillText(`#${lane.task}`, g.x0 - 6 * g.dpr, mid(lane.task));
-      const rank = model.completionRank(lane.task);
-      const last = lane.segments[lane.segments.length - 1];
-      if (!rank || !last || last.end === null || last.end < g.from || last.end > g.to) continue;
-      const text = ordinal(rank);
-      const x = g.a * last.end + g.b + 5 * g.dpr;
-      ctx.fillStyle = COLORS.ink;
-      ctx.textAlign = "left";
-      ctx.fillText(text, Math.min(x, g.x0 + g.plotW + RIGHT * g.dpr - ctx.measureText(text).width - 2 * g.dpr), mid(lane.task));
-    }
   }
 
   /** While zoomed: the whole run under the strip (minimap-view.js), redrawn when it changed. */
