@@ -1,7 +1,7 @@
 """The feed: live events for the embedded default, where the channel layer does not cross processes.
 
     worker process: Recorder -> events_store (SQLite)      (its group_send reaches no one)
-    web process:    Feed._poll every FEED_INTERVAL_S -> events_since(watched runs, row id > cursor)
+    web process:    Feed._poll every FEED_INTERVAL_S (on reader.py's thread) -> events_since(watched runs, id > cursor)
                     -> each RunConsumer watching the run, handed the batch directly
 
 One poll a process, whatever the number of sockets. A consumer `watch`es its run before
@@ -21,9 +21,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
+from playground.runs import reader
 from playground.runs.eventstore import events_last_id, events_since, layer_crosses_processes
 from playground.runs.loops import this_loops
 
@@ -85,7 +85,7 @@ class Feed:
         try:
             while True:
                 try:
-                    self.cursor = await sync_to_async(events_last_id)()
+                    self.cursor = await reader.read(events_last_id)
                     break
                 except Exception as exc:  # a busy database: the watchers wait, then replay as usual
                     logger.warning("events feed: could not start (%r); trying again", exc)
@@ -95,8 +95,8 @@ class Feed:
         while self.watched:
             await asyncio.sleep(settings.FEED_INTERVAL_S)
             try:
-                rows = await sync_to_async(events_since)(
-                    run_ids=list(self.watched), after_id=self.cursor, limit=FEED_BATCH
+                rows = await reader.read(
+                    events_since, run_ids=list(self.watched), after_id=self.cursor, limit=FEED_BATCH
                 )
             except Exception as exc:  # a busy database: the next poll reads the same rows
                 logger.warning("events feed: reading failed (%r); trying again", exc)
