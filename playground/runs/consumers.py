@@ -2,6 +2,7 @@
 
     connect(?after=N) -> accept -> [task] join group "run-<id>" (and the feed, feed.py, when
                          the channel layer does not cross processes), replay seq > N from the database
+                         (one read and its frames for the sockets opening together, replays.py)
     a batch: group message "run.events", or handed by the feed (feed.py)
                       -> held while replaying, then sent once each, in seq order
     while the run is queued -> {"type": "queue", "place", "eta_s"} whenever it changes (waiting.py)
@@ -18,7 +19,6 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-import orjson
 from asgiref.sync import sync_to_async
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -28,6 +28,7 @@ from playground.events import RUN_FINISHED
 from playground.runs.eventstore import events_after, group_name
 from playground.runs.feed import SharedBatch, feed, feed_needed
 from playground.runs.models import Event, Run
+from playground.runs.replays import frame_text, replays
 from playground.runs.waiting import line
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
@@ -46,6 +47,7 @@ class RunConsumer(AsyncWebsocketConsumer):
         self.replay_task = None
         self.queue_task = None
         self.fed = False  # watched through the feed (feed.py)
+        self.replay = None  # its stored events, shared (replays.py)
         self.closing = False  # set once we close: what we would send after that has no reader
         try:
             run_id = uuid.UUID(self.scope["url_route"]["kwargs"]["run_id"])
@@ -81,6 +83,8 @@ class RunConsumer(AsyncWebsocketConsumer):
                 task.cancel()
         if self.fed:
             feed().unwatch(self.run_id, self.run_batch)
+        if self.replay is not None:
+            replays().close(self.replay)
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -91,12 +95,15 @@ class RunConsumer(AsyncWebsocketConsumer):
             self.fed = True
             await feed().watch(self.run_id, self.run_batch)
         checked = time.monotonic()
-        status = await Run.objects.filter(id=self.run_id).values_list("status", flat=True).afirst()
+        self.replay = replays().open(self.run_id)
+        status, held, beyond = await self.replay.read()  # one read for the sockets opening with this one
         if status is None:
             return await self._refuse_message(f"unknown run {self.run_id}", CLOSE_NOT_FOUND)
+        stored = self.replay.events[held - 1 : held] + beyond  # its last events, as read
         async with self.lock:
-            stored = await sync_to_async(events_after)(run_id=self.run_id, after=self.last)
-            await self._send_events(stored)
+            for text, last in self.replay.frames(self.last, held):
+                await self._send_frame(text, last)
+            await self._send_events([e for e in beyond if e["seq"] > self.last])
             if status not in Run.ACTIVE and not await self._end_stored(stored):
                 # Its events could not all be stored, nor its end (lifecycle._run_close):
                 # say so, rather than leave the page waiting for an end that never comes.
@@ -106,7 +113,7 @@ class RunConsumer(AsyncWebsocketConsumer):
             await self._send_fresh(pending)
         if status == Run.Status.QUEUED:
             # Queued when its status was read: a snapshot of the line read after that holds it.
-            job = await Run.objects.filter(id=self.run_id).values_list("job", flat=True).afirst()
+            job = self.replay.job
             self.queue_task = asyncio.get_running_loop().create_task(self._report_queue(job, checked))
 
     async def _report_queue(self, job, since: float):
@@ -160,11 +167,14 @@ class RunConsumer(AsyncWebsocketConsumer):
             chunk = batch[k : k + step]
             text = frames.get(k) if frames is not None else None
             if text is None:
-                text = orjson.dumps({"type": "events", "events": chunk}, option=orjson.OPT_NON_STR_KEYS).decode()
+                text = frame_text(chunk)
                 if frames is not None:
                     frames[k] = text
-            await self.send(text_data=text)
-            self.last = chunk[-1]["seq"]
+            await self._send_frame(text, chunk[-1]["seq"])
+
+    async def _send_frame(self, text: str, last: int):
+        await self.send(text_data=text)
+        self.last = last
 
     async def send(self, text_data=None, bytes_data=None, close=False):
         """Send, unless the socket is closed (by us, or by a client that left mid-replay)."""
