@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
@@ -100,7 +101,7 @@ async def follow(http, srv: Server, path: str, seen: Seen, tally: Tally) -> bool
     async with ws:
         async for msg in ws:
             received = time.time()
-            data = json.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {"type": msg.type.name}
+            data = orjson.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {"type": msg.type.name}
             if data["type"] == "events":
                 if end := take(data["events"], received, connected, seen, state, tally):
                     if end["status"] != "finished":
@@ -140,7 +141,7 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     tally.error("websocket dropped", f"class socket: {msg.type.name} {ws.close_code}")
                     break
-                data = json.loads(msg.data)
+                data = orjson.loads(msg.data)
                 kind = data["type"]
                 if kind == "class.hello":
                     joined.set()
