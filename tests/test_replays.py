@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 from playground import events
 from playground.runs import lifecycle, replays
 from playground.runs.eventstore import events_store
+from playground.runs.follow import RUN_HEAD
 from playground.runs.replays import Replay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,8 +111,8 @@ async def test_frames_end_at_multiples_of_the_batch_size_and_are_made_once(run, 
     await store(run, range(10))
     replay = Replay(run.id)
     await replay.read()
-    first = list(replay.frames(-1, 10))
-    again = list(replay.frames(-1, 10))
+    first = list(replay.frames(-1, 10, RUN_HEAD))
+    again = list(replay.frames(-1, 10, RUN_HEAD))
     assert [last for _, last in first] == [3, 7, 9]
     assert all(a is b for (a, _), (b, _) in zip(first, again, strict=True)), "a second socket sends the same frames"
     sent = [orjson.loads(text) for text, _ in first]
@@ -119,14 +120,14 @@ async def test_frames_end_at_multiples_of_the_batch_size_and_are_made_once(run, 
     assert [e["seq"] for f in sent for e in f["events"]] == list(range(10))
     # A socket that already has seq 5 (a reconnect) gets the rest of that frame, made for it alone,
     # then the next from a multiple of 4, shared.
-    rest = list(replay.frames(5, 10))
+    rest = list(replay.frames(5, 10, RUN_HEAD))
     assert [last for _, last in rest] == [7, 9] and rest[1][0] is first[2][0]
-    assert (6, 8) not in replay._frames
+    assert (RUN_HEAD, 6, 8) not in replay._frames
     # More events stored: the short frame (8, 9) is replaced by the full one, not kept beside it.
     await store(run, range(10, 13))
     await replay.read()
-    assert [last for _, last in replay.frames(-1, 13)] == [3, 7, 11, 12]
-    assert (8, 10) not in replay._frames and (8, 12) in replay._frames
+    assert [last for _, last in replay.frames(-1, 13, RUN_HEAD)] == [3, 7, 11, 12]
+    assert (RUN_HEAD, 8, 10) not in replay._frames and (RUN_HEAD, 8, 12) in replay._frames
 
 
 async def test_a_replay_is_dropped_when_its_last_socket_closes(run):

@@ -113,7 +113,9 @@ def run_mark(*, run_id, status: str, summary: dict | None = None) -> None:
 async def events_publish(run_id, batch: list[dict]) -> None:
     """Send stored events to every socket watching the run (its group), in this process or,
     through a layer that crosses processes, in all of them."""
-    await get_channel_layer().group_send(group_name(run_id), {"type": "run.events", "events": batch})
+    await get_channel_layer().group_send(
+        group_name(run_id), {"type": "run.events", "run": str(run_id), "events": batch}
+    )
 
 
 def layer_crosses_processes() -> bool:

@@ -36,12 +36,12 @@ Deliver = Callable[[list[dict]], Awaitable[None]]  # a watcher: takes one run's 
 
 class SharedBatch(list):
     """One run's events from one poll, handed to every socket watching the run: `frames` keeps
-    each websocket frame's JSON once made (consumers.RunConsumer), so a class of 100 watching
+    each websocket frame's JSON once made (follow.RunFollow), so a class of 100 watching
     one run encodes each frame once, not 100 times."""
 
     def __init__(self, events: list[dict]):
         super().__init__(events)
-        self.frames: dict[int, str] = {}
+        self.frames: dict[tuple[str, int], str] = {}  # (frame head, offset) -> text (follow.py)
 
 
 async def feed_needed(run_id) -> bool:

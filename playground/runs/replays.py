@@ -1,6 +1,6 @@
 """Replays: what a socket opening on a run is sent first, read once for every socket of a process that opens together.
 
-    RunConsumer: join the group / the feed -> replays().open(run) -> .read() -> frames(after, upto)
+    RunFollow (follow.py): join the group / the feed -> replays().open(run) -> .read() -> frames(after, upto, head)
     Replay.read: a read of the database begun after the call (shared by every caller waiting for
                  one), fetching only the events past those already held -> (status, events)
 
@@ -30,9 +30,9 @@ from playground.runs.models import Run
 _tickets = itertools.count(1)  # orders asking for a read and beginning one (one loop: no lock needed)
 
 
-def frame_text(events: list[dict]) -> str:
-    """One websocket frame of events, as every socket sends them."""
-    return orjson.dumps({"type": "events", "events": events}, option=orjson.OPT_NON_STR_KEYS).decode()
+def frame_text(events: list[dict], head: str) -> str:
+    """One websocket frame of events: `head` (its text up to the events, follow.py) + the events + "}"."""
+    return head + orjson.dumps(events, option=orjson.OPT_NON_STR_KEYS).decode() + "}"
 
 
 def _read(run_id, after: int) -> tuple[tuple | None, list[dict]]:
@@ -51,8 +51,8 @@ class Replay:
         self.events: list[dict] = []  # seq 0, 1, 2, ...: events[k]["seq"] == k
         self.beyond: list[dict] = []  # what the last read found past a gap in seq: sent, never held
         self.users = 0
-        self._frames: dict[tuple[int, int], str] = {}  # (first seq, last seq + 1) -> frame text
-        self._short: dict[int, int] = {}  # first seq -> end of the short frame made for it
+        self._frames: dict[tuple[str, int, int], str] = {}  # (head, first seq, last seq + 1) -> frame text
+        self._short: dict[tuple[str, int], int] = {}  # (head, first seq) -> end of the short frame made for it
         self._reading: asyncio.Task | None = None
         self._done = 0  # the ticket of the newest read finished
 
@@ -82,28 +82,28 @@ class Replay:
         self.status, self.job = row or (None, None)
         self._done = max(self._done, begun)
 
-    def frames(self, after: int, upto: int) -> Iterator[tuple[str, int]]:
+    def frames(self, after: int, upto: int, head: str) -> Iterator[tuple[str, int]]:
         """Frames of the events with after < seq < upto, and the last seq in each. Frames end at multiples
         of EVENT_BATCH_MAX, so sockets replaying from the start share every one."""
         step = settings.EVENT_BATCH_MAX
         start = after + 1
         while start < upto:
             end = min(upto, (start // step + 1) * step)
-            text = self._frames.get((start, end))
+            text = self._frames.get((head, start, end))
             if text is None:
-                text = frame_text(self.events[start:end])
+                text = frame_text(self.events[start:end], head)
                 if start % step == 0:  # a socket replaying from the start: others will send it too
-                    self._keep(start, end, text, short=end % step != 0)
+                    self._keep(head, start, end, text, short=end % step != 0)
             yield text, end - 1
             start = end
 
-    def _keep(self, start: int, end: int, text: str, *, short: bool) -> None:
-        shorter = self._short.pop(start, None)  # made before more events were held: never sent again
+    def _keep(self, head: str, start: int, end: int, text: str, *, short: bool) -> None:
+        shorter = self._short.pop((head, start), None)  # made before more events were held: never sent again
         if shorter is not None:
-            del self._frames[(start, shorter)]
+            del self._frames[(head, start, shorter)]
         if short:
-            self._short[start] = end
-        self._frames[(start, end)] = text
+            self._short[(head, start)] = end
+        self._frames[(head, start, end)] = text
 
 
 class Replays:
