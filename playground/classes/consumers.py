@@ -14,6 +14,11 @@
               and class-<code>-learner-<id>  <- {"type": "class.roster", "rev", "count", "show_names"} (names only
                                                 if the teacher shows them)
                                              <- {"type": "class.removed", "message"} then close 4403
+    anyone: the runs on stage (stage.py)     <- {"type": "class.stage", "rev", "runs", "load"} (and the hello's "stage")
+            each run on it, followed on this  <- {"type": "stage.events", "run", "events"}: from its first event,
+            socket (follow.RunFollow), only      then live, each once, in seq order (again after a reconnect)
+            while it is on stage             <- {"type": "stage.queue", "run", "place", "eta_s"} while it waits
+                                             <- {"type": "stage.error", "run", "error"}: it cannot be followed
     anyone, at the class's end               <- {"type": "class.ended", "message"} then close 4410
     a failure in the socket's own task (finding the class, the end): logged, then close 4500
     client -> {"type": "ping"} -> {"type": "pong"}; anything else: {"type": "error", "error"} naming it, close 4400
@@ -25,8 +30,11 @@ while they are handed on is held behind them (a live "locked" never overtaken by
 Group messages are named by their type (channels: "class.roster" -> class_roster). What a socket
 may see is decided by the groups it joins (services.py): a learner's socket is never in the
 teacher's group, so names it may not see never reach it. Rosters carry `rev`; an older one than
-the socket last sent (a late group message) is dropped. Later parts (the stage, rounds) add
-message types here, each with its handler.
+the socket last sent (a late group message) is dropped; so is following an older stage.
+
+Every page of a class follows the stage on this socket, rather than each opening the run's own
+socket: a class of 100 opening 100 run sockets at once, on every stage run, cost Daphne more than
+the run's events did (bench/classroom.py).
 """
 
 import asyncio
@@ -42,6 +50,8 @@ from django.utils import timezone
 
 from playground.classes import gallery, rounds, services, stage
 from playground.classes.services import ClassRefused
+from playground.runs.follow import EndNotRecorded, RunFollow, stage_head
+from playground.runs.models import Run
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +81,9 @@ class ClassConsumer(AsyncWebsocketConsumer):
         # The projector's page (?view=projector) shows the stage: no cards, no watcher for it.
         self.projector = parse_qs(self.scope.get("query_string", b"").decode()).get("view") == ["projector"]
         self.ending: asyncio.TimerHandle | None = None
+        # The runs on the stage this socket follows (run id -> its follow and task), and the stage's rev.
+        self.follows: dict[str, tuple[RunFollow, asyncio.Task]] = {}
+        self.stage_rev = -1
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
         self._spawn(self._start(self.scope["url_route"]["kwargs"]["code"]))
@@ -125,6 +138,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
+        self._stage_join(hello["stage"])
         await self._release(roster)
         while self.held:  # in the order they came; rosters older than `roster` are dropped
             await self._release(self.held.pop(0))
@@ -162,6 +176,10 @@ class ClassConsumer(AsyncWebsocketConsumer):
             self.ending.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        for follow, task in self.follows.values():
+            task.cancel()
+            await follow.stop()
+        self.follows = {}
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
@@ -198,9 +216,70 @@ class ClassConsumer(AsyncWebsocketConsumer):
         if not self._hold(message):
             await self._send_json(message)
 
-    # The stage, rounds and the gallery (stage.py, rounds.py, gallery.py) send to the groups allowed
-    # to see each message; the socket passes them on as they are, after the hello.
-    class_stage = class_round = class_reveal = class_paused = _forward
+    # Rounds and the gallery (rounds.py, gallery.py) send to the groups allowed to see each
+    # message; the socket passes them on as they are, after the hello.
+    class_round = class_reveal = class_paused = _forward
+
+    # --- The stage: its runs' events on this socket -----------------------------------------------
+
+    async def class_stage(self, message: dict):
+        """What is on stage now (stage.py): runs taken off it are left before the page hears of it,
+        runs put on it followed after, so stage.* messages for a run come only while it is shown."""
+        if self._hold(message):
+            return
+        await self._stage_leave(message)
+        await self._send_json(message)
+        self._stage_join(message)
+
+    async def _stage_leave(self, stage: dict) -> None:
+        if stage["rev"] < self.stage_rev:
+            return  # an older stage than the one followed (a late group message): the page drops it too
+        keep = {run["id"] for run in stage["runs"]}
+        for run_id in [r for r in self.follows if r not in keep]:
+            follow, task = self.follows.pop(run_id)
+            task.cancel()
+            await follow.stop()
+
+    def _stage_join(self, stage: dict) -> None:
+        if stage["rev"] < self.stage_rev:
+            return
+        self.stage_rev = stage["rev"]
+        for run in stage["runs"]:
+            if run["id"] not in self.follows:
+                follow = RunFollow(
+                    run["id"],
+                    after=-1,
+                    layer=self.channel_layer,
+                    channel=self.channel_name,
+                    send=self._send_text,
+                    head=stage_head(run["id"]),
+                )
+                self.follows[run["id"]] = (follow, asyncio.get_running_loop().create_task(self._follow(follow)))
+
+    async def _follow(self, follow: RunFollow) -> None:
+        """A stage run from its first event (each time the socket opens, or the run comes on stage), then live."""
+        run = str(follow.run_id)
+        try:
+            status = await follow.start()
+            if follow.stopped:
+                return
+            if status is None:
+                raise LookupError(f"unknown run {run}")
+            if status == Run.Status.QUEUED:
+                await follow.report_queue(lambda report: self._send_json({**report, "type": "stage.queue", "run": run}))
+        except asyncio.CancelledError:
+            raise
+        except (EndNotRecorded, LookupError) as exc:
+            await self._send_json({"type": "stage.error", "run": run, "error": str(exc)})
+        except Exception:
+            logger.exception("class socket %s: following stage run %s failed", self.scope["path"], run)
+            await self._send_json({"type": "stage.error", "run": run, "error": "the server could not follow this run"})
+
+    async def run_events(self, message: dict):
+        """A stage run's batch from its group (a channel layer that crosses processes, or a run in this one)."""
+        entry = self.follows.get(message.get("run", ""))
+        if entry is not None:
+            await entry[0].batch(message["events"])
 
     async def class_gallery(self, message: dict):
         if not self.projector:  # the projector's socket is in the teacher's group, without the cards
@@ -228,10 +307,13 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self._send_json({"type": "pong"})
 
     async def _send_json(self, message: dict):
+        await self._send_text(json.dumps(message))
+
+    async def _send_text(self, text: str):
         if self.closing:
             return
         try:
-            await self.send(text_data=json.dumps(message))
+            await self.send(text_data=text)
         except Disconnected:
             self.closing = True
 
