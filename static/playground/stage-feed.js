@@ -16,8 +16,6 @@
 import { queueWords } from "./queue.js";
 import { wallWords } from "./stage-model.js";
 
-export const STAGE_MESSAGES = ["stage.events", "stage.queue", "stage.error"];
-
 /** The lane (any object with run.id) a stage.* message is for; null when none has its run id. */
 export function laneOf(lanes, message) {
   const id = message?.run;
