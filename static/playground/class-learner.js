@@ -5,6 +5,7 @@
  *   #class-banner[data-ws] ──connectRun──> class.roster ──> the count (and names)
  *                                          class.removed / class.ended / error ──> the banner says why; no reconnect;
  *                                            the gallery turns Run on again, the stage stops following (their handlers)
+ *                                          its state (connecting | live | reconnecting | closed) ──> the stage (parts.stageStatus)
  */
 
 import { learnersHere } from "./class-words.js";
@@ -42,4 +43,5 @@ const connection = connectRun(banner.dataset.ws, {
     "class.ended": (message) => gone("ended", message.message),
     error: (message) => gone("removed", message.error),
   }),
+  onStatus: (state) => parts.stageStatus?.(state), // the stage's runs come on this socket: their clocks hold while it is down
 });

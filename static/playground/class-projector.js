@@ -13,10 +13,12 @@ const boot = JSON.parse(document.getElementById("boot").textContent);
 const status = document.getElementById("class-status");
 const STATUS_WORDS = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", closed: "Disconnected" };
 
+const parts = { role: "projector" };
 connectRun(boot.ws, {
-  handlers: joinHandlers(mountStage({ role: "projector" }), mountRound({ role: "projector" })),
+  handlers: joinHandlers(mountStage(parts), mountRound(parts)),
   onStatus: (state) => {
     status.dataset.state = state === "closed" ? "error" : state;
     status.textContent = STATUS_WORDS[state] ?? state;
+    parts.stageStatus?.(state); // the stage's runs come on this socket: their clocks hold while it is down
   },
 });

@@ -2,16 +2,20 @@
  * The class's stage on the teacher's page, every learner's page and the projector: the run (or two
  * runs on one time axis) the teacher put on stage, drawn live as the playground draws a run.
  *
- *   mountStage(parts = { role: "teacher" | "learner" | "projector" }) -> { "class.hello", "class.stage" } handlers
+ *   mountStage(parts = { role: "teacher" | "learner" | "projector" })
+ *     -> handlers for the class socket: class.hello, class.stage, stage.events, stage.queue, stage.error
  *     (a learner's also class.removed, class.ended, error: the stage stops following)
+ *     parts.stageStatus(state): the class page tells the class socket's state (connectRun's onStatus)
  *     the teacher's: parts.stagePreset(name) sets the Run-for-everyone form to a preset (a round's)
  *     every role: a stage run's end calls parts.stageFinished(runId), if set (class-round.js)
- *   class.hello {stage} / class.stage <stage> ──newer rev?──> same runs: the words only
- *                                              other runs: lanes closed, new ones built, each with
- *                                              createTimeline + createTimelineView + connectRun(run.ws)
- *   each run's socket (/ws/runs/<id>/): stored events, then live, once each (socket.js) ──> its model
+ *   class.stage <stage> ──newer rev?──> same runs: the words only
+ *                                       other runs: lanes closed, new ones built (createTimeline + createTimelineView)
+ *   class.hello {stage} (the class socket (re)connected) ──> every lane rebuilt empty: the server replays from seq 0
+ *   the class socket (/ws/classes/<code>/), no socket per run:
+ *     stage.events / stage.queue / stage.error {run} ──stage-feed.js: to the lane of that run id, repeats dropped──> its model
+ *   the class socket down: every live lane's clock held (open bars stop growing); back live: they grow again
  *   each animation frame while a run is live: one axis for both runs (as compare.js)
- *   learner: class.removed / class.ended / error ──> stop(): every lane's socket closed, the stage hidden
+ *   learner: class.removed / class.ended / error ──> stop(): every lane closed, the stage hidden
  *   teacher: Run for everyone ──POST /api/classes/<code>/runs──> 201 (class.stage follows)
  *            Clear stage      ──POST /api/classes/<code>/stage {"runs": []}──> 200
  *
@@ -20,10 +24,9 @@
 
 import { sharedEnd } from "./compare-model.js";
 import { csrfToken } from "./form.js";
-import { queueWords } from "./queue.js";
 import { axisEnd, IDLE_DOMAIN_S } from "./scale.js";
-import { connectRun } from "./socket.js";
-import { byWords, headline, loadWords, sameRuns, stageNewer, wallWords } from "./stage-model.js";
+import { feedLane, laneOf, laneStatus } from "./stage-feed.js";
+import { byWords, headline, loadWords, stagePlan } from "./stage-model.js";
 import { createTimeline } from "./timeline-model.js";
 import { createTimelineView } from "./timeline-view.js";
 
@@ -42,9 +45,15 @@ export function mountStage(parts) {
   const stage = new StageView({ root, role, vocabulary: boot.vocabulary, onFinished });
   if (role === "teacher") parts.stagePreset = mountRunForm(boot, stage); // a round's preset fills the form
   window.playgroundStage = stage; // read-only hook for browser tests and the curious
+  parts.stageStatus = (state) => stage.socketStatus(state);
+  const feed = (message) => stage.feed(message);
   const handlers = {
-    "class.hello": (message) => stage.show(message.stage),
+    // A hello follows every (re)connect: the server replays each stage run from seq 0, into empty lanes.
+    "class.hello": (message) => stage.show(message.stage, { hello: true }),
     "class.stage": (message) => stage.show(message),
+    "stage.events": feed,
+    "stage.queue": feed,
+    "stage.error": feed,
   };
   if (role !== "learner") return handlers;
   // A learner out of the class (removed, ended, refused: their page closes the class socket for
@@ -61,14 +70,17 @@ class StageView {
     this.lanes = [];
     this.axis = IDLE_DOMAIN_S;
     this.raf = 0;
+    this.socket = "connecting"; // the class socket's state (socket.js), as the page tells it
     this.clock = () => performance.now();
     this.frame = this.frame.bind(this);
   }
 
-  /** A stage from the class socket; older ones than the one shown are dropped, and all after stop(). */
-  show(stage) {
-    if (this.stopped || !stageNewer(this.shown, stage)) return;
-    const rebuild = !sameRuns(this.shown, stage);
+  /** A stage from the class socket; older ones than the one shown are dropped, and all after stop().
+   * `hello` (a class.hello): the same rev is taken too, and every lane rebuilt empty (stagePlan). */
+  show(stage, { hello = false } = {}) {
+    const plan = this.stopped ? null : stagePlan(this.shown, stage, { hello });
+    if (!plan) return;
+    const { rebuild } = plan;
     this.shown = stage;
     const options = { names: this.role !== "projector" };
     this.root.hidden = this.role === "learner" && stage.runs.length === 0;
@@ -87,7 +99,30 @@ class StageView {
     this.lanes.forEach((lane, i) => setText(lane.who, `${stage.runs.length > 1 ? `${"AB"[i]} · ` : ""}${stage.runs[i].strategy}, run by ${byWords(stage.runs[i], options)}`));
   }
 
-  /** The page left the class: every lane's socket closed, the stage emptied and hidden. */
+  /** A stage.* message: to the lane of its run (none: dropped), then that lane redrawn and its status said. */
+  feed(message) {
+    const lane = laneOf(this.lanes, message);
+    if (!lane) return;
+    if (feedLane(lane, message, this.clock())) {
+      lane.view.markDirty();
+      this.refresh();
+    }
+    lane.update();
+  }
+
+  /** The class socket's state: while it is down no lane knows its run goes on, so their clocks hold. */
+  socketStatus(state) {
+    this.socket = state;
+    for (const lane of this.lanes) {
+      if (lane.model.end !== null) continue;
+      if (state === "live") lane.model.resumeClock(this.clock());
+      else lane.model.holdClock();
+      lane.update();
+    }
+    this.refresh();
+  }
+
+  /** The page left the class: every lane closed, the stage emptied and hidden. */
   stop() {
     this.stopped = true;
     for (const lane of this.lanes) lane.close();
@@ -136,42 +171,20 @@ class StageView {
     });
     view.fixedDomain = this.axis;
     view.placeholder = "Waiting for the run to start…";
-    const lane = { run, i, el, who, status, model, view, socket: null, events: 0 };
-    const setStatus = (state, text) => {
+    const lane = { run, i, el, who, status, model, view, events: 0, queue: null, error: null };
+    // The status line and, once the run is over, the lane's data-state and data-wall (and the round told).
+    lane.update = () => {
+      const { state, text } = laneStatus(lane, this.socket);
       status.dataset.state = state;
       setText(status, text);
+      if (model.end !== null && el.dataset.state !== "finished") {
+        el.dataset.state = "finished";
+        el.dataset.wall = String(model.summary?.wall_s ?? model.end);
+        this.onFinished(run.id);
+      }
     };
-    lane.socket = connectRun(run.ws, {
-      handlers: {
-        events: (events) => {
-          model.apply(events, this.clock());
-          lane.events += events.length;
-          view.markDirty();
-          setStatus(model.end === null ? "live" : "finished", wallWords(model));
-          if (model.end !== null && el.dataset.state !== "finished") {
-            lane.socket.close(); // nothing more will come for this run
-            el.dataset.state = "finished";
-            el.dataset.wall = String(model.summary?.wall_s ?? model.end);
-            this.onFinished(run.id);
-          }
-          this.refresh();
-        },
-        queue: (message) => {
-          if (model.status === "idle") setStatus("queued", queueWords(message));
-        },
-        error: (message) => setStatus("error", `The server refused: ${message.error}`),
-      },
-      onStatus: (state) => {
-        if (model.end !== null) return;
-        if (state === "live") model.resumeClock(this.clock());
-        else model.holdClock();
-        if (state === "reconnecting") setStatus("reconnecting", "reconnecting…");
-      },
-    });
-    lane.close = () => {
-      lane.socket.close();
-      view.destroy();
-    };
+    lane.update(); // "connecting…" until its first events
+    lane.close = () => view.destroy();
     return lane;
   }
 
@@ -193,7 +206,7 @@ class StageView {
         lane.view.frame();
       }
     }
-    for (const lane of this.lanes) if (lane.model.running) setText(lane.status, wallWords(lane.model));
+    for (const lane of this.lanes) if (lane.model.running) lane.update();
     if (this.lanes.some(({ model }) => model.running)) this.refresh();
   }
 

@@ -3,6 +3,7 @@
  * show or hide names to learners.
  *
  *   boot (class_public) ──ws──> connectRun(/ws/classes/<code>/) ──class.roster──> the list, the count
+ *                                        (the stage's, the round's, the gallery's messages: their parts; its state: the stage too)
  *   Remove button ──DELETE /api/classes/<code>/learners/<id>──> 204 (the roster message follows)
  *   "Learners see each other's names" ──PATCH /api/classes/<code> {show_names}──> 200
  */
@@ -98,6 +99,7 @@ const connection = connectRun(boot.ws, {
   onStatus: (state) => {
     status.dataset.state = state === "closed" ? "error" : state;
     status.textContent = STATUS_WORDS[state] ?? state;
+    parts.stageStatus?.(state); // the stage's runs come on this socket: their clocks hold while it is down
   },
 });
 window.playgroundClass = { connection };

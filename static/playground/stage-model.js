@@ -2,7 +2,8 @@
  * The stage in words and the decisions class-stage.js takes on it. Pure: testable in Node.
  *
  *   stageNewer(shown, next)   a class.stage message to show (its rev beyond the one shown, or names changed)
- *   sameRuns(a, b)            the same runs on stage: keep the lanes (and their sockets)
+ *   sameRuns(a, b)            the same runs on stage: keep the lanes (and what they hold)
+ *   stagePlan(shown, next, {hello})  null: drop it; {rebuild}: show it, lanes built anew or kept
  *   byWords(run, {names})     who ran it: "the teacher", the learner's name, or "a learner"
  *   loadWords(load)           "While 3 other runs were running, 2 waiting." (the load at launch)
  *   headline(stage)           what is on stage, in one line
@@ -22,6 +23,16 @@ export function stageNewer(shown, next) {
 export function sameRuns(a, b) {
   const ids = (stage) => (stage?.runs ?? []).map((run) => run.id).join(",");
   return ids(a) === ids(b);
+}
+
+/** What a page does with a stage (from class.stage, or class.hello with `hello`): null to drop it, else
+ * {rebuild}: whether its lanes are built anew, empty. A hello follows every (re)connect of the class
+ * socket, after which the server replays each stage run from seq 0: it is taken even at the rev shown
+ * (though not older), and always rebuilds; otherwise only other runs rebuild. */
+export function stagePlan(shown, next, { hello = false } = {}) {
+  const again = hello && shown !== null && next?.rev === shown.rev && Array.isArray(next.runs);
+  if (!again && !stageNewer(shown, next)) return null;
+  return { rebuild: hello || !sameRuns(shown, next) };
 }
 
 /** Who ran it; `names`: false hides a learner's name even when the message carries one (the projector). */

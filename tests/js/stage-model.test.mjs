@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { byWords, headline, loadWords, sameRuns, stageNewer, wallWords } from "../../static/playground/stage-model.js";
+import { byWords, headline, loadWords, sameRuns, stageNewer, stagePlan, wallWords } from "../../static/playground/stage-model.js";
 
 const teacherRun = { id: "a", strategy: "gather", n: 10, by: "teacher", learner: null, name: null };
 const learnerRun = { id: "b", strategy: "sequential", n: 1, by: "learner", learner: 7, name: "Quiet Otter" };
@@ -27,6 +27,20 @@ test("the same runs keep their lanes; other runs or their order do not", () => {
   assert.equal(sameRuns({ runs: [teacherRun, learnerRun] }, { runs: [learnerRun, teacherRun] }), false);
   assert.equal(sameRuns(null, { runs: [] }), true);
   assert.equal(sameRuns(null, { runs: [teacherRun] }), false);
+});
+
+test("a class.stage rebuilds the lanes only for other runs; a hello always, even at the rev shown", () => {
+  const one = { rev: 3, runs: [teacherRun], load: null };
+  assert.deepEqual(stagePlan(null, one), { rebuild: true });
+  assert.deepEqual(stagePlan(one, { ...one, rev: 4 }), { rebuild: false }, "the same runs, newer words: lanes kept");
+  assert.deepEqual(stagePlan(one, { rev: 4, runs: [teacherRun, learnerRun] }), { rebuild: true });
+  assert.equal(stagePlan(one, { ...one }), null, "the same rev again: dropped");
+  assert.deepEqual(stagePlan(one, { ...one }, { hello: true }), { rebuild: true }, "a reconnect: the server replays from seq 0");
+  assert.deepEqual(stagePlan(null, one, { hello: true }), { rebuild: true });
+  assert.deepEqual(stagePlan(one, { ...one, rev: 5 }, { hello: true }), { rebuild: true });
+  assert.equal(stagePlan(one, { ...one, rev: 2 }, { hello: true }), null, "an older stage, even in a hello: dropped");
+  assert.equal(stagePlan(one, undefined, { hello: true }), null, "a hello without a stage");
+  assert.equal(stagePlan(one, { rev: 3 }, { hello: true }), null, "a stage without runs");
 });
 
 test("who ran it: the teacher, a name only when given and allowed, else a learner", () => {
