@@ -55,7 +55,7 @@ async def test_every_class_socket_follows_the_stage_run_from_its_first_event_exa
         ada_all = [e for m in seen["ada"] if m["type"] == "stage.events" for e in m["events"]]
         assert [e["seq"] for e in ada_all] == list(range(len(ada_all))), "each event once, in order"
         assert ada_all[-1]["type"] == "run.finished" and ada_all[-1]["status"] == "finished"
-        for who, events in got.items():
+        for who in got:
             everything = [e for m in seen[who] if m["type"] == "stage.events" for e in m["events"]]
             assert everything == ada_all, f"{who}: the same events, from seq 0, once each"
             assert {m["run"] for m in seen[who] if m["type"].startswith("stage.")} == {run_id}
