@@ -5,14 +5,16 @@
                                    (the stage run) -> every learner saw run.finished -> POST .../reveal
     each learner (its own cookies) GET /, POST .../join {name}, the class socket /ws/classes/<code>/:
                                    class.round (open) -> POST .../guesses {guess_ms}
-                                   class.stage        -> the run's socket /ws/runs/<id>/ to run.finished
+                                   class.stage        -> that run's stage.events, on the same socket, to
+                                                         run.finished (what the class pages do)
                                    class.reveal       -> counted, by round
 
 First the baseline, in the same invocation on the same served playground: a class of one learner
 plays the same rounds. Then the class of N (100 by default). Figures, each with its target (issue 11):
 
-    stage lag  when a learner got a stage run's event - when the worker emitted it, events sent
-               live (not replayed): p95, and its ratio to the one-learner class's p95     p95 <= 200 ms
+    stage lag  when a learner got a stage run's event - when the worker emitted it, every event
+               emitted after the learner's class socket opened (all of them: it opened before the
+               round): p95, and its ratio to the one-learner class's p95                   p95 <= 200 ms
     events     lost or repeated, each learner's copy of each stage run                    0
     reveal     learners whose class socket got class.reveal, each round                   N of N
     errors     HTTP errors, sockets rejected or dropped, stage runs not finished           0
@@ -63,7 +65,6 @@ class Pupil:
     k: int
     guessed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> guess accepted
     followed: dict[str, asyncio.Event] = field(default_factory=dict)  # run id -> run.finished seen (or failed)
-    following: set[str] = field(default_factory=set)  # run ids whose socket this learner opened
     revealed: dict[int, asyncio.Event] = field(default_factory=dict)  # round -> its class.reveal came
     seen: list[Seen] = field(default_factory=list)
 
@@ -90,30 +91,6 @@ async def call(http: aiohttp.ClientSession, srv: Server, method: str, path: str,
     return json.loads(text) if text else {}
 
 
-async def follow(http, srv: Server, path: str, seen: Seen, tally: Tally) -> bool:
-    """A stage run's socket to run.finished; whether it finished (errors counted)."""
-    try:
-        ws = await http.ws_connect(srv.ws_base + path, origin=srv.base)
-    except (aiohttp.ClientError, OSError) as exc:
-        tally.error("websocket rejected", f"stage run: {why(exc)}")
-        return False
-    connected, state = time.time(), {"last": -1}
-    async with ws:
-        async for msg in ws:
-            received = time.time()
-            data = orjson.loads(msg.data) if msg.type == aiohttp.WSMsgType.TEXT else {"type": msg.type.name}
-            if data["type"] == "events":
-                if end := take(data["events"], received, connected, seen, state, tally):
-                    if end["status"] != "finished":
-                        tally.error("run not finished", f"stage run {end['status']}")
-                    return end["status"] == "finished"
-            elif data["type"] != "queue":
-                tally.error("websocket dropped", f"stage run: {data['type']} {str(data.get('error', ''))[:60]}")
-                return False
-    tally.error("websocket dropped", f"stage run socket closed before run.finished ({ws.close_code})")
-    return False
-
-
 async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, tally: Tally, over: asyncio.Event):
     """Join, then follow the class socket until the class is over."""
     async with browser(None) as http:
@@ -128,7 +105,8 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
         except (aiohttp.ClientError, OSError) as exc:
             tally.error("websocket rejected", f"class socket: {why(exc)}")
             return joined.set()
-        following: list[asyncio.Task] = []
+        connected = time.time()
+        states: dict[str, tuple[Seen, dict]] = {}  # stage run id -> what this learner saw of it, its seq state
         async with ws:
             closed = asyncio.ensure_future(ws.receive())
             ended = asyncio.ensure_future(over.wait())
@@ -138,6 +116,7 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                     closed.cancel()
                     break
                 msg = closed.result()
+                received = time.time()
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     tally.error("websocket dropped", f"class socket: {msg.type.name} {ws.close_code}")
                     break
@@ -155,10 +134,19 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                         ):
                             event_for(pupil.guessed, number).set()
                 elif kind == "class.stage" and data["runs"]:
-                    run = data["runs"][0]
-                    if run["id"] not in pupil.following:
-                        pupil.following.add(run["id"])
-                        following.append(asyncio.create_task(watch_stage(http, srv, run, pupil, tally)))
+                    run_id = data["runs"][0]["id"]
+                    if run_id not in states:  # named by its run: the report gives each stage run's lag
+                        states[run_id] = (Seen(run_id), {"last": -1})
+                        pupil.seen.append(states[run_id][0])
+                elif kind == "stage.events" and data["run"] in states:
+                    seen, state = states[data["run"]]
+                    if end := take(data["events"], received, connected, seen, state, tally):
+                        if end["status"] != "finished":
+                            tally.error("run not finished", f"stage run {end['status']}")
+                        event_for(pupil.followed, data["run"]).set()
+                elif kind == "stage.error":
+                    tally.error("websocket dropped", f"stage run: {str(data.get('error', ''))[:60]}")
+                    event_for(pupil.followed, data["run"]).set()
                 elif kind == "class.reveal":
                     event_for(pupil.revealed, data["round"]).set()
                 elif kind in ("error", "class.removed", "class.ended"):
@@ -166,18 +154,6 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                     break
                 closed = asyncio.ensure_future(ws.receive())
         joined.set()
-        for task in following:
-            task.cancel()
-
-
-async def watch_stage(http, srv: Server, run: dict, pupil: Pupil, tally: Tally) -> None:
-    done = event_for(pupil.followed, run["id"])
-    seen = Seen(run["id"])  # named by its run: the report gives each stage run's lag
-    pupil.seen.append(seen)
-    try:
-        await follow(http, srv, run["ws"], seen, tally)  # a failure is counted in the tally
-    finally:
-        done.set()
 
 
 async def all_set(events: list[asyncio.Event], what: str, tally: Tally, within: float = STEP_TIMEOUT_S) -> int:
