@@ -52,6 +52,7 @@ from playground.classes import gallery, rounds, services, stage
 from playground.classes.services import ClassRefused
 from playground.runs.follow import EndNotRecorded, RunFollow, stage_head
 from playground.runs.models import Run
+from playground.sockets import GroupDispatch
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ CLOSE_SERVER_ERROR = 4500
 CLOSE_FOR = {400: CLOSE_BAD_REQUEST, 403: CLOSE_FORBIDDEN, 404: CLOSE_NOT_FOUND, 410: CLOSE_GONE, 429: CLOSE_TOO_MANY}
 
 
-class ClassConsumer(AsyncWebsocketConsumer):
+class ClassConsumer(GroupDispatch, AsyncWebsocketConsumer):
     async def connect(self):
         self.groups_joined: list[str] = []
         self.closing = False
@@ -184,8 +185,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
     # --- Group messages (services.py) ---------------------------------------------------------
 
     async def _release(self, message: dict) -> None:
-        """Pass a held message on. Each dispatch awaits (channels' aclose_old_connections hops to a
-        thread), so a message that comes meanwhile is held behind it, never sent ahead of it."""
+        """Pass a held message on. A message that comes while a handler awaits is held behind it,
+        never sent ahead of it."""
         self.releasing = message
         try:
             await self.dispatch(message)

@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from playground.runs.follow import RUN_HEAD, EndNotRecorded, RunFollow
 from playground.runs.models import Run
+from playground.sockets import GroupDispatch
 
 MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
@@ -25,7 +26,7 @@ CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_FOUND = 4404
 
 
-class RunConsumer(AsyncWebsocketConsumer):
+class RunConsumer(GroupDispatch, AsyncWebsocketConsumer):
     async def connect(self):
         self.follow: RunFollow | None = None
         self.replay_task = None
