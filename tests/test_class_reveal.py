@@ -155,10 +155,19 @@ async def test_a_removed_learner_leaves_the_count_the_guessed_list_and_the_revea
         api = f"/api/classes/{code}"
         kept_id = (await kept.join(code, "Kind Heron"))[1]["id"]
         rude_id = (await rude.join(code, "RudeName"))[1]["id"]
+        kept_ws = await kept.socket(code)
+        assert (await next_message(kept_ws))["type"] == "class.hello"
         assert (await teacher.call("POST", f"{api}/rounds", {"spec": QUICK}))[0] == 201
+        # Each count seen before the next guess: no count is still to be sent (folding.py) when the removal comes.
         assert (await rude.call("POST", f"{api}/guesses", {"guess_ms": 100}))[0] == 201  # nearest, surely
+        await message_until(kept_ws, "class.round", lambda m: m["round"]["guesses"] == 1)
         assert (await kept.call("POST", f"{api}/guesses", {"guess_ms": 99_000}))[0] == 201
+        await message_until(kept_ws, "class.round", lambda m: m["round"]["guesses"] == 2)
         assert (await teacher.call("DELETE", f"{api}/learners/{rude_id}"))[0] == 204
+        # Open pages are told at once, not at the next guess.
+        told = await message_until(kept_ws, "class.round", lambda m: m["round"]["guesses"] == 1)
+        assert told["round"]["state"] == "open" and "guessed" not in told
+        await kept_ws.close()
 
         watch = await teacher.socket(code)
         hello = await next_message(watch)

@@ -301,4 +301,5 @@ async def classes_remove(request, code: Code, learner_id: LearnerId):
     number = learner_id_of(learner_id)
     classroom = await teacher_class(request, code)
     await services.learner_remove(classroom=classroom, learner_id=number)
+    await rounds.round_removed_announce(classroom=classroom)
     return HttpResponse(status=204)

@@ -267,18 +267,24 @@ def _latest_guessed(classroom_id: int) -> tuple[Round, list[dict]] | None:
 
 
 async def _count_announce(classroom: Classroom) -> None:
-    """The latest round's count (and, to the teacher, who has guessed) after a guess: folded, so a
-    class guessing at once sends it a few times, not once a guess to every socket (folding.py).
-    It reads the round when it sends: a round locked meanwhile goes out locked, as it is."""
+    """The latest round's count (and, to the teacher, who has guessed) after a guess or a removal:
+    folded, so a class guessing at once sends it a few times, not once a guess to every socket
+    (folding.py). It reads the round when it sends: a round locked meanwhile goes out locked, as it
+    is; a revealed one not at all (its reveal stays as the pages drew it)."""
 
     async def send() -> None:
         latest = await sync_to_async(_latest_guessed)(classroom.id)
-        if latest is not None:
+        if latest is not None and not latest[0].revealed:
             round_, guessed = latest
             public = round_public(round_, latest=round_.number, count=len(guessed))
             await _send_round(classroom, public, guessed=guessed)
 
     await folding.fold(f"round:{classroom.code}", send)
+
+
+async def round_removed_announce(*, classroom: Classroom) -> None:
+    """A learner was removed: the open (or locked) round's count and who guessed, without them."""
+    await _count_announce(classroom)
 
 
 async def _send_round(classroom: Classroom, public: dict, *, guessed: list[dict], learners_mine: bool = False) -> None:
