@@ -108,3 +108,33 @@ async def test_a_reconnected_class_socket_gets_the_finished_stage_run_whole_afte
         assert hello["type"] == "class.hello" and names_run(launched["id"])(hello)
         assert await stage_run(again, launched["id"]) == before
         await again.close()
+
+
+async def test_a_stage_with_other_runs_follows_each_afresh_from_seq_0_even_one_it_kept(server):
+    # The page rebuilds every lane when the stage's runs change (stage-model.js stagePlan): a run kept on
+    # stage must come again from its first event, or its new lane would wait for ever.
+    async with Browser(server) as teacher, Browser(server) as ada:
+        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
+        ws = await ada.socket(code)
+        seen: list[dict] = [await next_message(ws)]
+        status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", {**SLOW, "requests": 3})
+        assert status == 201
+        first = launched["id"]
+        before = await stage_run(ws, first, seen=seen)
+        other = await teacher.start_run({**SLOW, "requests": 2})
+        status, _, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [first, other]})
+        assert status == 200
+        both = await message_until(
+            ws, "class.stage", lambda m: [r["id"] for r in m["runs"]] == [first, other], seen=seen
+        )
+        mark = len(seen)
+        got = {other: await stage_run(ws, other, seen=seen)}
+        after = [m for m in seen[mark:] if m["type"] == "stage.events"]
+        kept = [e for m in after if m["run"] == first for e in m["events"]]
+        while not kept or kept[-1]["type"] != "run.finished":
+            kept.extend((await message_until(ws, "stage.events", lambda m: m["run"] == first, seen=seen))["events"])
+        got[first] = kept
+        assert got[first] == before, "the run kept on stage: again, whole, from seq 0"
+        assert [e["seq"] for e in got[other]] == list(range(len(got[other])))
+        assert seen.index(both) < mark
+        await ws.close()

@@ -84,6 +84,7 @@ class ClassConsumer(GroupDispatch, AsyncWebsocketConsumer):
         self.ending: asyncio.TimerHandle | None = None
         # The runs on the stage this socket follows (run id -> its follow and task), and the stage's rev.
         self.follows: dict[str, tuple[RunFollow, asyncio.Task]] = {}
+        self.stage_ids: list[str] = []  # the runs followed, in the stage's order
         self.stage_rev = -1
         await self.accept()
         # Daphne completes the handshake when connect() returns: the database waits for the task.
@@ -139,7 +140,8 @@ class ClassConsumer(GroupDispatch, AsyncWebsocketConsumer):
         else:
             roster = services.roster_for_teacher(rev, learners)
         await self._send_json(hello)
-        self._stage_join(hello["stage"])
+        self.stage_rev = hello["stage"]["rev"]
+        self._stage_start([run["id"] for run in hello["stage"]["runs"]])
         await self._release(roster)
         while self.held:  # in the order they came; rosters older than `roster` are dropped
             await self._release(self.held.pop(0))
@@ -175,12 +177,11 @@ class ClassConsumer(GroupDispatch, AsyncWebsocketConsumer):
             self.watching = None
         if self.ending is not None:
             self.ending.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        for follow, task in self.follows.values():
-            task.cancel()
-            await follow.stop()
-        self.follows = {}
+        try:
+            await self._stage_stop()
+        finally:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     # --- Group messages (services.py) ---------------------------------------------------------
 
@@ -224,63 +225,84 @@ class ClassConsumer(GroupDispatch, AsyncWebsocketConsumer):
     # --- The stage: its runs' events on this socket -----------------------------------------------
 
     async def class_stage(self, message: dict):
-        """What is on stage now (stage.py): runs taken off it are left before the page hears of it,
-        runs put on it followed after, so stage.* messages for a run come only while it is shown."""
+        """What is on stage now (stage.py). The page's rule (stage-model.js stagePlan): a newer stage with
+        other runs, or the same in another order, rebuilds every lane empty; so its runs are followed
+        afresh from their first event, after the page hears of it, and the old ones left before."""
         if self._hold(message):
             return
-        await self._stage_leave(message)
+        newer = message["rev"] >= self.stage_rev  # an older one (a late group message): the page drops it too
+        ids = [run["id"] for run in message["runs"]]
+        changed = newer and ids != self.stage_ids
+        if changed:
+            await self._stage_stop()
         await self._send_json(message)
-        self._stage_join(message)
+        if newer:
+            self.stage_rev = message["rev"]
+        if changed:
+            self._stage_start(ids)
 
-    async def _stage_leave(self, stage: dict) -> None:
-        if stage["rev"] < self.stage_rev:
-            return  # an older stage than the one followed (a late group message): the page drops it too
-        keep = {run["id"] for run in stage["runs"]}
-        for run_id in [r for r in self.follows if r not in keep]:
-            follow, task = self.follows.pop(run_id)
+    def _stage_start(self, ids: list[str]) -> None:
+        if self.closing:
+            return
+        self.stage_ids = ids
+        for run_id in ids:
+            follow = RunFollow(
+                run_id,
+                after=-1,
+                layer=self.channel_layer,
+                channel=self.channel_name,
+                send=self._send_text,
+                head=stage_head(run_id),
+            )
+            self.follows[run_id] = (follow, asyncio.get_running_loop().create_task(self._follow(follow)))
+
+    async def _stage_stop(self) -> None:
+        follows, self.follows, self.stage_ids = self.follows, {}, []
+        for _, task in follows.values():
             task.cancel()
+        for follow, _ in follows.values():
             await follow.stop()
 
-    def _stage_join(self, stage: dict) -> None:
-        if stage["rev"] < self.stage_rev:
-            return
-        self.stage_rev = stage["rev"]
-        for run in stage["runs"]:
-            if run["id"] not in self.follows:
-                follow = RunFollow(
-                    run["id"],
-                    after=-1,
-                    layer=self.channel_layer,
-                    channel=self.channel_name,
-                    send=self._send_text,
-                    head=stage_head(run["id"]),
-                )
-                self.follows[run["id"]] = (follow, asyncio.get_running_loop().create_task(self._follow(follow)))
-
     async def _follow(self, follow: RunFollow) -> None:
-        """A stage run from its first event (each time the socket opens, or the run comes on stage), then live."""
+        """A stage run from its first event, then live; its place in line while it waits."""
         run = str(follow.run_id)
         try:
             status = await follow.start()
-            if follow.stopped:
-                return
-            if status is None:
-                raise LookupError(f"unknown run {run}")
-            if status == Run.Status.QUEUED:
-                await follow.report_queue(lambda report: self._send_json({**report, "type": "stage.queue", "run": run}))
-        except asyncio.CancelledError:
-            raise
-        except (EndNotRecorded, LookupError) as exc:
-            await self._send_json({"type": "stage.error", "run": run, "error": str(exc)})
+        except EndNotRecorded as exc:
+            return await self._stage_failed(follow, str(exc))
         except Exception:
             logger.exception("class socket %s: following stage run %s failed", self.scope["path"], run)
-            await self._send_json({"type": "stage.error", "run": run, "error": "the server could not follow this run"})
+            return await self._stage_failed(follow, "the server could not follow this run; reload the page")
+        if follow.stopped:
+            return
+        if status is None:
+            return await self._stage_failed(follow, f"unknown run {run}")
+        if status == Run.Status.QUEUED:
+            try:
+                await follow.report_queue(lambda report: self._send_json({**report, "type": "stage.queue", "run": run}))
+            except Exception:  # the events still come; only its place in line is not told
+                logger.exception(
+                    "class socket %s: stage run %s's place in line could not be read", self.scope["path"], run
+                )
+
+    async def _stage_failed(self, follow: RunFollow, error: str) -> None:
+        """Tell the page, and follow the run no more (its lane says why)."""
+        run = str(follow.run_id)
+        if self.follows.get(run, (None,))[0] is follow:
+            del self.follows[run]
+        await follow.stop()
+        await self._send_json({"type": "stage.error", "run": run, "error": error})
 
     async def run_events(self, message: dict):
         """A stage run's batch from its group (a channel layer that crosses processes, or a run in this one)."""
         entry = self.follows.get(message.get("run", ""))
-        if entry is not None:
+        if entry is None:
+            return
+        try:
             await entry[0].batch(message["events"])
+        except Exception:  # a gap the database could not fill: this run's lane, not the whole socket
+            logger.exception("class socket %s: stage run %s's events failed", self.scope["path"], message["run"])
+            await self._stage_failed(entry[0], "the server could not follow this run; reload the page")
 
     async def class_gallery(self, message: dict):
         if not self.projector:  # the projector's socket is in the teacher's group, without the cards

@@ -10,6 +10,7 @@ unknown run -> error + close 4404; a run that ended without its end recorded -> 
 
 import asyncio
 import json
+import logging
 import uuid
 from urllib.parse import parse_qs
 
@@ -24,6 +25,9 @@ MAX_MESSAGE_BYTES = 1024  # the client only ever sends {"type": "ping"}
 MAX_AFTER = 2**63 - 1  # SQLite's largest integer: the replay query cannot compare a larger one
 CLOSE_BAD_REQUEST = 4400
 CLOSE_NOT_FOUND = 4404
+CLOSE_SERVER_ERROR = 4500  # as the class socket's: Daphne sends only 1000 and 3000-4999
+
+logger = logging.getLogger(__name__)
 
 
 class RunConsumer(GroupDispatch, AsyncWebsocketConsumer):
@@ -75,6 +79,11 @@ class RunConsumer(GroupDispatch, AsyncWebsocketConsumer):
         except EndNotRecorded as exc:
             # Rather than leave the page waiting for an end that never comes.
             return await self._refuse_message(str(exc))
+        except Exception:
+            # A database that failed: close without an error message, so the page reconnects (socket.js).
+            logger.exception("run socket %s: its replay failed; closing it (4500)", self.follow.run_id)
+            self.closing = True
+            return await self.close(code=CLOSE_SERVER_ERROR)
         if status is None:
             return await self._refuse_message(f"unknown run {self.follow.run_id}", CLOSE_NOT_FOUND)
         if status == Run.Status.QUEUED:

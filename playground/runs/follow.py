@@ -20,10 +20,10 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from playground.events import RUN_FINISHED
+from playground.runs import reader
 from playground.runs.eventstore import events_after, group_name
 from playground.runs.feed import SharedBatch, feed, feed_needed
 from playground.runs.models import Event, Run
@@ -92,7 +92,7 @@ class RunFollow:
             self.replay = None
         if self.joined:
             self.joined = False
-            await self.layer.group_discard(self.group, self.channel)
+            await asyncio.shield(self.layer.group_discard(self.group, self.channel))  # done even if we are cancelled
 
     async def report_queue(self, tell: Callable[[dict], Awaitable[None]]) -> None:
         """While the run waits for a worker: its place in line and estimated start, whenever they change."""
@@ -128,8 +128,8 @@ class RunFollow:
         # repeat) is answered from the database, where every event is stored first.
         fresh = [e for e in batch if e["seq"] > self.last]
         if fresh and fresh[-1]["seq"] - self.last != len(fresh):
-            fresh = await sync_to_async(events_after)(
-                run_id=self.run_id, after=self.last, limit=fresh[-1]["seq"] - self.last
+            fresh = await reader.read(
+                events_after, run_id=self.run_id, after=self.last, limit=fresh[-1]["seq"] - self.last
             )
         elif len(fresh) == len(batch) and isinstance(batch, SharedBatch):
             return await self._send_events(batch, frames=batch.frames)  # all of it: the frames other sockets made

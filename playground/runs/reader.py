@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 T = TypeVar("T")
 
@@ -21,10 +21,16 @@ _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="events-reader")
 
 
 def _call(fn: Callable[..., T], kwargs: dict) -> T:
+    # The connection stays open between calls (Django's per-request check never runs on this thread):
+    # one that broke meanwhile (a database restarted, a proxy's idle timeout) is closed and opened again.
+    try:
+        return fn(**kwargs)
+    except (OperationalError, InterfaceError):
+        connection.close()
     try:
         return fn(**kwargs)
     except Exception:
-        connection.close()  # it may be the connection that broke (a database restarted): the next call opens one
+        connection.close()
         raise
 
 
