@@ -138,3 +138,15 @@ async def test_a_replay_is_dropped_when_its_last_socket_closes(run):
     assert str(run.id) in held.runs, "one socket still watches it"
     held.close(b)
     assert str(run.id) not in held.runs
+
+
+async def test_a_socket_resuming_on_a_run_nothing_holds_reads_only_its_tail(run, reads):
+    await store(run, range(8))
+    replay = Replay(run.id)
+    status, held, tail = await replay.read(5)
+    assert (status, held, [e["seq"] for e in tail]) == ("queued", 0, [6, 7])
+    assert replay.events == [], "a resume is not held: the next socket from the start reads the run whole"
+    _, held, beyond = await replay.read()
+    assert held == 8 and beyond == []
+    _, held, tail = await replay.read(5)  # now held: the resume shares what is held, and reads what is new
+    assert held == 8 and tail == [] and reads["n"] == 3

@@ -67,7 +67,7 @@ class RunFollow:
             return None
         self.checked = time.monotonic()
         self.replay = replays().open(self.run_id)
-        status, held, beyond = await self.replay.read()  # one read for the sockets opening with this one
+        status, held, beyond = await self.replay.read(self.last)  # one read for the sockets opening with this one
         if status is None or self.stopped:
             return status
         stored = self.replay.events[held - 1 : held] + beyond  # its last events, as read

@@ -56,10 +56,15 @@ class Replay:
         self._reading: asyncio.Task | None = None
         self._done = 0  # the ticket of the newest read finished
 
-    async def read(self) -> tuple[str | None, int, list[dict]]:
+    async def read(self, after: int = -1) -> tuple[str | None, int, list[dict]]:
         """From a read of the database begun after this call (callers that wait together share one):
         the run's status (None: no such run), how many of `events` are stored, and the stored events
-        past a gap in seq, if any."""
+        past a gap in seq, if any. A socket resuming after seq `after` on a run nothing here holds
+        reads its tail alone, as its own (held 0: the tail comes as the events past the gap)."""
+        if after >= 0 and not self.events and self._reading is None:
+            row, rows = await reader.read(_read, run_id=self.run_id, after=after)
+            self.job = row[1] if row else None
+            return (row[0] if row else None), 0, rows
         ticket = next(_tickets)
         while self._done < ticket:
             if self._reading is None:
