@@ -19,6 +19,17 @@ async def stage_run(ws, run_id: str, *, seen: list[dict] | None = None) -> list[
     return got
 
 
+async def stage_one(teacher: Browser, learner: Browser, spec: dict) -> tuple[str, object, list[dict], str]:
+    """A class with `learner` in it, its class socket open (the hello read into `seen`), and a run for
+    everyone of `spec`: (code, the socket, seen, the run's id)."""
+    code, _ = await classroom(teacher, (learner, "Ada Lovelace"))
+    ws = await learner.socket(code)
+    seen: list[dict] = [await next_message(ws)]
+    status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", spec)
+    assert status == 201, launched
+    return code, ws, seen, launched["id"]
+
+
 def first_index(seen: list[dict], check) -> int:
     return next(i for i, m in enumerate(seen) if check(m))
 
@@ -70,12 +81,7 @@ async def test_every_class_socket_follows_the_stage_run_from_its_first_event_exa
 
 async def test_a_run_off_the_stage_is_no_longer_followed_and_back_on_it_starts_again_from_seq_0(server):
     async with Browser(server) as teacher, Browser(server) as ada:
-        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
-        ws = await ada.socket(code)
-        seen: list[dict] = [await next_message(ws)]
-        status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", SLOW)
-        assert status == 201
-        run_id = launched["id"]
+        code, ws, seen, run_id = await stage_one(teacher, ada, SLOW)
         await message_until(ws, "stage.events", lambda m: m["run"] == run_id, seen=seen)
         status, _, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": []})
         assert status == 200
@@ -114,12 +120,7 @@ async def test_a_stage_with_other_runs_follows_each_afresh_from_seq_0_even_one_i
     # The page rebuilds every lane when the stage's runs change (stage-model.js stagePlan): a run kept on
     # stage must come again from its first event, or its new lane would wait for ever.
     async with Browser(server) as teacher, Browser(server) as ada:
-        code, _ = await classroom(teacher, (ada, "Ada Lovelace"))
-        ws = await ada.socket(code)
-        seen: list[dict] = [await next_message(ws)]
-        status, launched, _ = await teacher.call("POST", f"/api/classes/{code}/runs", {**SLOW, "requests": 3})
-        assert status == 201
-        first = launched["id"]
+        code, ws, seen, first = await stage_one(teacher, ada, {**SLOW, "requests": 3})
         before = await stage_run(ws, first, seen=seen)
         other = await teacher.start_run({**SLOW, "requests": 2})
         status, _, _ = await teacher.call("POST", f"/api/classes/{code}/stage", {"runs": [first, other]})
