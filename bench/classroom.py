@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import math
-import shutil
 import sys
 import tempfile
 import time
@@ -43,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
 from bench.learners import Seen, Tally, browser, open_page, take, why  # noqa: E402
 from bench.load import p95  # noqa: E402
-from bench.served import Served, cpu_seconds, log_findings, make_run  # noqa: E402
+from bench.served import Served, cpu_seconds, finish, make_run  # noqa: E402
 from tests.support.servers import Server  # noqa: E402
 
 STAGE: list[tuple[str, dict]] = [  # the lesson on stage: the mistake, the fix, a wide one, bounded, uneven
@@ -282,13 +281,7 @@ def main() -> None:
     began, tmp = time.monotonic(), Path(tempfile.mkdtemp(prefix="playground-class-"))
     with make_run(tmp) as served:
         code = asyncio.run(main_async(args, served))
-    findings = "; ".join(f for f in map(log_findings, served.logs) if f)
-    print(f"took {time.monotonic() - began:.0f} s" + (f"; in the logs: {findings}" if findings else ""))
-    if code or findings:
-        print(f"logs kept in {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(code)
+    finish(served, tmp, began, code)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ import argparse
 import asyncio
 import math
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -50,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
 from bench.learners import Gate, Seen, Tally, browser, idle, learner, open_page, post_run, watch  # noqa: E402
-from bench.served import WORKERS, Served, cpu_seconds, log_findings, make_run, scale_out  # noqa: E402
+from bench.served import WORKERS, Served, cpu_seconds, finish, make_run, scale_out  # noqa: E402
 
 SPECS: dict[str, dict] = {  # the lesson's mix, in the lesson's order: a tiny run, a wide one, a bounded one
     "gather [300,500,200]": {"strategy": "gather", "latencies_ms": [300, 500, 200]},
@@ -237,13 +236,7 @@ def main() -> None:
             f"served: {', '.join(served.processes)}" + (f" (make run, {WORKERS} workers)" if not args.scale_out else "")
         )
         code = asyncio.run(main_async(args, served))
-    findings = "; ".join(f for f in map(log_findings, served.logs) if f)
-    print(f"took {time.monotonic() - began:.0f} s" + (f"; in the logs: {findings}" if findings else ""))
-    if code or findings:
-        print(f"logs kept in {tmp}")
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(code)
+    finish(served, tmp, began, code)
 
 
 if __name__ == "__main__":

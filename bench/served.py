@@ -11,6 +11,9 @@ Imported as bench.served, with the repository's root on sys.path (bench/load.py 
 
 import math
 import os
+import shutil
+import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -116,3 +119,15 @@ def log_findings(log: Path) -> str:
         end = next((x for x in lines[starts[0] + 1 :] if x and not x[0].isspace()), "?")
         found.append(f"{len(starts)} tracebacks, the first ends: {end[:160]}")
     return f"{log.name}: {'; '.join(found)}" if found else ""
+
+
+def finish(served: Served, tmp: Path, began: float, code: int) -> None:
+    """The bench's last lines: how long it took, what the servers' logs hold; the logs kept only when
+    something failed. Exits with `code`."""
+    findings = "; ".join(f for f in map(log_findings, served.logs) if f)
+    print(f"took {time.monotonic() - began:.0f} s" + (f"; in the logs: {findings}" if findings else ""))
+    if code or findings:
+        print(f"logs kept in {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(code)
