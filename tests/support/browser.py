@@ -5,9 +5,11 @@ async_playwright shares pytest-asyncio's loop instead of fighting it.
 """
 
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Browser, async_playwright
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -21,12 +23,22 @@ CHROMIUM_FLAGS = [
 UI_TIMEOUT_MS = 30_000  # the longest run a browser test starts lasts ~3 s; past this the page is stuck
 
 
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's Chromium, launched with the flags that work here; closed after."""
+    path = shutil.which("chromium")
+    assert path, "Chromium is missing: `make test` installs Debian's chromium package"
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
 @pytest.fixture
 async def page():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    async with chromium() as browser:
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         page = await context.new_page()
         errors = []
@@ -34,10 +46,9 @@ async def page():
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.set_default_timeout(UI_TIMEOUT_MS)
         yield page
-        await browser.close()
-        # A refused spec is an expected 400; Chromium logs every 4xx fetch.
-        errors = [e for e in errors if "responded with a status of 400" not in e]
-        assert not errors, f"the page logged errors: {errors}"
+    # A refused spec is an expected 400; Chromium logs every 4xx fetch.
+    errors = [e for e in errors if "responded with a status of 400" not in e]
+    assert not errors, f"the page logged errors: {errors}"
 
 
 async def summary(page, key: str) -> str:

@@ -4,25 +4,20 @@ small steps: a page, joining a class, axe-core's check, a POST as the page's scr
 """
 
 import re
-import shutil
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.support.a11y import axe_violations, blocking, described
-from tests.support.browser import CHROMIUM_FLAGS, UI_TIMEOUT_MS
+from tests.support.browser import UI_TIMEOUT_MS, chromium
 
 CLASS_URL = re.compile(r"/class/[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}/$")  # a class's page: its join code
 
 
 @pytest.fixture
 async def browser():
-    chromium = shutil.which("chromium")
-    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield browser
-        await browser.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def new_page(context_or_browser, errors: list[str]):
