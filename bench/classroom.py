@@ -36,11 +36,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the imports below come after it: bench/ runs as scripts
-from bench.learners import Seen, Tally, browser, open_page, take, why  # noqa: E402
+from bench.learners import Seen, Tally, browser, decode, open_page, take, why  # noqa: E402
 from bench.load import p95  # noqa: E402
 from bench.served import Served, cpu_seconds, finish, make_run  # noqa: E402
 from tests.support.servers import Server  # noqa: E402
@@ -119,35 +118,35 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     tally.error("websocket dropped", f"class socket: {msg.type.name} {ws.close_code}")
                     break
-                data = orjson.loads(msg.data)
-                kind = data["type"]
+                data = decode(msg.data)
+                kind = data.type
                 if kind == "class.hello":
                     joined.set()
-                elif kind == "class.round" and data["round"]["state"] == "open":
-                    number = data["round"]["number"]
-                    if data.get("mine") is None and not event_for(pupil.guessed, number).is_set():
+                elif kind == "class.round" and data.round["state"] == "open":
+                    number = data.round["number"]
+                    if data.mine is None and not event_for(pupil.guessed, number).is_set():
                         guess = {"guess_ms": 100 + 37 * pupil.k}
                         if (
                             await call(http, srv, "POST", f"/api/classes/{code}/guesses", token, tally, guess)
                             is not None
                         ):
                             event_for(pupil.guessed, number).set()
-                elif kind == "class.stage" and data["runs"]:
-                    run_id = data["runs"][0]["id"]
+                elif kind == "class.stage" and data.runs:
+                    run_id = data.runs[0]["id"]
                     if run_id not in states:  # named by its run: the report gives each stage run's lag
                         states[run_id] = (Seen(run_id), {"last": -1})
                         pupil.seen.append(states[run_id][0])
-                elif kind == "stage.events" and data["run"] in states:
-                    seen, state = states[data["run"]]
-                    if end := take(data["events"], received, connected, seen, state, tally):
-                        if end["status"] != "finished":
-                            tally.error("run not finished", f"stage run {end['status']}")
-                        event_for(pupil.followed, data["run"]).set()
+                elif kind == "stage.events" and data.run in states:
+                    seen, state = states[data.run]
+                    if end := take(data.events, received, connected, seen, state, tally):
+                        if end.status != "finished":
+                            tally.error("run not finished", f"stage run {end.status}")
+                        event_for(pupil.followed, data.run).set()
                 elif kind == "stage.error":
-                    tally.error("websocket dropped", f"stage run: {str(data.get('error', ''))[:60]}")
-                    event_for(pupil.followed, data["run"]).set()
+                    tally.error("websocket dropped", f"stage run: {str(data.error or '')[:60]}")
+                    event_for(pupil.followed, data.run).set()
                 elif kind == "class.reveal":
-                    event_for(pupil.revealed, data["round"]).set()
+                    event_for(pupil.revealed, data.round).set()
                 elif kind in ("error", "class.removed", "class.ended"):
                     tally.error("websocket dropped", f"class socket: {kind}")
                     break

@@ -169,9 +169,9 @@ async def baseline(served: Served, args) -> tuple[dict[str, float], list[str]] |
         for name in list(SPECS) * BASELINE_ROUNDS if token else []:
             if path := await post_run(http, post, SPECS[name], token, tally):
                 seen = Seen(name)
-                if (end := await watch(http, post, path, seen, tally)) and end["status"] == "finished":
+                if (end := await watch(http, post, path, seen, tally)) and end.status == "finished" and end.summary:
                     tally.runs.append(seen)
-                    seen.wall_s = end["summary"]["wall_s"]
+                    seen.wall_s = end.summary["wall_s"]
                     paths.append(path)
     alone = {n: statistics.median(s.wall_s for s in tally.runs if s.spec == n) for n in {s.spec for s in tally.runs}}
     if tally.error_count() or len(alone) < len(SPECS):
