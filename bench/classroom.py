@@ -89,6 +89,21 @@ async def call(http: aiohttp.ClientSession, srv: Server, method: str, path: str,
     return json.loads(text) if text else {}
 
 
+async def arrivals(ws: aiohttp.ClientWebSocketResponse, inbox: asyncio.Queue) -> None:
+    """(when it came, the message), for each message of the socket, until it closes.
+
+    A message is timed as it comes, and decoded after: this script's 100 browsers share one process,
+    so a learner decoding its copy of a frame would otherwise be timed after every learner that
+    decoded theirs first (about 1 ms each for a 100 KB frame). A real class decodes in parallel,
+    each browser on its own device.
+    """
+    while True:
+        msg = await ws.receive()
+        inbox.put_nowait((time.time(), msg))
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            return
+
+
 async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, tally: Tally, over: asyncio.Event):
     """Join, then follow the class socket until the class is over."""
     async with browser(None) as http:
@@ -106,15 +121,16 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
         connected = time.time()
         states: dict[str, tuple[Seen, dict]] = {}  # stage run id -> what this learner saw of it, its seq state
         async with ws:
-            closed = asyncio.ensure_future(ws.receive())
+            inbox: asyncio.Queue[tuple[float, aiohttp.WSMessage]] = asyncio.Queue()
+            reading = asyncio.create_task(arrivals(ws, inbox))
             ended = asyncio.ensure_future(over.wait())
             while True:
-                await asyncio.wait([closed, ended], return_when=asyncio.FIRST_COMPLETED)
+                got = asyncio.ensure_future(inbox.get())
+                await asyncio.wait([got, ended], return_when=asyncio.FIRST_COMPLETED)
                 if ended.done():
-                    closed.cancel()
+                    got.cancel()
                     break
-                msg = closed.result()
-                received = time.time()
+                received, msg = got.result()
                 if msg.type != aiohttp.WSMsgType.TEXT:
                     tally.error("websocket dropped", f"class socket: {msg.type.name} {ws.close_code}")
                     break
@@ -150,7 +166,7 @@ async def learner(srv: Server, code: str, pupil: Pupil, joined: asyncio.Event, t
                 elif kind in ("error", "class.removed", "class.ended"):
                     tally.error("websocket dropped", f"class socket: {kind}")
                     break
-                closed = asyncio.ensure_future(ws.receive())
+            reading.cancel()
         joined.set()
 
 
