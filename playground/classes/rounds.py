@@ -186,11 +186,21 @@ def round_lock_row(*, classroom_id: int, run_id) -> Round | None:
     return round_
 
 
+def round_lock_news(round_: Round | None) -> tuple[dict, list[dict]] | None:
+    """What round_lock_send says of a round round_lock_row locked (None if it locked none): its public
+    form and who guessed, read once it has committed."""
+    return None if round_ is None else (_public(round_), _guessed(round_.id))
+
+
+async def round_lock_send(*, classroom: Classroom, news: tuple[dict, list[dict]] | None) -> None:
+    """class.round for the round round_lock_news read (nothing if none was locked)."""
+    if news is not None:
+        await _send_round(classroom, news[0], guessed=news[1])
+
+
 async def round_lock_announce(*, classroom: Classroom, round_: Round | None) -> None:
     """class.round for a round round_lock_row locked (nothing if it locked none)."""
-    if round_ is not None:
-        public, guessed = await sync_to_async(_public)(round_), await sync_to_async(_guessed)(round_.id)
-        await _send_round(classroom, public, guessed=guessed)
+    await round_lock_send(classroom=classroom, news=await sync_to_async(round_lock_news)(round_))
 
 
 async def round_lock(*, classroom: Classroom, run: Run) -> Round | None:
