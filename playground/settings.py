@@ -114,7 +114,7 @@ if os.environ.get("REDIS_URL"):
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "playground.layers.InMemoryLayer",  # Channels' own, its group_send in one go
             # Events travel in batches of up to EVENT_BATCH_MAX, so a socket
             # rarely holds more than a handful; the consumer also refills any
             # gap from the database, so a drop would cost time, not events.
