@@ -165,7 +165,9 @@ def take(batch: list[Event], received: float, connected: float, seen: Seen, stat
             continue
         seen.lost += e.seq - state["last"] - 1
         state["last"] = e.seq
-        if e.type == "run.started" and e.at is not None:
+        if e.type == "run.started":
+            if e.at is None:
+                raise ValueError(f"run.started (seq {e.seq}) has no `at`: its events' lag cannot be measured")
             state["zero"] = e.at - e.t  # the wall time of the run's t = 0, on the worker's clock
         if state.get("zero") is not None and (emitted := state["zero"] + e.t) >= connected:
             seen.lags.append(received - emitted)  # events emitted before the socket opened were replayed
