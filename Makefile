@@ -57,7 +57,8 @@ fuzz: setup-test
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 	  $(BIN)/python -m pytest -q -s $(FUZZ_TESTS) --hypothesis-seed=$(FUZZ_SEED) $(PYTEST_ARGS)
 
-bench: setup
+# The benches' simulated browsers decode frames with msgspec (requirements-test.txt).
+bench: setup-test
 	$(BIN)/python bench/run_all.py
 
 setup: $(VENV)/.installed
