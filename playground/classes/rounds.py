@@ -4,7 +4,8 @@ locks it, the teacher reveals the class's guesses against the measured time.
     round_open(classroom, spec)             -> Round    round N+1; an open, unlocked round is replaced
     guess_submit(classroom, learner, ms)    -> (Round, created)   ClassRefused 409 (no open round, locked)
     round_lock(classroom, run)              -> Round | None   the open round locks on `run` (the stage's
-                                            launch: round_lock_row in its transaction, then round_lock_announce)
+                                            launch: round_lock_row in its transaction, then round_lock_news
+                                            read in the same trip, and round_lock_send)
     round_reveal(classroom)                 -> reveal dict    ClassRefused 409 (not locked, run not finished)
     reveal_announce(classroom)              the latest reveal to the learners again (names shown or hidden)
     round_hello(classroom, role)            -> {"round", "reveal"; "mine" (a learner), "guessed" (the teacher)}
@@ -177,7 +178,7 @@ async def guess_submit(*, classroom: Classroom, learner: Learner, guess_ms: int)
 @transaction.atomic
 def round_lock_row(*, classroom_id: int, run_id) -> Round | None:
     """The open round (if any) locked on `run_id`, in the caller's transaction (the stage's launch);
-    tell everyone after it commits (round_lock_announce)."""
+    tell everyone after it commits (round_lock_news, round_lock_send; or round_lock_announce, both)."""
     round_ = Round.objects.select_for_update().filter(classroom_id=classroom_id).order_by("-number").first()
     if round_ is None or round_.locked or round_.revealed:
         return None

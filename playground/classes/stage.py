@@ -3,8 +3,9 @@
     stage_launch(classroom, spec)   the teacher's "Run for everyone", in one transaction: refused while
                                     one goes (ClassRefused 409) -> the load now (runs running and queued)
                                     -> run_enqueue (owned by the teacher, PRIORITY_STAGE: ahead of every
-                                    learner's run) -> the open round locked on it -> a Stage row; then
-                                    announced (the round, the stage)   RunRefused (the abuse caps) -> 429
+                                    learner's run) -> the open round locked on it -> a Stage row; then,
+                                    committed, what the round and the stage now say is read in the same
+                                    trip and announced   RunRefused (the abuse caps) -> 429
     stage_set(classroom, runs)      the stage handed to 0, 1 or 2 runs (the teacher's, or a learner's
                                     made in the class: gallery.learner_runs)   ClassRefused 400 "runs"
     stage_now(classroom, names)     <stage> = {"rev", "runs": [{id, url, ws, strategy, n, by, learner,
@@ -12,16 +13,17 @@
     stage_hello(classroom, role)    {"stage": <stage>} for the class socket's hello
 
 The stage is the class's latest Stage row; `rev` is its id, so a page drops a stage older than the
-one it shows. Each change goes out (stage_announce) as {"type": "class.stage", ...<stage>} to the
-teacher's group with names, and to the learners' group with names only if the teacher shows them.
-The runs' own events come over each run's socket (/ws/runs/<id>/), as for any run.
+one it shows. Each change goes out (stage_send, read by stage_news) as {"type": "class.stage", ...<stage>}
+to the teacher's group with names, and to the learners' group with names only if the teacher shows them.
+The runs' own events come on the same class socket (classes/consumers.py: stage.events).
 """
 
+import logging
 import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from playground.classes import gallery, rounds, services
 from playground.classes.models import Classroom, Learner, Round, Stage
@@ -29,6 +31,8 @@ from playground.classes.services import ClassRefused
 from playground.runs import lifecycle
 from playground.runs.admission import PRIORITY_STAGE
 from playground.runs.models import Run
+
+logger = logging.getLogger(__name__)
 
 # A second run for everyone while the first goes would put on stage (and lock the round on) a run
 # the class did not watch: a double click, or a second tab.
@@ -90,6 +94,7 @@ def stage_news(classroom_id: int) -> tuple[str, dict, dict]:
 
 
 async def stage_send(code: str, teachers: dict, learners: dict) -> None:
+    """class.stage to the teacher's group and to the learners' (stage_news: each its own version)."""
     layer = get_channel_layer()
     await layer.group_send(services.teacher_group(code), {"type": "class.stage", **teachers})
     await layer.group_send(services.learners_group(code), {"type": "class.stage", **learners})
@@ -143,10 +148,18 @@ def _launch(classroom: Classroom, spec: dict) -> tuple[Run, Round | None]:
     return run, locked
 
 
-def _launch_news(classroom: Classroom, spec: dict) -> tuple[Run, tuple | None, tuple[str, dict, dict]]:
-    """The launch, then (committed) what its two announcements say, read in the same trip to the database's thread."""
+Launched = tuple[Run, Round | None, tuple | None, tuple[str, dict, dict] | None]
+
+
+def _launch_news(classroom: Classroom, spec: dict) -> Launched:
+    """The launch, then (committed) what its two announcements say, read in the same trip to the sync thread:
+    (run, round locked, its news, the stage's news); the news None if reading it failed."""
     run, locked = _launch(classroom, spec)
-    return run, rounds.round_lock_news(locked), stage_news(classroom.id)
+    try:
+        return run, locked, rounds.round_lock_news(locked), stage_news(classroom.id)
+    except DatabaseError:  # committed all the same: the run goes, and stage_launch reads them again
+        logger.exception("class %s: reading the launch's announcements failed; reading them again", classroom.code)
+        return run, locked, None, None
 
 
 async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
@@ -156,11 +169,14 @@ async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
     only once told. Read in one trip to the sync thread, not four: with a class of 100 busy on the
     socket, each trip there and back took 15-40 ms, so the run's first events had come and gone
     before a page heard of it (bench/classroom.py)."""
-    run, round_news, (code, teachers, learners) = await sync_to_async(_launch_news)(classroom, spec)
+    run, locked, round_news, news = await sync_to_async(_launch_news)(classroom, spec)
     lifecycle.run_wake()
+    if news is None:
+        await rounds.round_lock_announce(classroom=classroom, round_=locked)
+        return run, await stage_announce(classroom=classroom)
     await rounds.round_lock_send(classroom=classroom, news=round_news)
-    await stage_send(code, teachers, learners)
-    return run, teachers
+    await stage_send(*news)
+    return run, news[1]
 
 
 async def stage_set(*, classroom: Classroom, runs: list) -> dict:
