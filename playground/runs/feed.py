@@ -97,8 +97,8 @@ class Feed:
         while self.watched:
             # Every FEED_INTERVAL_S from the last poll's start, not from its end: reading a batch and
             # handing it to a class of 100 takes 10-40 ms, which stretched the cycle to 30-60 ms. At
-            # least a quarter of it apart, so that a poll that ran long is not followed by another at once.
-            await asyncio.sleep(max(settings.FEED_INTERVAL_S / 4, began + settings.FEED_INTERVAL_S - loop.time()))
+            # least half of it apart, so that a poll that ran long is not followed by another at once.
+            await asyncio.sleep(max(settings.FEED_INTERVAL_S / 2, began + settings.FEED_INTERVAL_S - loop.time()))
             began = loop.time()
             try:
                 rows = await reader.read(
