@@ -21,4 +21,4 @@ class InMemoryLayer(InMemoryChannelLayer):
             try:
                 await self.send(channel, message)
             except ChannelFull:
-                pass  # as Channels' own: a member whose queue is full misses it (our sockets refill from the database)
+                pass  # as Channels' own: a member whose queue is full misses it, the others still get it
