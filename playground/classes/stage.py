@@ -148,7 +148,7 @@ def _launch(classroom: Classroom, spec: dict) -> tuple[Run, Round | None]:
     return run, locked
 
 
-Launched = tuple[Run, Round | None, tuple | None, tuple[str, dict, dict] | None]
+Launched = tuple[Run, Round | None, tuple[dict, list[dict]] | None, tuple[str, dict, dict] | None]
 
 
 def _launch_news(classroom: Classroom, spec: dict) -> Launched:
@@ -166,9 +166,9 @@ async def stage_launch(*, classroom: Classroom, spec: dict) -> tuple[Run, dict]:
     """Launch `spec` (a stored RunSpec) for everyone; returns the run and the teacher's <stage>.
 
     Announced the moment it commits: the worker may start the run then, and every page can follow it
-    only once told. Read in one trip to the sync thread, not four: with a class of 100 busy on the
-    socket, each trip there and back took 15-40 ms, so the run's first events had come and gone
-    before a page heard of it (bench/classroom.py)."""
+    only once told. What the announcements say is read in the launch's own trip to the sync thread,
+    not in up to five more: with a class of 100 busy on its sockets, each trip there and back took
+    15-40 ms, so the run's first events had come and gone before a page heard of it (bench/classroom.py)."""
     run, locked, round_news, news = await sync_to_async(_launch_news)(classroom, spec)
     lifecycle.run_wake()
     if news is None:
