@@ -1,4 +1,5 @@
-"""A request's phases (connect, wait, read), measured by aiohttp's tracing against real servers."""
+"""A request's phases (connect, wait, read) against real servers: timed by the playground's connector
+and request class on its own session, and by its TraceConfig on a session of the learner's (pool)."""
 
 import shutil
 import tempfile
@@ -34,6 +35,17 @@ async def test_a_new_connection_connects_waits_and_reads_in_order(demo_api):
         assert p["wait"][1] == p["read"][0] <= p["read"][1] <= e["t"]
     assert outcome.summary["phases"]["connect"]["count"] == 3
     assert outcome.summary["phases"]["wait"]["mean_ms"] >= LATENCY_S * 1000
+
+
+async def test_a_connection_kept_alive_and_reused_shows_no_connect_phase(demo_api):
+    outcome, evts = await run_spec({"strategy": "sequential", "requests": 3}, demo_api.url)
+    done = sorted(of_type(evts, "task.finished"), key=lambda e: e["t"])
+    assert [names(e) for e in done] == [["connect", "wait", "read"], ["wait", "read"], ["wait", "read"]]
+    started = {e["task"]: e["t"] for e in of_type(evts, "task.started")}
+    for e in done:  # each sent after it started, and waited for at least the demo API's latency
+        p = phases(e)
+        assert started[e["task"]] <= p["wait"][0] and p["wait"][1] - p["wait"][0] >= LATENCY_S
+    assert outcome.summary["phases"]["connect"]["count"] == 1
 
 
 async def test_a_pooled_connection_reused_shows_no_connect_phase(demo_api):

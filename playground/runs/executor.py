@@ -21,7 +21,7 @@ from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
 from playground.runs.targets import PinnedResolver, Target, allowlist_guard, blocking_opener
 from playground.strategies import STRATEGIES, wire
-from playground.strategies.api import TRACE, Api
+from playground.strategies.api import Api, TimedConnector, TimedRequest
 from playground.strategies.ideal import ideal_time, planned_durations
 
 
@@ -119,12 +119,12 @@ async def execute(
     recorder.emit(events.run_started(spec, strategy.shown_source(spec)))
     allowed = allowed or [target]
     resolver = PinnedResolver(allowed)
-    connector = aiohttp.TCPConnector(limit=limits.connection_limit, resolver=resolver)
+    connector = TimedConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
     guards = (allowlist_guard(allowed),)
-    # TRACE times each request's phases (strategies/api.py): the session's one trace config.
+    # Its connector and request class time each request's phases (strategies/api.py).
     async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, middlewares=guards, trace_configs=[TRACE]
+        connector=connector, timeout=timeout, middlewares=guards, request_class=TimedRequest
     ) as session:
         api = Api(
             session=session,

@@ -120,9 +120,8 @@ def allowlist_guard(targets: list[Target]):
     """An aiohttp client middleware refusing, unsent, any request off the allowed hosts and
     ports; aiohttp calls it for each hop, so a redirect leaving the list stops here.
 
-    A middleware, not a second TraceConfig on the redirect signal: each trace config adds
-    aiohttp's per-request trace work (objects, signals) to every request, and the session
-    already carries one, the phases' (strategies/api.py TRACE)."""
+    A middleware, not a TraceConfig on the redirect signal: a trace config adds aiohttp's
+    trace work (objects, a dozen signals) to every request (strategies/api.py)."""
     origins = {t.origin for t in targets}
 
     async def guard(request: aiohttp.ClientRequest, handler):

@@ -7,9 +7,9 @@ truthfully (ok, error, timeout or cancelled).
 
 task.finished carries the phases the request went through, timed on the run's clock:
 
-    connect  connection_create_start -> _end  (TRACE: DNS, TCP, TLS; absent for a reused connection)
+    connect  a new connection is made: DNS, TCP, TLS  (absent for a reused connection)
              fetch_blocking: timed by its connection class (runs/targets.py PinnedConnection)
-    wait     request_headers_sent -> session.get returns  (time to first byte)
+    wait     the request is sent -> session.get returns  (time to first byte)
              fetch_blocking: request sent -> urlopen returns
     read     -> response.read() returns  (the body)
 
@@ -17,14 +17,24 @@ fetch_blocking may be called from any thread (to_thread, a ThreadPoolExecutor) o
 the loop's own, which it then blocks; its counters are taken under a lock, and
 `cancel_blocking()`, from any thread, shuts the sockets of those in flight.
 
-One TraceConfig (TRACE) on every session the playground makes: any trace config
-costs aiohttp a Trace and a handful of signals per request, so its handlers only
-note a time, and the URL is built before the call so that aiohttp's trace
-(which rebuilds it with the params twice per request) has nothing to rebuild.
+Who notes those times, in the Attempt that fetch puts in CURRENT (a context variable:
+each request runs in a task of its own):
+
+    the playground's session  its connector (TimedConnector: around the connection it makes)
+                              and its request class (TimedRequest: the request sent)
+    a session of your own     TRACE, the TraceConfig api.pool_trace() hands it, which also
+                              tells when the pool hands a waiting request its connection
+
+No TraceConfig on the playground's own session: any trace config makes aiohttp build a
+Trace, and send a dozen signals with their parameters, for every request -- 116,000 CPU
+instructions a request, an eighth of what a request on a new connection costs in all
+(callgrind, gather over 1,000 against the demo API). The connector and the request class
+note the same moments for about 17,000, the Attempt included.
 """
 
 import asyncio
 import contextlib
+import contextvars
 import random
 import socket
 import threading
@@ -57,14 +67,14 @@ def attempt_seed(seed: int, attempt: int) -> int:
 
 @dataclass(slots=True, eq=False)
 class Attempt:
-    """One attempt's times on the run's clock, None until reached; its trace_request_ctx
+    """One attempt's times on the run's clock, None until reached; CURRENT and its trace_request_ctx
     (fetch), or its connection's watch (fetch_blocking: runs/targets.py ConnectionWatch)."""
 
     api: "Api"
     task: int
     number: int
     pooled: bool
-    connect_start: float | None = None  # the trace's handlers note these three
+    connect_start: float | None = None  # the connector and request (or TRACE) note these three
     connect_end: float | None = None
     sent: float | None = None
     headers: float | None = None  # fetch notes these: the answer's headers came,
@@ -140,7 +150,35 @@ def _trace() -> aiohttp.TraceConfig:
     return trace
 
 
-TRACE = _trace()  # the playground's one trace config, for every session it makes (stateless: shared)
+TRACE = _trace()  # for a session of the learner's own (api.pool_trace()); stateless: shared
+
+# The attempt the current task's fetch is making, for the playground's session to time.
+CURRENT: contextvars.ContextVar[Attempt | None] = contextvars.ContextVar("attempt", default=None)
+
+
+class TimedConnector(aiohttp.TCPConnector):
+    """The playground's own session's connector: times the connect phase of the attempt under
+    way, around the very call aiohttp's connection_create_start and _end signals enclose (a
+    method of aiohttp's connectors since 3.0; tests/test_phases.py checks the phases it gives)."""
+
+    async def _create_connection(self, req, traces, timeout):
+        attempt = CURRENT.get()
+        if attempt is not None:
+            attempt.connect_start = attempt.api.now()
+        proto = await super()._create_connection(req, traces, timeout)
+        if attempt is not None:
+            attempt.connect_end = attempt.api.now()
+        return proto
+
+
+class TimedRequest(aiohttp.ClientRequest):
+    """The playground's own session's requests: each notes when it went out (its wait begins)."""
+
+    async def send(self, conn):
+        response = await super().send(conn)
+        if (attempt := CURRENT.get()) is not None:
+            attempt.sent = attempt.api.now()
+        return response
 
 
 class Api:
@@ -214,11 +252,12 @@ class Api:
             self._emit(events.task_waiting(i, attempt, "pool"))
         else:
             self._emit(events.task_started(i, attempt))
-        traced = Attempt(self, i, attempt, pooled)  # the trace notes connect and sent in it
+        traced = Attempt(self, i, attempt, pooled)  # connect and sent are noted in it
+        timing = CURRENT.set(traced)
         status, http_status, error = "error", None, None
         try:
             async with asyncio.timeout(timeout):
-                # The URL with its query, built once here (given params=, the trace rebuilds it twice).
+                # The URL with its query, built once here (given params=, a trace rebuilds it twice).
                 url = self._base.extend_query(self.query(i, attempt))
                 async with session.get(url, trace_request_ctx=traced) as response:
                     traced.headers = self.now()  # time to first byte ends here
@@ -239,6 +278,7 @@ class Api:
             error = type(exc).__name__
             raise
         finally:
+            CURRENT.reset(timing)
             phases = traced.phases(self.now())
             self._emit(events.task_finished(i, attempt, status, http_status, error, phases))
 
