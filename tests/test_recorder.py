@@ -188,6 +188,26 @@ async def test_a_run_whose_store_fails_once_finishes_with_every_event_stored_onc
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_a_run_that_cannot_be_marked_running_at_once_is_tried_again_and_runs(demo_api, caplog):
+    """Another connection reading the runs table makes SQLite's shared cache refuse the update
+    that marks a run running, at once: the run begins once the read is over, and runs to its end."""
+    caplog.set_level(logging.WARNING, logger="playground.runs.lifecycle")
+    reader = EventTableLock(table="runs_run")
+    try:
+        run = await lifecycle.run_launch(spec={"strategy": "gather", "requests": 3}, owner="busy-runs-table")
+        await reader.acquire()  # its first try does not yield: held before the worker can begin the run
+        await until(lambda: any("trying again" in r.getMessage() for r in caplog.records))
+        reader.release()
+    finally:
+        reader.close()
+    await run_ended(run.id, GIVE_UP_S)
+    stored = stored_events(run.id)
+    assert_gapless(stored)
+    assert (stored[-1]["type"], stored[-1]["status"]) == ("run.finished", "finished")
+    assert (await Run.objects.aget(id=run.id)).status == "finished"
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_run_whose_store_keeps_failing_ends_failed_keeping_what_was_stored(demo_api, lock, caplog):
     caplog.set_level(logging.WARNING, logger="playground.runs.recorder")
     spec = {"strategy": "sequential", "requests": 100, "latency_ms": 20}  # 2 s if left to run

@@ -19,7 +19,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -121,6 +121,13 @@ def run_cancel_here(run_id) -> bool:
     return True
 
 
+# A run that cannot be marked running is tried again this many times, a moment apart: SQLite's
+# shared cache (the test database) refuses a write at once, without its busy timeout, while
+# another connection reads the table; a job that failed there would leave its run queued.
+BEGIN_ATTEMPTS = 3
+BEGIN_RETRY_S = 0.05  # doubles after each failed attempt
+
+
 def run_begin(*, run_id) -> bool:
     """Queued -> running, in this process; False if the run ended while queued (cancelled, interrupted)."""
     queued = Run.objects.filter(id=run_id, status=Run.Status.QUEUED)
@@ -138,7 +145,7 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
         from playground.runs.alone import run_alone  # alone imports this module
 
         return await run_alone(run_id)
-    if not await sync_to_async(run_begin)(run_id=run.id):
+    if not await _begin_retrying(run.id):
         return "ended while queued"
     task = asyncio.current_task()
     assert task is not None  # the worker runs each job in a task of its own
@@ -187,6 +194,18 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
         # late cancel (a store that failed for good) cannot cut it short and leave the run open.
         await asyncio.shield(_run_close(run, recorder))
     return recorder.history[-1].get("status", "") if recorder.history else ""
+
+
+async def _begin_retrying(run_id) -> bool:
+    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+        try:
+            return await sync_to_async(run_begin)(run_id=run_id)
+        except DatabaseError as exc:
+            if attempt == BEGIN_ATTEMPTS:
+                raise
+            logger.warning("run %s: could not mark it running (%r); trying again", run_id, exc)
+            await asyncio.sleep(BEGIN_RETRY_S * 2 ** (attempt - 1))
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _store(run_id, batch: list[dict]) -> None:

@@ -1,4 +1,4 @@
-"""A real lock on the test database's event table, held by a second SQLite connection.
+"""A real lock on a table of the test database (the events' by default), held by a second SQLite connection.
 
 The test database is SQLite in memory with a shared cache (Django's default for tests):
 there a connection reading a table holds a table lock until its transaction ends, and a
@@ -16,7 +16,8 @@ from tests.support.demoapi import UNTIL_TIMEOUT_S
 
 
 class EventTableLock:
-    def __init__(self):
+    def __init__(self, table: str = "runs_event"):
+        self._table = table
         name = connection.settings_dict["NAME"]
         assert "mode=memory" in name and "cache=shared" in name, f"needs the shared in-memory test database, not {name}"
         self._holder = sqlite3.connect(name, uri=True, check_same_thread=False)
@@ -28,9 +29,9 @@ class EventTableLock:
             while not self.held:
                 try:
                     self._holder.execute("BEGIN")
-                    self._holder.execute("SELECT count(*) FROM runs_event").fetchall()  # locked until rollback
+                    self._holder.execute(f"SELECT count(*) FROM {self._table}").fetchall()  # locked until rollback
                     self.held = True
-                except sqlite3.OperationalError:  # "database table is locked": a store is writing
+                except sqlite3.OperationalError:  # "database table is locked": a store (or an update) is writing
                     self._holder.rollback()
                     await asyncio.sleep(0.001)
 
