@@ -19,7 +19,7 @@ from playground.runs import lifecycle
 from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
 from playground.runs.recorder import STORE_ATTEMPTS, Recorder
-from tests.support.dblock import EventTableLock
+from tests.support.dblock import TableLock
 from tests.support.demoapi import until
 from tests.support.runs import run_ended
 
@@ -132,7 +132,7 @@ async def test_a_failed_publish_is_not_fatal():
 
 @pytest.fixture
 def lock():
-    held = EventTableLock()
+    held = TableLock()
     yield held
     held.close()
 
@@ -192,7 +192,7 @@ async def test_a_run_that_cannot_be_marked_running_at_once_is_tried_again_and_ru
     """Another connection reading the runs table makes SQLite's shared cache refuse the update
     that marks a run running, at once: the run begins once the read is over, and runs to its end."""
     caplog.set_level(logging.WARNING, logger="playground.runs.lifecycle")
-    reader = EventTableLock(table="runs_run")
+    reader = TableLock(table="runs_run")
     try:
         run = await lifecycle.run_launch(spec={"strategy": "gather", "requests": 3}, owner="busy-runs-table")
         await reader.acquire()  # its first try does not yield: held before the worker can begin the run

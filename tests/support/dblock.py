@@ -15,7 +15,7 @@ from django.db import connection
 from tests.support.demoapi import UNTIL_TIMEOUT_S
 
 
-class EventTableLock:
+class TableLock:
     def __init__(self, table: str = "runs_event"):
         self._table = table
         name = connection.settings_dict["NAME"]
