@@ -12,6 +12,7 @@ from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
 from playground.runs.waiting import line_reports
 from playground.runs.worker import Running, Worker, job_claim
+from tests.support.demoapi import until
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +174,30 @@ def test_a_run_of_a_live_process_is_never_swept_however_long_it_waited_first(set
     Run.objects.filter(id=run.id).update(created=run.created - datetime.timedelta(hours=1))
     assert recovery.runs_interrupt_unfinished() == []
     assert Run.objects.get(id=run.id).status == "running"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_worker_cancelled_as_it_is_woken_stops_serving(settings, monkeypatch):
+    """A run ends (a wake) as the loop shuts down (a cancel), in one step: the cancel must win.
+    Python 3.11's asyncio.wait_for returned the wake and lost the cancel; the worker then
+    served on, and the loop's shutdown waited for it forever."""
+    settings.WORKER_POLL_S = 30
+    worker, polls = Worker("w"), []
+    claim = worker._claim
+
+    async def claim_noted() -> bool:
+        claimed = await claim()
+        polls.append(claimed)  # from here to its wait for a wake, the worker does not yield
+        return claimed
+
+    monkeypatch.setattr(worker, "_claim", claim_noted)
+    serving = asyncio.get_running_loop().create_task(worker.serve())
+    await until(lambda: polls)
+    worker.wake()
+    serving.cancel()
+    done, _ = await asyncio.wait({serving}, timeout=5)
+    if not done:
+        worker.stop()
+        await serving
+    assert serving in done and serving.cancelled(), "the cancel was lost"
+    assert polls == [False], "it never polled again"

@@ -63,7 +63,8 @@ async def run_alone(run_id: str) -> str:
     started = asyncio.ensure_future(asyncio.to_thread(child.start))
     try:
         await asyncio.shield(started)
-        await asyncio.wait_for(_exited(child), ALONE_LIFE_S)
+        async with asyncio.timeout(ALONE_LIFE_S):  # not wait_for, which can lose a cancel (worker.py)
+            await _exited(child)
     except TimeoutError:
         logger.error("run %s: its process outlived its time limit; killing it", run_id)
     except asyncio.CancelledError:

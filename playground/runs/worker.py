@@ -20,6 +20,7 @@ under a row lock on PostgreSQL) and the results.
 """
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
@@ -120,10 +121,11 @@ class Worker:
             if not claimed:
                 # Busy, poll less: each poll is CPU the runs in flight would have had.
                 poll = settings.WORKER_BUSY_POLL_S if self.running else settings.WORKER_POLL_S
-                try:
-                    await asyncio.wait_for(self._wake.wait(), poll)
-                except TimeoutError:
-                    pass
+                # Not wait_for: in Python 3.11 it returns a wake that comes with a cancel and
+                # loses the cancel, and the worker would serve on past its loop's shutdown.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(poll):
+                        await self._wake.wait()
 
     async def _sweep(self) -> None:
         """Close the runs of processes that died, and tell their watchers (through the channel layer)."""
