@@ -12,6 +12,7 @@ import logging
 import pytest
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django_tasks_db.models import DBTaskResult
 
 from playground import events
 from playground.routing import websocket_urlpatterns
@@ -205,6 +206,31 @@ async def test_a_run_that_cannot_be_marked_running_at_once_is_tried_again_and_ru
     assert_gapless(stored)
     assert (stored[-1]["type"], stored[-1]["status"]) == ("run.finished", "finished")
     assert (await Run.objects.aget(id=run.id)).status == "finished"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_run_the_database_never_lets_begin_ends_failed_within_a_sweep_saying_why(demo_api, caplog):
+    """Every try to mark it running refused, the job fails: the run is closed failed, with the
+    reason on its timeline, by the worker's next sweep -- not left queued until it is too old."""
+    caplog.set_level(logging.WARNING, logger="playground.runs.lifecycle")
+    reader = TableLock(table="runs_run")
+    try:
+        run = await lifecycle.run_launch(spec={"strategy": "gather", "requests": 3}, owner="locked-runs-table")
+        await reader.acquire()  # its first try does not yield: held before the worker can begin the run
+        socket = await watch(run.id)
+        job = DBTaskResult.objects.filter(id=run.job)
+        await until(lambda: job.values_list("status", flat=True).first() == "FAILED", timeout=GIVE_UP_S)
+        tries = [r for r in caplog.records if "could not mark it running" in r.getMessage()]
+        assert len(tries) == lifecycle.BEGIN_ATTEMPTS - 1, "tried again, then gave up"
+    finally:
+        reader.close()
+    live = await read_to_end(socket)
+    await run_ended(run.id, GIVE_UP_S)
+    assert [(e["type"], e["status"], e["error"]) for e in live] == [
+        ("run.finished", "failed", "the worker could not begin it: OperationalError")
+    ]
+    assert stored_events(run.id) == live
+    assert (await Run.objects.aget(id=run.id)).status == "failed"
 
 
 @pytest.mark.django_db(transaction=True)

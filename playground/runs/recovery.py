@@ -1,4 +1,5 @@
-"""Recovery: runs whose process died are closed as `interrupted`, every stored event kept.
+"""Recovery: runs whose process died are closed as `interrupted`, every stored event kept; a run
+whose job failed before it began (the worker could not mark it running) is closed as `failed`.
 
 Called when a web process starts (asgi.py), when a worker starts, and by each worker
 every WORKER_SWEEP_S, so a worker that died mid-run has its runs closed within seconds
@@ -53,7 +54,8 @@ def process_gone(host: str) -> bool:
 def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
     """Runs left running by a process that is gone are interrupted; so are runs that waited
     in the queue longer than a run may last. A job claimed by a process that died before it
-    began its run goes back in line.
+    began its run goes back in line; a run whose job failed before it began is closed as failed,
+    within a sweep (the worker logged why), not left queued until it is too old.
 
     A run running in a live process is left alone: its own time limit (MAX_RUN_SECONDS)
     ends it. Each interrupted run keeps its recorded events and is closed with a
@@ -63,40 +65,44 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
     closed = []
     too_old = timezone.now() - datetime.timedelta(seconds=2 * settings.MAX_RUN_SECONDS)
     for run in Run.objects.filter(status__in=Run.ACTIVE):
+        status = Run.Status.INTERRUPTED
         if run.status == Run.Status.RUNNING:
             if not process_gone(run.host):
                 continue
             why = "the process running it stopped during this run"
         else:
             jobs = DBTaskResult.objects.filter(id=run.job) if run.job else DBTaskResult.objects.none()
-            job = jobs.values_list("status", "worker_ids").first()
+            job = jobs.values_list("status", "worker_ids", "exception_class_path").first()
             if job is not None and job[0] == "RUNNING" and job[1] and process_gone(job[1][-1]):
                 jobs.filter(status="RUNNING").update(status="READY")
                 continue  # claimed, never begun: its place in line is the front
-            if run.created > too_old or (job is not None and job[0] == "RUNNING"):
+            if job is not None and job[0] == "FAILED":  # it failed before the run began (run_begin refused)
+                status, why = Run.Status.FAILED, f"the worker could not begin it: {job[2].rpartition('.')[2]}"
+            elif run.created > too_old or (job is not None and job[0] == "RUNNING"):
                 continue
-            why = "it waited in the queue longer than a run may last"
-        if (end := run_interrupt(run, why)) is not None:
+            else:
+                why = "it waited in the queue longer than a run may last"
+        if (end := run_interrupt(run, why, status)) is not None:
             closed.append((str(run.id), end))
     return closed
 
 
-def run_interrupt(run: Run, why: str) -> events.Recorded | None:
-    """Close a run as interrupted after its last stored event; None if it is no longer as it was read
-    (it began, or ended, or another process took it meanwhile)."""
+def run_interrupt(run: Run, why: str, status: str = Run.Status.INTERRUPTED) -> events.Recorded | None:
+    """Close a run as interrupted (or `status`) after its last stored event; None if it is no longer as
+    it was read (it began, or ended, or another process took it meanwhile)."""
     with transaction.atomic():
         if not Run.objects.filter(id=run.id, status=run.status, host=run.host).update(
-            status=Run.Status.INTERRUPTED, finished=timezone.now()
+            status=status, finished=timezone.now()
         ):
             return None
         last = Event.objects.filter(run=run).order_by("-seq").first()
         seq = last.seq + 1 if last else 0
         t = last.data.get("t", 0) if last else 0
-        end = events.numbered(events.run_finished("interrupted", None, why), seq, t)
+        end = events.numbered(events.run_finished(str(status), None, why), seq, t)
         Event.objects.create(run=run, seq=seq, data=end)
         if run.job:
             DBTaskResult.objects.filter(id=run.job, status__in=["READY", "RUNNING"]).update(
                 status="FAILED", finished_at=timezone.now(), traceback=why
             )
-    logger.warning("run %s interrupted: %s", run.id, why)
+    logger.warning("run %s %s: %s", run.id, status, why)
     return end
