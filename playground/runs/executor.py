@@ -21,8 +21,9 @@ from playground.runs.recorder import Recorder
 from playground.runs.summary import summarize
 from playground.runs.targets import PinnedResolver, Target, allowlist_guard, blocking_opener
 from playground.strategies import STRATEGIES, wire
-from playground.strategies.api import Api, TimedConnector, TimedRequest
+from playground.strategies.api import Api
 from playground.strategies.ideal import ideal_time, planned_durations
+from playground.strategies.phases import TimedConnector, TimedRequest
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ async def execute(
     connector = TimedConnector(limit=limits.connection_limit, resolver=resolver)
     timeout = aiohttp.ClientTimeout(total=limits.request_timeout_s)
     guards = (allowlist_guard(allowed),)
-    # Its connector and request class time each request's phases (strategies/api.py).
+    # Its connector and request class time each request's phases (strategies/phases.py).
     async with aiohttp.ClientSession(
         connector=connector, timeout=timeout, middlewares=guards, request_class=TimedRequest
     ) as session:

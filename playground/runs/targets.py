@@ -121,7 +121,7 @@ def allowlist_guard(targets: list[Target]):
     ports; aiohttp calls it for each hop, so a redirect leaving the list stops here.
 
     A middleware, not a TraceConfig on the redirect signal: a trace config adds aiohttp's
-    trace work (objects, a dozen signals) to every request (strategies/api.py)."""
+    trace work (objects, a dozen signals) to every request (strategies/phases.py)."""
     origins = {t.origin for t in targets}
 
     async def guard(request: aiohttp.ClientRequest, handler):
@@ -137,7 +137,7 @@ def allowlist_guard(targets: list[Target]):
 
 
 class ConnectionWatch(Protocol):
-    """What a blocking request's connection tells (strategies/api.py's Attempt): its socket before it
+    """What a blocking request's connection tells (strategies/phases.py's Attempt): its socket before it
     connects (so a cancel can shut it; raising refuses it), that it connected, that the request was sent."""
 
     def opened(self, sock: socket.socket) -> None: ...
