@@ -31,6 +31,7 @@ from playground.runs.jobs import execute_run
 from playground.runs.models import Event, Run
 from playground.runs.recorder import Recorder, flush_thread_loop
 from playground.runs.recovery import this_process
+from playground.runs.retries import retried
 from playground.runs.targets import DEMO, configured_targets
 
 logger = logging.getLogger(__name__)
@@ -197,15 +198,14 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
 
 
 async def _begin_retrying(run_id) -> bool:
-    for attempt in range(1, BEGIN_ATTEMPTS + 1):
-        try:
-            return await sync_to_async(run_begin)(run_id=run_id)
-        except DatabaseError as exc:
-            if attempt == BEGIN_ATTEMPTS:
-                raise
-            logger.warning("run %s: could not mark it running (%r); trying again", run_id, exc)
-            await asyncio.sleep(BEGIN_RETRY_S * 2 ** (attempt - 1))
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    return await retried(
+        lambda: sync_to_async(run_begin)(run_id=run_id),
+        attempts=BEGIN_ATTEMPTS,
+        first_pause_s=BEGIN_RETRY_S,
+        what=f"run {run_id}: marking it running",
+        logger=logger,
+        errors=(DatabaseError,),
+    )
 
 
 def _store(run_id, batch: list[dict]) -> None:

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playground.events import Event, Recorded, numbered
+from playground.runs.retries import retried
 
 Batch = list[Recorded]
 
@@ -145,16 +146,13 @@ class Recorder:
                 await self._publish_or_log(batch)
 
     async def _store_retrying(self, batch: Batch) -> None:
-        for attempt in range(1, STORE_ATTEMPTS + 1):
-            try:
-                return await self._store(batch)
-            except Exception as exc:
-                first = batch[0]["seq"]
-                if attempt == STORE_ATTEMPTS:
-                    logger.error("storing events from seq %s failed %s times (%r); giving up", first, attempt, exc)
-                    raise
-                logger.warning("storing events from seq %s failed (%r); trying again", first, exc)
-                await asyncio.sleep(STORE_RETRY_FIRST_S * 2 ** (attempt - 1))
+        await retried(
+            lambda: self._store(batch),
+            attempts=STORE_ATTEMPTS,
+            first_pause_s=STORE_RETRY_FIRST_S,
+            what=f"storing events from seq {batch[0]['seq']}",
+            logger=logger,
+        )
 
     async def _publish_or_log(self, batch: Batch) -> None:
         try:
