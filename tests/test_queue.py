@@ -181,7 +181,7 @@ async def test_a_worker_cancelled_as_it_is_woken_stops_serving(settings, monkeyp
     """A run ends (a wake) as the loop shuts down (a cancel), in one step: the cancel must win.
     Python 3.11's asyncio.wait_for returned the wake and lost the cancel; the worker then
     served on, and the loop's shutdown waited for it forever."""
-    settings.WORKER_POLL_S = 30
+    settings.WORKER_POLL_S = settings.WORKER_SWEEP_S = 30  # it polls and sweeps once, then waits
     worker, polls = Worker("w"), []
     claim = worker._claim
 
