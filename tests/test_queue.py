@@ -169,6 +169,25 @@ def test_a_job_claimed_by_a_process_that_died_before_its_run_began_goes_back_in_
     assert job_claim("w", lambda cost: True).id == run.job, "a live worker claims it again"
 
 
+def test_a_run_the_database_would_not_begin_is_closed_failed_and_one_whose_job_failed_otherwise_is_not():
+    refused = lifecycle.run_enqueue(spec=spec(**TINY), owner="ann")
+    stopped = lifecycle.run_enqueue(spec=spec(**TINY), owner="bob")
+    for run, exc in [
+        (refused, lifecycle.RunNotBegun("OperationalError: database is locked")),
+        (stopped, asyncio.CancelledError()),  # its worker stopping as it began the run
+    ]:
+        job = job_claim("w", lambda cost: True)
+        assert job.id == run.job
+        job.set_failed(exc)  # as the worker records a job that raised
+    closed = dict(recovery.runs_interrupt_unfinished())
+    assert list(closed) == [str(refused.id)]
+    end = closed[str(refused.id)]
+    why = "the database would not let the worker begin it (OperationalError: database is locked)"
+    assert (end["seq"], end["type"], end["status"], end["error"]) == (0, "run.finished", "failed", why)
+    assert events_after(run_id=refused.id, after=-1) == [end]
+    assert {r.id: r.status for r in Run.objects.all()} == {refused.id: "failed", stopped.id: "queued"}
+
+
 def test_a_run_of_a_live_process_is_never_swept_however_long_it_waited_first(settings):
     run = Run.objects.create(spec={"strategy": "gather"}, status=Run.Status.RUNNING, host=recovery.this_process())
     Run.objects.filter(id=run.id).update(created=run.created - datetime.timedelta(hours=1))

@@ -226,9 +226,8 @@ async def test_a_run_the_database_never_lets_begin_ends_failed_within_a_sweep_sa
         reader.close()
     live = await read_to_end(socket)
     await run_ended(run.id, GIVE_UP_S)
-    assert [(e["type"], e["status"], e["error"]) for e in live] == [
-        ("run.finished", "failed", "the worker could not begin it: OperationalError")
-    ]
+    why = "the database would not let the worker begin it (OperationalError: database table is locked: runs_run)"
+    assert [(e["type"], e["status"], e["error"]) for e in live] == [("run.finished", "failed", why)]
     assert stored_events(run.id) == live
     assert (await Run.objects.aget(id=run.id)).status == "failed"
 

@@ -124,9 +124,14 @@ def run_cancel_here(run_id) -> bool:
 
 # A run that cannot be marked running is tried again this many times, a moment apart: SQLite's
 # shared cache (the test database) refuses a write at once, without its busy timeout, while
-# another connection reads the table; a job that failed there would leave its run queued.
+# another connection reads the table. Refused every time, its job fails with RunNotBegun, and
+# the next sweep closes the run as failed (recovery.py).
 BEGIN_ATTEMPTS = 3
 BEGIN_RETRY_S = 0.05  # doubles after each failed attempt
+
+
+class RunNotBegun(Exception):
+    """The database refused, BEGIN_ATTEMPTS times, to mark the run running."""
 
 
 def run_begin(*, run_id) -> bool:
@@ -198,14 +203,17 @@ async def run_execute(run_id: str, *, alone: bool = False) -> str:
 
 
 async def _begin_retrying(run_id) -> bool:
-    return await retried(
-        lambda: sync_to_async(run_begin)(run_id=run_id),
-        attempts=BEGIN_ATTEMPTS,
-        first_pause_s=BEGIN_RETRY_S,
-        what=f"run {run_id}: marking it running",
-        logger=logger,
-        errors=(DatabaseError,),
-    )
+    try:
+        return await retried(
+            lambda: sync_to_async(run_begin)(run_id=run_id),
+            attempts=BEGIN_ATTEMPTS,
+            first_pause_s=BEGIN_RETRY_S,
+            what=f"run {run_id}: marking it running",
+            logger=logger,
+            errors=(DatabaseError,),
+        )
+    except DatabaseError as exc:
+        raise RunNotBegun(describe_error(exc)) from exc
 
 
 def _store(run_id, batch: list[dict]) -> None:

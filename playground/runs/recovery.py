@@ -1,5 +1,5 @@
 """Recovery: runs whose process died are closed as `interrupted`, every stored event kept; a run
-whose job failed before it began (the worker could not mark it running) is closed as `failed`.
+the worker could not mark running (its job failed with lifecycle.RunNotBegun) is closed as `failed`.
 
 Called when a web process starts (asgi.py), when a worker starts, and by each worker
 every WORKER_SWEEP_S, so a worker that died mid-run has its runs closed within seconds
@@ -21,6 +21,10 @@ from playground import events
 from playground.runs.models import Event, Run
 
 logger = logging.getLogger(__name__)
+
+# The job of a run the worker could not mark running failed with this (lifecycle.RunNotBegun):
+# the run never began, and is closed as failed. A job failed otherwise leaves its run to the rules below.
+RUN_NOT_BEGUN = "playground.runs.lifecycle.RunNotBegun"
 
 _PROCESS: tuple[int, str] = (0, "")
 
@@ -54,8 +58,8 @@ def process_gone(host: str) -> bool:
 def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
     """Runs left running by a process that is gone are interrupted; so are runs that waited
     in the queue longer than a run may last. A job claimed by a process that died before it
-    began its run goes back in line; a run whose job failed before it began is closed as failed,
-    within a sweep (the worker logged why), not left queued until it is too old.
+    began its run goes back in line; a run whose job failed with RunNotBegun is closed as failed
+    at once, not left queued until it is too old.
 
     A run running in a live process is left alone: its own time limit (MAX_RUN_SECONDS)
     ends it. Each interrupted run keeps its recorded events and is closed with a
@@ -72,12 +76,12 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
             why = "the process running it stopped during this run"
         else:
             jobs = DBTaskResult.objects.filter(id=run.job) if run.job else DBTaskResult.objects.none()
-            job = jobs.values_list("status", "worker_ids", "exception_class_path").first()
+            job = jobs.values_list("status", "worker_ids", "exception_class_path", "traceback").first()
             if job is not None and job[0] == "RUNNING" and job[1] and process_gone(job[1][-1]):
                 jobs.filter(status="RUNNING").update(status="READY")
                 continue  # claimed, never begun: its place in line is the front
-            if job is not None and job[0] == "FAILED":  # it failed before the run began (run_begin refused)
-                status, why = Run.Status.FAILED, f"the worker could not begin it: {job[2].rpartition('.')[2]}"
+            if job is not None and job[0] == "FAILED" and job[2] == RUN_NOT_BEGUN:
+                status, why = Run.Status.FAILED, f"the database would not let the worker begin it ({_cause(job[3])})"
             elif run.created > too_old or (job is not None and job[0] == "RUNNING"):
                 continue
             else:
@@ -85,6 +89,12 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
         if (end := run_interrupt(run, why, status)) is not None:
             closed.append((str(run.id), end))
     return closed
+
+
+def _cause(traceback: str) -> str:
+    """What RunNotBegun says (the database's error), from the last line of its job's traceback."""
+    last = traceback.strip().rpartition("\n")[2]
+    return last.partition(": ")[2] or "no reason given"
 
 
 def run_interrupt(run: Run, why: str, status: str = Run.Status.INTERRUPTED) -> events.Recorded | None:
