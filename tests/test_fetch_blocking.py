@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from playground.runs.targets import TargetRefused, demo_target, target_from_setting
+from playground.runs.targets import Target, TargetRefused, demo_target, target_from_setting
+from playground.strategies.api import ATTEMPT_SEED_STEP
 from playground.strategies.blocking import blocking
 from playground.strategies.threads import threads
 from tests.support.blocking import blocking_api
@@ -276,3 +277,21 @@ def test_a_cancel_shuts_a_blocking_https_request_through_its_tls_socket():
         server.server_close()
     assert shut == ["SSLSocket"], "the wrapped socket was shut"
     assert not answered_first, "the request ended by the cut, not by an answer"
+
+
+async def test_a_requests_url_carries_the_workload_its_own_latency_and_its_attempts_seed():
+    # Made once a request, for fetch and fetch_blocking alike: the fixed part encoded once.
+    demo = Target("demo", "http://127.0.0.1:9/work?lang=en#top", frozenset({"127.0.0.1"}), demo=True)
+    spec = {"latency_ms": 100, "latencies_ms": [30, 40.5], "jitter_ms": 5, "failure_rate": 0.25, "seed": 7}
+    async with blocking_api(demo, spec=spec) as (api, _):
+        url, first = api.request_url(1, attempt=3), api.request_url(0)
+    key = url.query["key"]  # the run's (blocking_api's: test-<uuid>)
+    assert (url.path, url.fragment, key.startswith("test-")) == ("/work", "", True)
+    fixed = {"lang": "en", "key": key, "jitter_ms": "5", "failure_rate": "0.25"}
+    assert dict(url.query) == {**fixed, "i": "1", "latency_ms": "40.5", "seed": str(7 + 2 * ATTEMPT_SEED_STEP)}
+    assert dict(first.query) == {**fixed, "i": "0", "latency_ms": "30", "seed": "7"}
+    async with blocking_api(demo, spec={"latency_ms": 100, "seed": None}) as (api, _):
+        assert (api.request_url(2).query["latency_ms"], api.request_url(2).query["seed"]) == ("100", "0")
+    other = Target("other", "http://127.0.0.1:9/items?page=2", frozenset({"127.0.0.1"}))
+    async with blocking_api(other, spec=spec) as (api, _):
+        assert str(api.request_url(4, attempt=2)) == "http://127.0.0.1:9/items?page=2&i=4", "no workload"

@@ -86,7 +86,7 @@ class Api:
         # The query's fixed part, encoded once; a request adds its own i, latency and seed. yarl
         # encoding the whole query for each request took 5 us, a sixth of fetch's own work.
         fixed = {"key": key, **{k: spec[k] for k in SERVER_FIELDS if k != "seed" and spec.get(k) is not None}}
-        self._prefix = f"{self._base.extend_query(fixed)}&"
+        self._prefix = f"{self._base.with_fragment(None).extend_query(fixed)}&"
         # Taken under _lock: fetch_blocking counts attempts and leaves the queue from other threads.
         self._lock = threading.Lock()
         self._attempts: dict[int, int] = {}
