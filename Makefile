@@ -55,7 +55,7 @@ FUZZ_TESTS := tests/test_fuzz_spec.py tests/test_fuzz_ws.py tests/test_fuzz_clas
 
 fuzz: setup-test
 	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-	  $(BIN)/python -m pytest -q -s $(FUZZ_TESTS) --hypothesis-seed=$(FUZZ_SEED) $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -q -s $(FUZZ_TESTS) --hypothesis-seed=$(FUZZ_SEED) --timeout=0 $(PYTEST_ARGS)
 
 # The benches' simulated browsers decode frames with msgspec (requirements-test.txt).
 bench: setup-test
