@@ -1,6 +1,6 @@
 """Every event a run emits, and the words the server and the page share.
 
-    strategies/api.py, runs/executor.py --constructors below--> runs/recorder.py (seq, t)
+    strategies/api.py, phases.py, runs/executor.py --constructors below--> runs/recorder.py (seq, t)
         --> database, channel layer --> runs/consumers.py --> the page (static/playground/)
 
 An event is a dict: `type`, `seq` (0, 1, 2, ... per run, no gaps), `t`

@@ -37,7 +37,7 @@ from playground.demoapi.process import demo_api_url
 from playground.runs.eventstore import events_publish
 from playground.runs.models import Run
 from playground.runs.recorder import flush_thread_loop
-from playground.runs.recovery import run_interrupt
+from playground.runs.recovery import run_close_unfinished
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def _close_if_open(run_id: str, exitcode: int | None) -> tuple[str, dict | None]
     if run.status not in Run.ACTIVE:
         return run.status, None
     why = f"the process running it stopped during this run (exit code {exitcode})"
-    return Run.Status.INTERRUPTED, run_interrupt(run, why)
+    return Run.Status.INTERRUPTED, run_close_unfinished(run, why)
 
 
 def alone_main(run_id: str, demo_url: str) -> None:
@@ -196,7 +196,8 @@ def _give_up(run_id: str) -> None:
     logger.error("run %s: still going %.0f s past its time limit; stopping its process", run_id, ALONE_GRACE_S)
     try:
         run = Run.objects.get(id=run_id)
-        if run.status in Run.ACTIVE and (end := run_interrupt(run, "it ran past its time limit and was stopped")):
+        why = "it ran past its time limit and was stopped"
+        if run.status in Run.ACTIVE and (end := run_close_unfinished(run, why)):
             async_to_sync(_publish_end)(run_id, end)
     finally:
         os._exit(1)

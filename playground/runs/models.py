@@ -41,8 +41,9 @@ class Run(models.Model):
 class Event(models.Model):
     """One timeline event; `data` holds the event exactly as it was sent."""
 
-    # Its own index as well as the (run, seq) constraint's: ordered by row id within a run, it lets
-    # the feed (eventstore.events_since) seek run_id = ? AND id > cursor; the other would scan the run.
+    # Its own index as well as the (run, seq) constraint's: in SQLite its entries are ordered by row id
+    # within a run, so the embedded feed (eventstore.events_since) seeks run_id = ? AND id > cursor,
+    # where the other index would scan the run's every event.
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
     seq = models.PositiveIntegerField()
     data = models.JSONField()

@@ -86,7 +86,7 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
                 continue
             else:
                 why = "it waited in the queue longer than a run may last"
-        if (end := run_interrupt(run, why, status)) is not None:
+        if (end := run_close_unfinished(run, why, status)) is not None:
             closed.append((str(run.id), end))
     return closed
 
@@ -97,7 +97,7 @@ def _cause(traceback: str) -> str:
     return last.partition(": ")[2] or "no reason given"
 
 
-def run_interrupt(run: Run, why: str, status: str = Run.Status.INTERRUPTED) -> events.Recorded | None:
+def run_close_unfinished(run: Run, why: str, status: str = Run.Status.INTERRUPTED) -> events.Recorded | None:
     """Close a run as interrupted (or `status`) after its last stored event; None if it is no longer as
     it was read (it began, or ended, or another process took it meanwhile)."""
     with transaction.atomic():

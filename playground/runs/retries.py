@@ -1,4 +1,4 @@
-"""Trying a step of the event path again: a few attempts, a pause that doubles, each failure logged.
+"""Trying a database write again: a few attempts, a pause that doubles, each failure logged.
 
 Used where a failure is often gone a moment later (a table lock, a dropped connection): storing a
 batch of events (recorder.py), marking a run running (lifecycle.py).

@@ -77,7 +77,7 @@ class Api:
         self.middlewares = middlewares  # the allowlist's guard, for a session of your own
         self._opener = opener  # the allowlist's (runs/targets.py blocking_opener), for fetch_blocking
         self._safety_timeout_s = safety_timeout_s  # fetch_blocking's timeout when none is given
-        self._emit = emit
+        self.emit = emit  # the recorder's: numbers an event and queues it (phases.py emits through it too)
         self.now = now  # the run's clock: the recorder's, which times every event
         self._loop = asyncio.get_running_loop()  # its time() may be read from any thread
         self._latencies = spec.get("latencies_ms")
@@ -126,9 +126,9 @@ class Api:
         session = session or self.session
         pooled = session is not self.session and TRACE in session.trace_configs
         if pooled:
-            self._emit(events.task_waiting(i, attempt, "pool"))
+            self.emit(events.task_waiting(i, attempt, "pool"))
         else:
-            self._emit(events.task_started(i, attempt))
+            self.emit(events.task_started(i, attempt))
         traced = Attempt(self, i, attempt, pooled)  # connect and sent are noted in it
         timing = CURRENT.set(traced)
         status, http_status, error = "error", None, None
@@ -157,7 +157,7 @@ class Api:
             raise
         finally:
             phases = traced.phases(self.now())
-            self._emit(events.task_finished(i, attempt, status, http_status, error, phases))
+            self.emit(events.task_finished(i, attempt, status, http_status, error, phases))
             CURRENT.reset(timing)  # after the bar has ended, whatever happens here
 
     def fetch_blocking(self, i: int, *, timeout: float | None = None) -> bytes:
@@ -169,7 +169,7 @@ class Api:
         request as a whole. A request cut short by cancel_blocking() raises CancelledError.
         """
         traced = self._begin_blocking(i)  # its connection notes connect and sent in it
-        self._emit(events.task_started(i, traced.number))
+        self.emit(events.task_started(i, traced.number))
         status, http_status, error = "error", None, None
         try:
             request = urllib.request.Request(str(self.request_url(i, traced.number)))
@@ -198,7 +198,7 @@ class Api:
             raise cause from exc
         finally:
             phases = traced.phases(self.now())
-            self._emit(events.task_finished(i, traced.number, status, http_status, error, phases))
+            self.emit(events.task_finished(i, traced.number, status, http_status, error, phases))
             with self._lock:
                 self._blocking_in_flight.discard(traced)
 
@@ -223,11 +223,11 @@ class Api:
         self._track()
         with self._lock:
             attempt = self._queued[i] = self._attempts.get(i, 0) + 1
-        self._emit(events.task_waiting(i, attempt, reason))
+        self.emit(events.task_waiting(i, attempt, reason))
 
     def backoff(self, i: int, delay_s: float) -> None:
         """Mark request `i` as backing off for `delay_s` before its next attempt."""
-        self._emit(events.task_backoff(i, self._attempts.get(i, 0), delay_s))
+        self.emit(events.task_backoff(i, self._attempts.get(i, 0), delay_s))
 
     def deadline_passed(self) -> bool:
         return self.deadline_at is not None and self._loop.time() >= self.deadline_at
@@ -258,7 +258,7 @@ class Api:
             self._blocking_in_flight.add(traced)
         return traced
 
-    def _blocking_socket(self, traced: Attempt, sock: socket.socket) -> None:
+    def blocking_socket(self, traced: Attempt, sock: socket.socket) -> None:
         """fetch_blocking's connection opened `sock`: cancel_blocking() may shut it from now on."""
         with self._lock:
             if self._blocking_cancelled:
@@ -295,4 +295,4 @@ class Api:
         with self._lock:
             queued, self._queued = sorted(self._queued.items()), {}
         for i, attempt in queued:
-            self._emit(events.task_finished(i, attempt, status, None, "CancelledError"))
+            self.emit(events.task_finished(i, attempt, status, None, "CancelledError"))

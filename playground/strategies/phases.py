@@ -51,12 +51,12 @@ class Attempt:
 
     def opened(self, sock: socket.socket) -> None:
         """fetch_blocking's connection made `sock` and connects it now (refused once cancelled)."""
-        self.api._blocking_socket(self, sock)
+        self.api.blocking_socket(self, sock)
         self.connect_start = self.api.now()
 
     def wrapped(self, sock: socket.socket) -> None:
         """The connection now talks through `sock` (TLS over the plain socket): a cancel shuts it."""
-        self.api._blocking_socket(self, sock)
+        self.api.blocking_socket(self, sock)
 
     def connected(self) -> None:
         self.connect_end = self.api.now()
@@ -83,7 +83,7 @@ def _or(t: float | None, end: float) -> float:
 async def _connect_start(session, attempt, params) -> None:  # attempt: Attempt | None
     if attempt is not None:  # None: a request not made by fetch
         if attempt.pooled:  # the pool handed it a slot: it is in flight from here, connecting
-            attempt.api._emit(events.task_started(attempt.task, attempt.number))
+            attempt.api.emit(events.task_started(attempt.task, attempt.number))
         attempt.connect_start = attempt.api.now()
 
 
@@ -94,7 +94,7 @@ async def _connect_end(session, attempt, params) -> None:  # attempt: Attempt | 
 
 async def _reused(session, attempt, params) -> None:  # attempt: Attempt | None
     if attempt is not None and attempt.pooled:
-        attempt.api._emit(events.task_started(attempt.task, attempt.number))
+        attempt.api.emit(events.task_started(attempt.task, attempt.number))
 
 
 async def _sent(session, attempt, params) -> None:  # attempt: Attempt | None
