@@ -94,7 +94,14 @@ def stdlib_target(settings, demo_api):
 
 async def test_a_small_listen_backlog_makes_connecting_take_a_second(stdlib_target):
     """200 connections at once against a backlog of 5: the kernel drops the SYNs that overflow
-    it, and the client's kernel sends them again after its 1 s retransmission timeout."""
+    it, and the client's kernel sends them again after its 1 s retransmission timeout.
+
+    How many are answered within the 10 s timeout depends on the kernel and the machine (74 to
+    157 of 200 in twelve runs here, a fresh machine; the test once asked for 100): each
+    retransmission comes back as a burst that the queue of 5 mostly drops again, and some
+    handshakes complete while the server cannot take them yet, so they time out waiting. No
+    share is asserted: each ends ok or timed out, and the ones answered after a lost SYN
+    (58 to 103 of them) show the second it cost."""
     outcome, evts = await run_spec(
         {"strategy": "gather", "requests": 200},
         "unused",
@@ -103,10 +110,12 @@ async def test_a_small_listen_backlog_makes_connecting_take_a_second(stdlib_targ
         limits=replace(LIMITS, request_timeout_s=10),  # a connection whose handshake is lost again and again
     )
     done = of_type(evts, "task.finished")
-    assert len(done) == 200 and sum(e["status"] == "ok" for e in done) >= 100
+    assert len(done) == 200 and {e["status"] for e in done} <= {"ok", "timeout"}
+    assert all(names(e)[0] == "connect" for e in done)  # a timeout too: cut off connecting, or waiting
     connects = [phases(e)["connect"] for e in done]
     slow = [end - start for start, end in connects if end - start >= SYN_RETRY_S]
-    assert len(slow) >= 10
+    late = [e for e in done if e["status"] == "ok" and e["phases"][0]["end"] - e["phases"][0]["start"] >= SYN_RETRY_S]
+    assert len(late) >= 10  # connected on a retransmitted SYN, then answered
     figures = outcome.summary["phases"]["connect"]
     assert figures["count"] == 200 and figures["slow"] == len(slow) and figures["max_ms"] >= 900
     assert outcome.summary["verdict"].startswith("Connecting took")
