@@ -1,6 +1,7 @@
 """The demo API: the pure plan, the real HTTP server, its process launcher and command."""
 
 import asyncio
+import gc
 import json
 import subprocess
 import time
@@ -14,7 +15,7 @@ from playground.demoapi import process
 from playground.demoapi.management.commands.demoapi import Command
 from playground.demoapi.plan import Plan, plan
 from playground.demoapi.process import DemoApiProcess, demo_api_url
-from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket
+from playground.demoapi.server import MAX_KEYS, STATE, DemoState, TokenBucket, serve
 from tests.support.demoapi import start_test_server, until
 
 SHORT = aiohttp.ClientTimeout(total=5)  # every request gets an explicit, short timeout
@@ -232,6 +233,27 @@ async def test_help_lists_every_parameter(client):
 def fetch_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=5) as resp:
         return json.load(resp)
+
+
+async def test_serving_freezes_what_start_up_made():
+    """Once it listens, the server's start-up objects are out of the collector's passes (gc.freeze):
+    a full collection no longer walks Django's heap while requests wait for their answers."""
+    frozen: list[int] = []
+    before = gc.get_freeze_count()
+    ready = asyncio.Event()
+
+    def on_ready(url: str) -> None:
+        frozen.append(gc.get_freeze_count())
+        ready.set()
+
+    server = asyncio.create_task(serve("127.0.0.1", 0, on_ready=on_ready))
+    try:
+        await asyncio.wait_for(ready.wait(), 10)
+    finally:
+        server.cancel()
+        await asyncio.gather(server, return_exceptions=True)
+        gc.unfreeze()  # this test process's objects go back to the collector
+    assert before == 0 and frozen[0] > 0
 
 
 def test_process_serves_and_stops():
