@@ -3,6 +3,7 @@ and runs left by a process that died (all in-process, on the real test database)
 
 import asyncio
 import datetime
+import gc
 
 import pytest
 from django_tasks_db.models import DBTaskResult
@@ -11,8 +12,9 @@ from playground.runs import admission, lifecycle, recovery
 from playground.runs.eventstore import events_after
 from playground.runs.models import Event, Run
 from playground.runs.waiting import line_reports
-from playground.runs.worker import Running, Worker, job_claim
+from playground.runs.worker import Running, Worker, inline_worker, job_claim
 from tests.support.demoapi import until
+from tests.support.runs import run_ended
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +222,27 @@ async def test_a_worker_cancelled_as_it_is_woken_stops_serving(settings, monkeyp
         await serving
     assert serving in done and serving.cancelled(), "the cancel was lost"
     assert polls == [False], "it never polled again"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_worker_left_with_no_run_collects_the_young_garbage_then(demo_api):
+    """A worker's young collections wait for 200,000 allocations, more than a gather over 1,000
+    makes while it starts its requests; what runs leave is collected when no run is going."""
+    worker, collections = inline_worker(), []  # (generation, runs going) of each collection
+
+    def noted(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append((info["generation"], len(worker.running)))
+
+    threshold = gc.get_threshold()
+    gc.set_threshold(10**9)  # no collection of the interpreter's own: only the worker's
+    gc.callbacks.append(noted)
+    try:
+        run = await lifecycle.run_launch(spec=spec(**TINY), owner="gc")
+        await until(lambda: str(run.id) in worker.running)
+        assert collections == [], "none while the run is going"
+        await run_ended(run.id, 10)
+        await until(lambda: collections == [(1, 0)])
+    finally:
+        gc.callbacks.remove(noted)
+        gc.set_threshold(*threshold)

@@ -128,7 +128,7 @@ def alone_main(run_id: str, demo_url: str) -> None:
     # thread that stores events gets the interpreter soon after it asks.
     sys.setswitchinterval(settings.WORKER_SWITCH_INTERVAL_S)
     gc.freeze()
-    gc.set_threshold(settings.WORKER_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    gc.set_threshold(settings.ALONE_GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     settings.DEBUG = False  # no log of every query: it would count in the run's memory
     asyncio.run(_alone(run_id))
 
