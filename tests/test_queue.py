@@ -6,6 +6,7 @@ import datetime
 import gc
 
 import pytest
+from asgiref.sync import sync_to_async
 from django_tasks_db.models import DBTaskResult
 
 from playground.runs import admission, lifecycle, recovery
@@ -246,3 +247,20 @@ async def test_a_worker_left_with_no_run_collects_the_young_garbage_then(demo_ap
     finally:
         gc.callbacks.remove(noted)
         gc.set_threshold(*threshold)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_job_whose_worker_stops_before_its_run_began_goes_back_in_line():
+    """Cancelled (its worker stopping) while it reads the run it is about to begin: the run stays
+    queued and its job is ready again, for the next worker, not failed and swept 240 s later."""
+    run = await sync_to_async(lifecycle.run_enqueue)(spec=spec(**TINY), owner="ann")  # no inline worker woken
+    worker = Worker("w")
+    job = await sync_to_async(job_claim)("w", lambda cost: True)
+    task = asyncio.get_running_loop().create_task(worker._execute(job))
+    await asyncio.sleep(0)  # its first step: it waits for the run's row (Run.objects.aget)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await Run.objects.aget(id=run.id)).status == Run.Status.QUEUED
+    assert (await DBTaskResult.objects.aget(id=run.job)).status == "READY"
+    assert (await sync_to_async(job_claim)("w2", lambda cost: True)).id == run.job, "the next worker claims it"

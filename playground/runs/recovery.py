@@ -1,5 +1,6 @@
 """Recovery: runs whose process died are closed as `interrupted`, every stored event kept; a run
-the worker could not mark running (its job failed with lifecycle.RunNotBegun) is closed as `failed`.
+the worker could not mark running (its job failed with lifecycle.RunNotBegun) is closed as `failed`;
+a job whose worker stopped before it began the run goes back in line (job_requeue_unbegun, worker.py).
 
 Called when a web process starts (asgi.py), when a worker starts, and by each worker
 every WORKER_SWEEP_S, so a worker that died mid-run has its runs closed within seconds
@@ -89,6 +90,15 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
         if (end := run_close_unfinished(run, why, status)) is not None:
             closed.append((str(run.id), end))
     return closed
+
+
+def job_requeue_unbegun(*, job_id, run_id) -> bool:
+    """A job whose worker stopped before it began the run (its task cancelled) goes back in line,
+    in its old place, as a dead process's does above; False if the run is no longer queued."""
+    with transaction.atomic():
+        if not Run.objects.filter(id=run_id, status=Run.Status.QUEUED).exists():
+            return False
+        return bool(DBTaskResult.objects.filter(id=job_id, status="RUNNING").update(status="READY"))
 
 
 def _cause(traceback: str) -> str:

@@ -38,7 +38,7 @@ from playground.runs.eventstore import events_publish
 from playground.runs.lifecycle import run_cancel_here
 from playground.runs.loops import this_loops
 from playground.runs.models import Run
-from playground.runs.recovery import runs_interrupt_unfinished, this_process
+from playground.runs.recovery import job_requeue_unbegun, runs_interrupt_unfinished, this_process
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +170,13 @@ class Worker:
             outcome = await job.task.acall(*job.args_kwargs["args"], **kwargs)
             await sync_to_async(job.set_successful)(outcome)
         except BaseException as exc:  # the run closes itself; this records a crash of the job itself
-            logger.exception("run %s: its job failed", kwargs["run_id"])
-            await sync_to_async(job.set_failed)(exc)
+            if isinstance(exc, asyncio.CancelledError) and await sync_to_async(job_requeue_unbegun)(
+                job_id=job.id, run_id=kwargs["run_id"]
+            ):
+                logger.warning("run %s: this worker stopped before it began the run; back in line", kwargs["run_id"])
+            else:
+                logger.exception("run %s: its job failed", kwargs["run_id"])
+                await sync_to_async(job.set_failed)(exc)
             if not isinstance(exc, Exception):
                 raise
         finally:
