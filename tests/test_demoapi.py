@@ -253,7 +253,7 @@ async def test_serving_freezes_what_start_up_made():
         server.cancel()
         await asyncio.gather(server, return_exceptions=True)
         gc.unfreeze()  # this test process's objects go back to the collector
-    assert before == 0 and frozen[0] > 0
+    assert frozen[0] > before
 
 
 def test_process_serves_and_stops():
