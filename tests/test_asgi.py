@@ -1,0 +1,19 @@
+"""The web process's start-up (playground/asgi.py), in a process of its own as Daphne imports it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_importing_the_application_freezes_what_start_up_made():
+    """Django's and the playground's start-up objects are out of the collector's passes (gc.freeze),
+    so a full collection in the web process no longer walks them while sockets wait."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "playground.settings", "PLAYGROUND_STARTUP": "0"}
+    code = "import gc; before = gc.get_freeze_count(); import playground.asgi; print(before, gc.get_freeze_count())"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    before, after = map(int, out.stdout.split())
+    assert before == 0 and after > 10_000, "Django's modules and objects are frozen, not a handful"
