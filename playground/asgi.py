@@ -18,6 +18,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from playground import urls  # noqa: E402, F401  (the URLconf and its views, loaded now to be frozen below)
 from playground.demoapi.process import demo_api_url  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 from playground.runs.recovery import runs_interrupt_unfinished  # noqa: E402
@@ -35,7 +36,8 @@ if os.environ.get("PLAYGROUND_STARTUP", "1") == "1":
     runs_interrupt_unfinished()
     demo_api_url()
 
-# What start-up made (Django, Channels, the playground) stays for good: out of the collector's
-# way. Otherwise each full collection walked all of it, 74-118 ms in which no socket was sent to
-# and no page answered (4 of them during bench/load.py's class); frozen, 12-22 ms most of them.
+# What start-up made (Django, Channels, the playground, its URLconf and views, loaded here rather
+# than at the first request) stays for good: out of the collector's way. Otherwise each full
+# collection walked all of it, 74-118 ms in which no socket was sent to and no page answered (4 of
+# them during bench/load.py's class); frozen, 12-22 ms most of them.
 gc.freeze()
