@@ -227,8 +227,9 @@ async def test_a_worker_cancelled_as_it_is_woken_stops_serving(settings, monkeyp
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_worker_left_with_no_run_collects_the_young_garbage_then(demo_api):
-    """A worker's young collections wait for 200,000 allocations, more than a gather over 1,000
-    makes while it starts its requests; what runs leave is collected when no run is going."""
+    """What runs leave is collected when the worker has no run going, and only then (the
+    interpreter's own collections held off here, as WORKER_GC_YOUNG_THRESHOLD holds them off in a
+    worker while a gather over 1,000 starts its requests)."""
     worker, collections = inline_worker(), []  # (generation, runs going) of each collection
 
     def noted(phase: str, info: dict) -> None:
@@ -240,13 +241,12 @@ async def test_a_worker_left_with_no_run_collects_the_young_garbage_then(demo_ap
     gc.callbacks.append(noted)
     try:
         run = await lifecycle.run_launch(spec=spec(**TINY), owner="gc")
-        await until(lambda: str(run.id) in worker.running)
-        assert collections == [], "none while the run is going"
         await run_ended(run.id, 10)
-        await until(lambda: collections == [(1, 0)])
+        await until(lambda: (1, 0) in collections)
     finally:
         gc.callbacks.remove(noted)
         gc.set_threshold(*threshold)
+    assert all(going == 0 for _, going in collections), "none while the run was going"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -94,7 +94,11 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
 
 def job_requeue_unbegun(*, job_id, run_id) -> bool:
     """A job whose worker stopped before it began the run (its task cancelled) goes back in line,
-    in its old place, as a dead process's does above; False if the run is no longer queued."""
+    in its old place, as a dead process's does above; False if the run is no longer queued.
+
+    Should a learner's cancel close the run between the read and the update (PostgreSQL), its
+    job is ready with the run closed: the worker that claims it finds the run not queued
+    (lifecycle.run_begin) and does not start it."""
     with transaction.atomic():
         if not Run.objects.filter(id=run_id, status=Run.Status.QUEUED).exists():
             return False
