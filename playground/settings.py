@@ -204,8 +204,8 @@ WORKER_BUSY_POLL_S = 0.2  # ... and a busy one, for queued runs and for cancels 
 WORKER_SWEEP_S = 2.0  # how often a worker looks for runs whose process died
 WORKER_SWITCH_INTERVAL_S = 0.001  # how soon a busy worker's thread hands the interpreter to its event flusher
 # Net allocations between the worker's young collections (Python's default: 700). A gather over
-# 1,000 grows by ~110,000 objects while it starts its requests: at 50,000 it paid two collections
-# then, 17-52 ms on the way to its last request. At 200,000 it pays none; the garbage runs leave
+# 1,000 grows by more than 100,000 objects while it starts its requests: at 50,000 it paid two
+# collections then, 17-52 ms on the way to its last request. At 200,000 it pays none; the garbage runs leave
 # is collected when the worker has no run going (worker.py), off every run's time.
 WORKER_GC_YOUNG_THRESHOLD = 200_000
 # A run alone in its process (alone.py) keeps 50,000: its memory figure is the run's, and

@@ -11,7 +11,7 @@
       every WORKER_SWEEP_S:
         sweep    runs of processes that died -> interrupted (recovery.py)
         measure  this process's CPU seconds a request, which sets what a run costs
-      when its last run ends: the young garbage collected, while no run waits for it
+      when its last run ends: the young garbage collected (3-4 ms), while no run is going
 
 Why not django-tasks-db's own `db_worker`: it runs one task at a time, synchronously,
 and takes whatever job is next. A run mostly waits on the network, so one event loop
