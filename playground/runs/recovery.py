@@ -79,7 +79,7 @@ def runs_interrupt_unfinished() -> list[tuple[str, events.Recorded]]:
             jobs = DBTaskResult.objects.filter(id=run.job) if run.job else DBTaskResult.objects.none()
             job = jobs.values_list("status", "worker_ids", "exception_class_path", "traceback").first()
             if job is not None and job[0] == "RUNNING" and job[1] and process_gone(job[1][-1]):
-                jobs.filter(status="RUNNING").update(status="READY")
+                _back_in_line(run.job)
                 continue  # claimed, never begun: its place in line is the front
             if job is not None and job[0] == "FAILED" and job[2] == RUN_NOT_BEGUN:
                 status, why = Run.Status.FAILED, f"the database would not let the worker begin it ({_cause(job[3])})"
@@ -102,7 +102,12 @@ def job_requeue_unbegun(*, job_id, run_id) -> bool:
     with transaction.atomic():
         if not Run.objects.filter(id=run_id, status=Run.Status.QUEUED).exists():
             return False
-        return bool(DBTaskResult.objects.filter(id=job_id, status="RUNNING").update(status="READY"))
+        return _back_in_line(job_id)
+
+
+def _back_in_line(job_id) -> bool:
+    """A claimed job ready again, its place in line the one it had (priority, then age)."""
+    return bool(DBTaskResult.objects.filter(id=job_id, status="RUNNING").update(status="READY"))
 
 
 def _cause(traceback: str) -> str:
